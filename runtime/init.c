@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * init.c - paude's pid 1 inside the sandbox.
+ *
+ * Once the command is forked, init keeps nothing of paude's: the sync socket
+ * and every other fd are closed, stdio is /dev/null, it is non-dumpable (so
+ * /proc/1/exe, /proc/1/environ, /proc/1/fd are closed to the sandbox) and its
+ * command line is blanked.  It then only waits for signals:
+ *  - SIGCHLD: reap every zombie (orphans are reparented to pid 1); when the
+ *    command itself exits, exit with its status (128+N for a signal), which
+ *    tears the whole pid namespace down;
+ *  - a forwarded signal (from paude on the host, or sent to pid 1 from
+ *    inside): pass it on to the command.
+ * The kernel drops signals a pid-namespace init has no handler for; here all
+ * of them are blocked and taken with sigwaitinfo, so they queue instead.
+ */
+#include "sandbox.h"
+#include "common/cleanup.h"
+#include "common/proctitle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void pd_forward_sigset(sigset_t *set)
+{
+	static const int sigs[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH,
+	};
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(set, sigs[i]);
+}
+
+_Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
+{
+	sigset_t all;
+	int fd;
+
+	(void)sb;
+	sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, NULL);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < 3; i++)
+		(void)dup2(fd, i);
+	(void)close_range(3, ~0U, 0);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pd_proctitle_set("paude-init");
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			(void)kill(command, sig);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+
+			if (p <= 0)
+				break;
+			if (p != command)
+				continue;
+			if (WIFSIGNALED(st))
+				_exit(128 + WTERMSIG(st));
+			_exit(WEXITSTATUS(st));
+		}
+	}
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * limits.c - choose how each limit is enforced and enforce it (limits.h).
+ */
+#include "limits.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool wants_cgroup(const struct pd_limits *l)
+{
+	return l->memory || l->pids || l->cpu_quota_us;
+}
+
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = text; (p = strstr(p, word)); p += n)
+		if ((p == text || p[-1] == ' ' || p[-1] == '+') &&
+		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+/* cgroup v2: our cgroup is delegated when we can make a child with the controllers. */
+static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const char *name,
+		    struct pd_error *err)
+{
+	char dir[2048], path[2100], v[64];
+	cleanup_free char *ctl = NULL, *sub = NULL;
+	const char *need[3];
+	size_t n_need = 0, len;
+	struct pd_error ignore;
+
+	if (pd_cgroup_dir("", dir, sizeof(dir)) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (pd_read_file_at(AT_FDCWD, path, 0, 4096, &ctl, &len, &ignore) < 0)
+		return 0;
+	if (l->memory)
+		need[n_need++] = "memory";
+	if (l->pids)
+		need[n_need++] = "pids";
+	if (l->cpu_quota_us)
+		need[n_need++] = "cpu";
+	for (size_t i = 0; i < n_need; i++)
+		if (!has_word(ctl, need[i]))
+			return 0;
+	if (access(dir, W_OK) < 0)
+		return 0;
+	/* Enable the controllers for our children (no-op when already on). */
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	if (pd_read_file_at(AT_FDCWD, path, 0, 4096, &sub, &len, &ignore) < 0)
+		return 0;
+	for (size_t i = 0; i < n_need; i++) {
+		char add[32];
+
+		if (has_word(sub, need[i]))
+			continue;
+		snprintf(add, sizeof(add), "+%s", need[i]);
+		if (pd_cgroup_write(dir, "cgroup.subtree_control", add, &ignore) < 0)
+			return 0;   /* not delegated to us: try the next mode */
+	}
+	lp->dirs[0] = pd_cgroup_make(dir, name);
+	if (!lp->dirs[0])
+		return 0;
+	lp->n_dirs = 1;
+	lp->mode = PD_LIMITS_CGROUP2;
+	if (l->memory) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory);
+		if (pd_cgroup_write(lp->dirs[0], "memory.max", v, err) < 0)
+			return -1;
+		(void)pd_cgroup_write(lp->dirs[0], "memory.swap.max", "0", &ignore);
+	}
+	if (l->pids) {
+		/* +1: paude's init is in the cgroup and is not the command's. */
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->pids + 1);
+		if (pd_cgroup_write(lp->dirs[0], "pids.max", v, err) < 0)
+			return -1;
+	}
+	if (l->cpu_quota_us) {
+		snprintf(v, sizeof(v), "%llu %llu", (unsigned long long)l->cpu_quota_us,
+			 (unsigned long long)l->cpu_period_us);
+		if (pd_cgroup_write(lp->dirs[0], "cpu.max", v, err) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+/* Make the v1 cgroup for @controller; 0 when that hierarchy is not writable. */
+static int v1_dir(struct pd_limits_plan *lp, const char *controller, const char *name,
+		  char **out)
+{
+	char dir[2048];
+	char *p;
+
+	if (pd_cgroup_dir(controller, dir, sizeof(dir)) < 0)
+		return 0;
+	p = pd_cgroup_make(dir, name);
+	if (!p)
+		return 0;
+	lp->dirs[lp->n_dirs++] = p;
+	*out = p;
+	return 1;
+}
+
+static int setup_v1(struct pd_limits_plan *lp, const struct pd_limits *l, const char *name,
+		    struct pd_error *err)
+{
+	char *mem = NULL, *pids = NULL, *cpu = NULL;
+	char v[64];
+	struct pd_error ignore;
+
+	if ((l->memory && !v1_dir(lp, "memory", name, &mem)) ||
+	    (l->pids && !v1_dir(lp, "pids", name, &pids)) ||
+	    (l->cpu_quota_us && !v1_dir(lp, "cpu", name, &cpu))) {
+		pd_limits_cleanup(lp);
+		return 0;
+	}
+	lp->mode = PD_LIMITS_CGROUP1;
+	if (mem) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory);
+		if (pd_cgroup_write(mem, "memory.limit_in_bytes", v, err) < 0)
+			return -1;
+		/* No swapping past the limit where swap accounting exists. */
+		(void)pd_cgroup_write(mem, "memory.memsw.limit_in_bytes", v, &ignore);
+	}
+	if (pids) {
+		/* +1: paude's init is in the cgroup and is not the command's. */
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->pids + 1);
+		if (pd_cgroup_write(pids, "pids.max", v, err) < 0)
+			return -1;
+	}
+	if (cpu) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->cpu_period_us);
+		if (pd_cgroup_write(cpu, "cpu.cfs_period_us", v, err) < 0)
+			return -1;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->cpu_quota_us);
+		if (pd_cgroup_write(cpu, "cpu.cfs_quota_us", v, err) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct pd_error *err)
+{
+	char name[32] = "paude-";
+	int r;
+
+	memset(lp, 0, sizeof(*lp));
+	if (!wants_cgroup(l))
+		return 0;
+	pd_random_hex(name + 6, 6);
+	r = setup_v2(lp, l, name, err);
+	if (r == 0)
+		r = setup_v1(lp, l, name, err);
+	if (r < 0) {
+		pd_limits_cleanup(lp);
+		return pd_error_wrap(err, "limits");
+	}
+	if (r > 0)
+		return 0;
+	/* No writable cgroup: rlimits where one exists. */
+	if (l->cpu_quota_us)
+		return pd_error_set(err, 0, "--cpus needs a writable cgroup and none is available "
+				    "here (run as root, or on a cgroup v2 host with a delegated cgroup, "
+				    "e.g. systemd-run --user --scope -p Delegate=yes paude run ...)");
+	lp->mode = PD_LIMITS_RLIMIT;
+	lp->nproc = l->pids;
+	lp->data = l->memory;
+	if (l->memory)
+		pd_note("no writable cgroup: --memory is enforced per process (RLIMIT_DATA), not for "
+			"the sandbox as a whole");
+	return 0;
+}
+
+int pd_limits_enter(const struct pd_limits_plan *lp, pid_t pid, struct pd_error *err)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%ld", (long)pid);
+	for (size_t i = 0; i < lp->n_dirs; i++)
+		if (pd_cgroup_write(lp->dirs[i], "cgroup.procs", v, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int set_rlimit(int res, uint64_t soft, uint64_t hard, const char *what, struct pd_error *err)
+{
+	struct rlimit rl = { .rlim_cur = soft, .rlim_max = hard };
+	struct rlimit cur;
+
+	if (setrlimit(res, &rl) == 0)
+		return 0;
+	if (errno == EPERM && getrlimit(res, &cur) == 0 && hard > cur.rlim_max)
+		return pd_error_set(err, EPERM, "%s: hard limit %llu is above this host's %llu "
+				    "(raising a hard limit needs CAP_SYS_RESOURCE)", what,
+				    (unsigned long long)hard, (unsigned long long)cur.rlim_max);
+	return pd_error_set(err, errno, "%s: setrlimit", what);
+}
+
+int pd_limits_apply_rlimits(const struct pd_limits_plan *lp, const struct pd_limits *l,
+			    uint64_t extra_tasks, struct pd_error *err)
+{
+	for (size_t i = 0; i < l->n_rlimits; i++) {
+		const struct pd_rlimit *r = &l->rlimits[i];
+
+		if (set_rlimit(r->resource, r->soft, r->hard, "--ulimit", err) < 0)
+			return -1;
+	}
+	if (lp->mode != PD_LIMITS_RLIMIT)
+		return 0;
+	if (lp->nproc) {
+		uint64_t n = lp->nproc + extra_tasks;
+
+		if (set_rlimit(RLIMIT_NPROC, n, n, "--pids-limit", err) < 0)
+			return -1;
+	}
+	if (lp->data && set_rlimit(RLIMIT_DATA, lp->data, lp->data, "--memory", err) < 0)
+		return -1;
+	return 0;
+}
+
+void pd_limits_cleanup(struct pd_limits_plan *lp)
+{
+	for (size_t i = 0; i < lp->n_dirs; i++) {
+		/* Tasks of a sandbox that just died may take a moment to leave. */
+		for (int tries = 0; tries < 200; tries++) {
+			if (rmdir(lp->dirs[i]) == 0 || errno != EBUSY)
+				break;
+			nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+		}
+		free(lp->dirs[i]);
+		lp->dirs[i] = NULL;
+	}
+	lp->n_dirs = 0;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mounts.c - what goes on top of the root: the image's links and mounts,
+ * then the user's volumes and tmpfs, in command-line order.
+ *
+ * A destination is resolved strictly inside the new root
+ * (openat2 RESOLVE_IN_ROOT, so "..", absolute symlinks and magic links stay
+ * inside) and created in the writable layer when missing: a directory for a
+ * directory or tmpfs, an empty file for a file.  The mount is then attached
+ * to that fd.  Binds are recursive, always nosuid,nodev, and read-only
+ * recursively when asked; tmpfs is nosuid,nodev and noexec unless asked.
+ * Destinations inside /proc, /sys and /dev are refused: they would hide the
+ * masks and the device list.
+ */
+#include "sandbox.h"
+#include "mnt.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (path[0] == '/' && path[1] == '/')
+		path++;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+bool pd_mounts_user_covers(const struct pd_sandbox_spec *spec, const char *dest)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (!strcmp(spec->mounts[i].dest, dest))
+			return true;
+	return false;
+}
+
+static int check_dest(const char *dest, struct pd_error *err)
+{
+	static const char *const kernel[] = { "/proc", "/sys", "/dev" };
+
+	if (dest[0] != '/')
+		return pd_error_set(err, EINVAL, "mount destination \"%s\" is not absolute", dest);
+	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		if (under(dest, kernel[i]))
+			return pd_error_set(err, EPERM, "mount destination \"%s\" is inside %s", dest,
+					    kernel[i]);
+	return 0;
+}
+
+uint64_t pd_source_attrs(const struct pd_mount *m)
+{
+	return MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
+}
+
+static int bind_one(struct pd_sandbox *sb, const struct pd_mount *m, size_t src_idx,
+		    struct pd_error *err)
+{
+	cleanup_close int mnt = -1, target = -1;
+	struct stat st;
+	bool prepared;
+
+	mnt = pd_source_open(sb, src_idx, m->source, &prepared, err);
+	if (mnt < 0)
+		return pd_error_wrap(err, "volume \"%s\"", m->source);
+	if (fstat(mnt, &st) < 0)
+		return pd_error_set(err, errno, "volume \"%s\"", m->source);
+	if (S_ISDIR(st.st_mode))
+		target = pd_mkdirs_in_root(sb->root_fd, m->dest, 0755, "mount destination", err);
+	else
+		target = pd_mkfile_in_root(sb->root_fd, m->dest, 0644, "mount destination", err);
+	if (target < 0)
+		return -1;
+	if (!prepared && pd_mnt_setattr(mnt, pd_source_attrs(m), 0, true, -1, m->dest, err) < 0)
+		return -1;
+	if (pd_mnt_attach(mnt, target, m->dest, err) < 0)
+		return pd_error_wrap(err, "volume \"%s\"", m->source);
+	return 0;
+}
+
+static int tmpfs_one(struct pd_sandbox *sb, const struct pd_mount *m, struct pd_error *err)
+{
+	cleanup_close int mnt = -1, target = -1;
+	char mode[16];
+	const char *opts[8];
+	size_t n = 0;
+	unsigned int attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+
+	snprintf(mode, sizeof(mode), "%o", m->tmpfs_mode ? m->tmpfs_mode : 01777);
+	opts[n++] = "mode";
+	opts[n++] = mode;
+	if (m->tmpfs_size) {
+		opts[n++] = "size";
+		opts[n++] = m->tmpfs_size;
+	}
+	opts[n] = NULL;
+	if (m->noexec)
+		attrs |= MOUNT_ATTR_NOEXEC;
+	if (m->read_only)
+		attrs |= MOUNT_ATTR_RDONLY;
+	target = pd_mkdirs_in_root(sb->root_fd, m->dest, 0755, "mount destination", err);
+	if (target < 0)
+		return -1;
+	mnt = pd_mnt_fs("tmpfs", opts, attrs, m->dest, err);
+	if (mnt < 0)
+		return -1;
+	return pd_mnt_attach(mnt, target, m->dest, err);
+}
+
+static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd_error *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_close int dfd = -1;
+	const char *slash = strrchr(l->path, '/');
+	const char *name = slash ? slash + 1 : l->path;
+
+	if (!slash || !*name)
+		return pd_error_set(err, EINVAL, "symlink \"%s\"", l->path);
+	dir = pd_xstrndup(l->path, (size_t)(slash - l->path));
+	dfd = pd_mkdirs_in_root(sb->root_fd, *dir ? dir : "/", 0755, "symlink", err);
+	if (dfd < 0)
+		return -1;
+	if (symlinkat(l->target, dfd, name) < 0 && errno != EEXIST)
+		return pd_error_set(err, errno, "symlink \"%s\"", l->path);
+	return 0;
+}
+
+static int apply_list(struct pd_sandbox *sb, const struct pd_mount *ms, size_t n, int list,
+		      struct pd_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_mount *m = &ms[i];
+		int r;
+
+		if (check_dest(m->dest, err) < 0)
+			return -1;
+		switch (m->type) {
+		case PD_MOUNT_BIND:
+			r = bind_one(sb, m, pd_source_index(sb->spec, list, i), err);
+			break;
+		case PD_MOUNT_TMPFS:
+			r = tmpfs_one(sb, m, err);
+			break;
+		default:
+			r = pd_error_set(err, EINVAL, "mount \"%s\": unknown type", m->dest);
+			break;
+		}
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err)
+{
+	const struct pd_sandbox_spec *spec = sb->spec;
+
+	for (size_t i = 0; i < spec->rootfs.n_links; i++)
+		if (link_one(sb, &spec->rootfs.links[i], err) < 0)
+			return -1;
+	if (apply_list(sb, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err) < 0)
+		return -1;
+	return apply_list(sb, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rootfs.c - the sandbox's root: an overlay in a staging tmpfs, then
+ * pivot_root into it.
+ *
+ * In the sandbox's fresh mount namespace (a private copy of the host's):
+ *   1. all propagation is made private, so nothing mounted here reaches the
+ *      host and nothing from the host arrives later;
+ *   2. a staging tmpfs is mounted on top of "/" (inside this namespace only);
+ *      it holds upper/ and work/ (the writable layer: it lives exactly as long
+ *      as the mount namespace, so even a SIGKILLed paude leaves nothing on
+ *      disk), root/ (the overlay's mount point) and l0..lN (the lower layers);
+ *   3. each lower directory is attached at lN: as root, the idmapped mount the
+ *      parent made (host uid 0 shows as the container's root, nothing is
+ *      chowned); rootless, a plain recursive bind of the path;
+ *   4. overlayfs is created from those fds (lowerdir+, upperdir, workdir,
+ *      userxattr, as it is mounted in a user namespace) and attached at root/,
+ *      nosuid,nodev;
+ * ... the other mounts go on top (mounts.c, kernfs.c, dev.c) ...
+ *   5. pivot_root(".", ".") from inside root/ stacks the old root on top of
+ *      the new one, and a lazy unmount of "." drops the host's whole tree,
+ *      staging tmpfs included (the overlay keeps its layers referenced).
+ */
+#include "sandbox.h"
+#include "mnt.h"
+#include "syscalls.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+size_t pd_source_count(const struct pd_sandbox_spec *spec)
+{
+	return spec->rootfs.n_lowers + spec->rootfs.n_mounts + spec->n_mounts;
+}
+
+size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i)
+{
+	switch (list) {
+	case PD_SRC_LOWER:
+		return i;
+	case PD_SRC_IMAGE:
+		return spec->rootfs.n_lowers + i;
+	default:
+		return spec->rootfs.n_lowers + spec->rootfs.n_mounts + i;
+	}
+}
+
+int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *prepared,
+		   struct pd_error *err)
+{
+	*prepared = idx < sb->n_src && sb->src_fds[idx] >= 0;
+	if (*prepared)
+		return steal_fd(&sb->src_fds[idx]);
+	return pd_mnt_clone(AT_FDCWD, path, true, "source", err);
+}
+
+int pd_root_dir(int rootfd, const char *name, struct pd_error *err)
+{
+	int fd = openat(rootfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+			return pd_error_set(err, errno, "rootfs: create \"/%s\"", name);
+		fd = openat(rootfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return pd_error_set(err, errno, "rootfs \"/%s\"", name);
+	if (fstat(fd, &st) < 0) {
+		pd_close(fd);
+		return pd_error_set(err, errno, "rootfs \"/%s\"", name);
+	}
+	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+		pd_close(fd);
+		return pd_error_set(err, S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR,
+				    "rootfs \"/%s\" is %s: refusing to mount over it", name,
+				    S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+	}
+	return fd;
+}
+
+static int staging_mkdir(int stage, const char *name, struct pd_error *err)
+{
+	int fd;
+
+	if (mkdirat(stage, name, 0700) < 0)
+		return pd_error_set(err, errno, "staging: mkdir \"%s\"", name);
+	fd = openat(stage, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pd_error_set(err, errno, "staging: open \"%s\"", name);
+	return fd;
+}
+
+/* Attach lower @i (a host directory) at staging/lI; return an O_PATH fd of it. */
+static int attach_lower(struct pd_sandbox *sb, int stage, size_t i, struct pd_error *err)
+{
+	const char *path = sb->spec->rootfs.lowers[i];
+	cleanup_close int m = -1, at = -1;
+	char name[32];
+	struct stat st;
+	bool prepared;
+
+	snprintf(name, sizeof(name), "l%zu", i);
+	at = staging_mkdir(stage, name, err);
+	if (at < 0)
+		return -1;
+	m = pd_source_open(sb, pd_source_index(sb->spec, PD_SRC_LOWER, i), path, &prepared, err);
+	if (m < 0)
+		return pd_error_wrap(err, "root filesystem \"%s\"", path);
+	if (fstat(m, &st) < 0 || !S_ISDIR(st.st_mode))
+		return pd_error_set(err, ENOTDIR, "root filesystem \"%s\"", path);
+	if (pd_mnt_attach(m, at, "root filesystem layer", err) < 0)
+		return -1;
+	return openat(stage, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err)
+{
+	const struct pd_rootfs *rfs = &sb->spec->rootfs;
+	cleanup_close int fs = -1, upper = -1, work = -1;
+	int m;
+
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return pd_error_set(err, errno, "overlay: fsopen");
+	for (size_t i = 0; i < rfs->n_lowers || (i == 0 && rfs->n_lowers == 0); i++) {
+		cleanup_close int lower = rfs->n_lowers ? attach_lower(sb, stage, i, err)
+							: staging_mkdir(stage, "empty", err);
+
+		if (lower < 0)
+			return -1;
+		if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower) < 0)
+			return pd_error_set(err, errno, "overlay: lower layer %zu", i);
+	}
+	upper = staging_mkdir(stage, "upper", err);
+	work = upper >= 0 ? staging_mkdir(stage, "work", err) : -1;
+	if (upper < 0 || work < 0)
+		return -1;
+	if (fchmodat(stage, "upper", 0755, 0) < 0)
+		return pd_error_set(err, errno, "staging: chmod \"upper\"");
+	if (fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return pd_error_set(err, errno, "overlay: configure layers");
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		char log[256];
+		ssize_t n = read(fs, log, sizeof(log) - 1);
+
+		log[n > 0 ? n : 0] = '\0';
+		log[strcspn(log, "\n")] = '\0';
+		return pd_error_set(err, errno, "overlay: create%s%s", log[0] ? ": " : "", log);
+	}
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (m < 0)
+		return pd_error_set(err, errno, "overlay: fsmount");
+	return m;
+}
+
+int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
+{
+	static const char *const stage_opts[] = { "mode", "0700", NULL };
+	cleanup_close int stage = -1, ovl = -1, at = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return pd_error_set(err, errno, "make \"/\" private");
+	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "staging tmpfs",
+			  err);
+	if (stage < 0)
+		return -1;
+	if (move_mount(stage, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return pd_error_set(err, errno, "mount staging tmpfs");
+	ovl = overlay_create(sb, stage, err);
+	if (ovl < 0)
+		return -1;
+	at = staging_mkdir(stage, "root", err);
+	if (at < 0)
+		return -1;
+	if (pd_mnt_attach(ovl, at, "overlay root", err) < 0)
+		return -1;
+	sb->root_fd = openat(stage, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sb->root_fd < 0)
+		return pd_error_set(err, errno, "open the new root");
+	return 0;
+}
+
+/* How many mounts sit at "/" (the root and whatever is stacked on it). */
+static int mounts_at_root(struct pd_error *err)
+{
+	cleanup_free char *mi = NULL;
+	size_t len = 0;
+	int n = 0;
+
+	if (pd_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 0, 1u << 22, &mi, &len, err) < 0)
+		return -1;
+	for (char *line = mi; line && *line;) {
+		char *nl = strchr(line, '\n');
+		char *sp = line;
+
+		/* fields: id parent major:minor root mountpoint ... */
+		for (int f = 0; f < 4 && sp; f++) {
+			sp = strchr(sp, ' ');
+			if (sp)
+				sp++;
+		}
+		if (sp && sp[0] == '/' && sp[1] == ' ')
+			n++;
+		line = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
+{
+	int n;
+
+	if (fchdir(sb->root_fd) < 0)
+		return pd_error_set(err, errno, "chdir to the new root");
+	if (pd_pivot_root(".", ".") < 0)
+		return pd_error_set(err, errno, "pivot_root");
+	/*
+	 * The old root now sits on top of the new one, with the staging tmpfs
+	 * on top of it: a lazy unmount of "." takes the topmost each time.
+	 * Stop when the new root is the only mount left at "/", so the host's
+	 * tree is gone and ours is never touched.
+	 */
+	for (int i = 0; (n = mounts_at_root(err)) > 1; i++) {
+		if (i == 8)
+			return pd_error_set(err, EBUSY, "detach the host's root: still %d mounts at \"/\"", n);
+		if (umount2(".", MNT_DETACH) < 0)
+			return pd_error_set(err, errno, "detach the host's root");
+	}
+	if (n < 0)
+		return pd_error_wrap(err, "check the new root");
+	if (chdir("/") < 0)
+		return pd_error_set(err, errno, "chdir \"/\"");
+	if (sb->root_read_only &&
+	    pd_mnt_setattr(sb->root_fd, MOUNT_ATTR_RDONLY, 0, false, -1, "read-only root", err) < 0)
+		return -1;
+	pd_close(sb->root_fd);
+	sb->root_fd = -1;
+	return 0;
+}

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox.c - run one command confined: paude's runtime core.
+ *
+ * Theory of operation
+ * -------------------
+ * paude (the parent, on the host) decides the id mapping (idmap.c) and the
+ * limits (limits.c), then clone()s a child into new user, mount, pid,
+ * network, uts and ipc namespaces.  That child is pid 1 of the sandbox.
+ *
+ * The parent, for the child:
+ *   - writes its uid/gid maps (itself as root, or through newuidmap/
+ *     newgidmap, or a single-id map with setgroups denied);
+ *   - moves it into the sandbox's cgroup, when limits need one;
+ *   - as root, makes an idmapped mount of every host directory the sandbox
+ *     gets (rootfs layers, volumes) against the child's user namespace, so
+ *     host uid 0 shows as the container's root without chowning anything,
+ *     and passes the mount fds over the sync socket (sync.c);
+ *   - sends GO, becomes non-dumpable, and supervises (supervisor.c).
+ * The child, in sandbox_setup() below, does every isolation step in order;
+ * any failure travels back over the sync socket with its errno and the step
+ * that failed, and the parent prints it (exit 125).  Then it forks the
+ * command (exec.c), which sheds its privileges and execs, and itself becomes
+ * the sandbox's init (init.c).
+ *
+ * Nothing is left on the host: mounts live in the sandbox's mount namespace,
+ * the writable layer in a tmpfs inside it, and the cgroup is removed when
+ * the sandbox ends (or by the next run, if paude was SIGKILLed).
+ */
+#include "sandbox.h"
+#include "sync.h"
+#include "syscalls.h"
+#include "mnt.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/proctitle.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SANDBOX_NS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | \
+		    CLONE_NEWIPC)
+
+/* ---- inside the sandbox ---- */
+
+/* Receive the parent's mount fds until GO; EOF means the parent is gone. */
+static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
+{
+	for (;;) {
+		struct pd_sync_msg m;
+		int r = pd_sync_recv(sb->sync, &m);
+
+		if (r < 0)
+			return pd_error_set(err, errno, "wait for paude");
+		if (r == 0)
+			_exit(125);
+		if (m.type == PD_SYNC_GO) {
+			pd_close(m.fd);
+			return 0;
+		}
+		if (m.type == PD_SYNC_MOUNT_FD && m.arg < sb->n_src && m.fd >= 0) {
+			pd_close(sb->src_fds[m.arg]);
+			sb->src_fds[m.arg] = m.fd;
+			continue;
+		}
+		pd_close(m.fd);
+	}
+}
+
+/* Become uid/gid 0 of the new user namespace, without the host's groups. */
+static int become_root(struct pd_sandbox *sb, struct pd_error *err)
+{
+	if (setresgid(0, 0, 0) < 0)
+		return pd_error_set(err, errno, "setresgid 0 in the user namespace");
+	if (sb->ids.mode != PD_IDMAP_SINGLE && setgroups(0, NULL) < 0)
+		return pd_error_set(err, errno, "drop supplementary groups");
+	if (setresuid(0, 0, 0) < 0)
+		return pd_error_set(err, errno, "setresuid 0 in the user namespace");
+	return 0;
+}
+
+/* --user: resolved in the image's files, and mapped in this sandbox. */
+static int resolve_user(struct pd_sandbox *sb, struct pd_error *err)
+{
+	const char *spec = sb->spec->user;
+
+	if (pd_user_resolve(sb->root_fd, spec, &sb->user, err) < 0)
+		return pd_error_wrap(err, "--user");
+	if (!pd_idmap_has_uid(&sb->ids, sb->user.uid) || !pd_idmap_has_gid(&sb->ids, sb->user.gid)) {
+		if (sb->ids.mode == PD_IDMAP_SINGLE)
+			return pd_error_set(err, EINVAL, "--user \"%s\" (uid %u, gid %u): this sandbox "
+					    "maps only uid and gid 0, because the invoking user has no "
+					    "subordinate ids; add a range (usermod --add-subuids "
+					    "100000-165535 --add-subgids 100000-165535 USER) and install "
+					    "newuidmap (Debian package uidmap)", spec, sb->user.uid,
+					    sb->user.gid);
+		return pd_error_set(err, EINVAL, "--user \"%s\" (uid %u, gid %u) is outside the "
+				    "sandbox's id map (0-%u)", spec, sb->user.uid, sb->user.gid,
+				    pd_idmap_max(&sb->ids));
+	}
+	/* Supplementary groups that are not mapped cannot be set: leave them out. */
+	for (size_t i = 0; i < sb->user.n_groups;) {
+		if (pd_idmap_has_gid(&sb->ids, sb->user.groups[i]))
+			i++;
+		else
+			sb->user.groups[i] = sb->user.groups[--sb->user.n_groups];
+	}
+	return 0;
+}
+
+static int make_workdir(struct pd_sandbox *sb, struct pd_error *err)
+{
+	int fd;
+
+	if (!sb->spec->workdir)
+		return 0;
+	fd = pd_mkdirs_in_root(sb->root_fd, sb->spec->workdir, 0755, "working directory", err);
+	if (fd < 0)
+		return -1;
+	pd_close(fd);
+	return 0;
+}
+
+/*
+ * sandbox_setup() - every isolation step, in order, as pid 1 of the sandbox.
+ * The command's own steps (session, rlimits, identity, capabilities,
+ * no_new_privs, fds, seccomp) follow in exec.c after the fork.
+ */
+static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
+{
+	/* 1. The parent writes our id maps and prepares mounts, then says GO. */
+	if (wait_for_go(sb, err) < 0)
+		return -1;
+	/* 2. From here on nothing in the sandbox may ptrace or read us, and our
+	 *    command line (host paths) is gone from /proc. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return pd_error_set(err, errno, "set non-dumpable");
+	pd_proctitle_set("paude-init");
+	/* 3. The container's root, with the capabilities of the user namespace. */
+	if (become_root(sb, err) < 0)
+		return -1;
+	/* 4. A cgroup namespace rooted at the sandbox's cgroup (joined by now). */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return pd_error_set(err, errno, "unshare the cgroup namespace");
+	/* 5. The overlay root in a staging tmpfs (host tree still reachable). */
+	if (pd_rootfs_build(sb, err) < 0)
+		return -1;
+	/* 6. /dev (host nodes bound), then /proc and /sys with their masks, /tmp. */
+	if (pd_dev_mount(sb, err) < 0 || pd_kernfs_mount(sb, err) < 0)
+		return -1;
+	/* 7. /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
+	if (pd_etcfiles_write(sb, err) < 0)
+		return -1;
+	/* 8. The image's mounts and links, then the user's volumes and tmpfs. */
+	if (pd_mounts_apply(sb, err) < 0)
+		return -1;
+	/* 9. Who the command runs as, from the image's own account files. */
+	if (resolve_user(sb, err) < 0 || make_workdir(sb, err) < 0)
+		return -1;
+	/* 10. pivot_root: the host's tree is detached; the root goes read-only
+	 *     when asked. */
+	if (pd_rootfs_pivot(sb, err) < 0)
+		return -1;
+	/* 11. The uts and network namespaces: hostname, loopback up. */
+	if (sb->spec->hostname &&
+	    sethostname(sb->spec->hostname, strlen(sb->spec->hostname)) < 0)
+		return pd_error_set(err, errno, "sethostname \"%s\"", sb->spec->hostname);
+	if (pd_net_loopback_up(err) < 0)
+		return -1;
+	return 0;
+}
+
+static _Noreturn void child_main(struct pd_sandbox *sb)
+{
+	struct pd_error err = { 0 };
+	pid_t cmd;
+
+	/* Die with paude: the kernel then tears the whole pid namespace down. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (sandbox_setup(sb, &err) < 0) {
+		pd_sync_send_error(sb->sync, &err);
+		_exit(125);
+	}
+	cmd = fork();
+	if (cmd < 0) {
+		pd_error_set(&err, errno, "fork the command");
+		pd_sync_send_error(sb->sync, &err);
+		_exit(125);
+	}
+	if (cmd == 0)
+		pd_command_exec(sb);
+	pd_init_run(sb, cmd);
+}
+
+/* ---- on the host ---- */
+
+static int send_idmapped_mount(struct pd_sandbox *sb, int userns, size_t idx, const char *path,
+			       uint64_t attrs, struct pd_error *err)
+{
+	cleanup_close int m = open_tree(AT_FDCWD, path,
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP | attrs, .userns_fd = (uint64_t)userns };
+
+	if (m < 0)
+		return pd_error_set(err, errno, "\"%s\"", path);
+	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		if (errno == EINVAL || errno == EOPNOTSUPP) {
+			pd_note("\"%s\": its filesystem cannot be idmapped; the sandbox sees its host "
+				"owners unmapped (nobody)", path);
+			return 0;   /* the child binds it plainly */
+		}
+		return pd_error_set(err, errno, "idmap \"%s\"", path);
+	}
+	if (pd_sync_send(sb->sync, PD_SYNC_MOUNT_FD, (uint32_t)idx, m, NULL, 0) < 0)
+		return pd_error_set(err, errno, "send mount of \"%s\"", path);
+	return 0;
+}
+
+/* Root mode: idmapped mounts of every host directory the sandbox gets. */
+static int send_idmapped_mounts(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
+{
+	const struct pd_sandbox_spec *spec = sb->spec;
+	cleanup_close int userns = -1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/user", (long)pid);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return pd_error_set(err, errno, "open \"%s\"", path);
+	for (size_t i = 0; i < spec->rootfs.n_lowers; i++)
+		if (send_idmapped_mount(sb, userns, pd_source_index(spec, PD_SRC_LOWER, i),
+					spec->rootfs.lowers[i], 0, err) < 0)
+			return pd_error_wrap(err, "root filesystem");
+	for (size_t i = 0; i < spec->rootfs.n_mounts; i++)
+		if (spec->rootfs.mounts[i].type == PD_MOUNT_BIND &&
+		    send_idmapped_mount(sb, userns, pd_source_index(spec, PD_SRC_IMAGE, i),
+					spec->rootfs.mounts[i].source,
+					pd_source_attrs(&spec->rootfs.mounts[i]), err) < 0)
+			return pd_error_wrap(err, "image mount");
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (spec->mounts[i].type == PD_MOUNT_BIND &&
+		    send_idmapped_mount(sb, userns, pd_source_index(spec, PD_SRC_USER, i),
+					spec->mounts[i].source, pd_source_attrs(&spec->mounts[i]),
+					err) < 0)
+			return pd_error_wrap(err, "volume");
+	return 0;
+}
+
+static int parent_prepare(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
+{
+	if (pd_idmap_write(&sb->ids, pid, err) < 0)
+		return pd_error_wrap(err, "user namespace id map");
+	if (pd_limits_enter(&sb->limits, pid, err) < 0)
+		return pd_error_wrap(err, "limits");
+	if (sb->ids.mode == PD_IDMAP_ROOT && send_idmapped_mounts(sb, pid, err) < 0)
+		return -1;
+	if (pd_sync_send(sb->sync, PD_SYNC_GO, 0, -1, NULL, 0) < 0)
+		return pd_error_set(err, errno, "start the sandbox");
+	return 0;
+}
+
+/* A rootless sandbox's root owns its root filesystem only if it is ours. */
+static void decide_root_read_only(struct pd_sandbox *sb)
+{
+	const struct pd_rootfs *rfs = &sb->spec->rootfs;
+	struct stat st;
+
+	sb->root_read_only = rfs->read_only;
+	if (sb->ids.mode == PD_IDMAP_ROOT || rfs->n_lowers == 0 || sb->root_read_only)
+		return;
+	if (stat(rfs->lowers[0], &st) < 0 || st.st_uid == sb->ids.host_uid)
+		return;
+	if (sb->ids.mode == PD_IDMAP_SUBID && st.st_uid >= sb->ids.uid[1].outside &&
+	    st.st_uid - sb->ids.uid[1].outside < sb->ids.uid[1].count)
+		return;
+	sb->root_read_only = true;
+	pd_note("root filesystem \"%s\" is owned by uid %u, which this sandbox does not map: "
+		"it is read-only inside", rfs->lowers[0], (unsigned)st.st_uid);
+}
+
+static int validate(const struct pd_sandbox_spec *spec, struct pd_error *err)
+{
+	if (!spec->argv || !spec->argv[0] || !spec->argv[0][0])
+		return pd_error_set(err, EINVAL, "no command to run");
+	if (!spec->seccomp)
+		return pd_error_set(err, EINVAL, "no seccomp filter");
+	if (spec->workdir && spec->workdir[0] != '/')
+		return pd_error_set(err, EINVAL, "working directory \"%s\" is not absolute",
+				    spec->workdir);
+	return 0;
+}
+
+static void kill_and_reap(int pidfd)
+{
+	siginfo_t info;
+
+	(void)pd_pidfd_send_signal(pidfd, SIGKILL);
+	while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+		;
+}
+
+int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct pd_error *err)
+{
+	struct pd_sandbox sb = { .spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1 };
+	cleanup_free int *src_fds = NULL;
+	cleanup_close int sigfd = -1, pidfd = -1;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	sigset_t fwd;
+	int sv[2], r = -1;
+	pid_t pid;
+
+	if (validate(spec, err) < 0 || pd_idmap_plan(&sb.ids, err) < 0)
+		return -1;
+	decide_root_read_only(&sb);
+	sb.n_src = pd_source_count(spec);
+	src_fds = pd_xcalloc(sb.n_src + 1, sizeof(int));
+	for (size_t i = 0; i < sb.n_src; i++)
+		src_fds[i] = -1;
+	sb.src_fds = src_fds;
+	if (spec->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &sb.winsize) == 0)
+		sb.have_winsize = true;
+	if (pd_limits_setup(&sb.limits, &spec->limits, err) < 0)
+		return -1;
+
+	/* Forwarded signals queue on a signalfd from before the clone on. */
+	pd_forward_sigset(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, &sb.orig_mask);
+	sigfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sigfd < 0 || pd_sync_pair(sv, err) < 0) {
+		if (sigfd < 0)
+			pd_error_set(err, errno, "signalfd");
+		goto out;
+	}
+	sigaction(SIGPIPE, &ign, &old_pipe);
+
+	pid = pd_clone_pidfd(SANDBOX_NS, &pidfd);
+	if (pid == 0) {
+		pd_close(sv[0]);
+		sb.sync = sv[1];
+		child_main(&sb);
+	}
+	pd_close(sv[1]);
+	sb.sync = sv[0];
+	if (pid < 0) {
+		pd_error_set(err, errno, "clone the sandbox (user, mount, pid, network, uts, ipc "
+			     "namespaces)");
+		goto out_pipe;
+	}
+	if (parent_prepare(&sb, pid, err) < 0) {
+		kill_and_reap(pidfd);
+		goto out_pipe;
+	}
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	r = pd_supervise(&sb, pidfd, sigfd, exit_status, err);
+out_pipe:
+	sigaction(SIGPIPE, &old_pipe, NULL);
+out:
+	pd_close(sb.sync);
+	pd_limits_cleanup(&sb.limits);
+	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
+	return r;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sandbox.h - state shared by the steps of one sandbox run (runtime-internal).
+ */
+#ifndef PAUDE_SANDBOX_H
+#define PAUDE_SANDBOX_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+
+#include "runtime.h"
+#include "idmap.h"
+#include "limits.h"
+#include "user.h"
+
+struct pd_sandbox {
+	const struct pd_sandbox_spec *spec;
+	struct pd_idmap_plan ids;
+	struct pd_limits_plan limits;
+	bool root_read_only;        /* --read-only, or a rootless root we do not own */
+	int sync;                   /* this side's end of the sync socket */
+
+	/* Root mode: idmapped mounts made by the parent, one per bind source
+	 * (see pd_source_index()); -1 where the child clones the path itself. */
+	int *src_fds;
+	size_t n_src;
+
+	/* Filled in the sandbox before the command is forked. */
+	struct pd_user user;
+	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
+	int devnull_fd;             /* detached bind of the host's /dev/null */
+
+	bool have_winsize;
+	struct winsize winsize;
+	sigset_t orig_mask;         /* the mask to restore in the command */
+};
+
+/*
+ * Bind sources are numbered: the rootfs lowers, then the image's mounts,
+ * then the user's mounts.  Non-bind slots are simply unused.
+ */
+size_t pd_source_count(const struct pd_sandbox_spec *spec);
+size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i);
+enum { PD_SRC_LOWER, PD_SRC_IMAGE, PD_SRC_USER };
+
+/* rootfs.c: the overlay root in a staging tmpfs, then pivot_root into it. */
+int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err);
+int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err);
+/*
+ * pd_source_open() - the detached mount of bind source @idx at host @path:
+ * the one the parent prepared (idmapped, flags set: *prepared true), or a
+ * fresh recursive bind made here.
+ */
+int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *prepared,
+		   struct pd_error *err);
+/* pd_source_attrs() - the mount attributes a bind of @m gets. */
+uint64_t pd_source_attrs(const struct pd_mount *m);
+
+/* mounts.c: the image's and the user's mounts and links. */
+int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err);
+bool pd_mounts_user_covers(const struct pd_sandbox_spec *spec, const char *dest);
+
+/* kernfs.c and dev.c: /proc (masked), /sys, /dev, /tmp. */
+int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err);
+int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err);
+
+/* etcfiles.c: /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
+int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
+
+/* pd_root_dir() - a top-level directory of the root for a kernel filesystem:
+ * created when missing, refused when it is a symlink or not a directory. */
+int pd_root_dir(int rootfd, const char *name, struct pd_error *err);
+
+/* net.c: bring the loopback up in the sandbox's network namespace. */
+int pd_net_loopback_up(struct pd_error *err);
+
+/* caps.c: zero capabilities in every set, locked securebits. */
+int pd_caps_prepare_drop(struct pd_error *err);
+int pd_caps_clear(struct pd_error *err);
+
+/* exec.c: the command process after fork, up to execve. Never returns. */
+_Noreturn void pd_command_exec(struct pd_sandbox *sb);
+
+/* init.c: pid 1 of the sandbox. Never returns. */
+_Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command);
+
+/* supervisor.c: the parent on the host, after GO, until init exits. */
+int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
+		 struct pd_error *err);
+
+/* The signals paude forwards to the command (and blocks in the parent). */
+void pd_forward_sigset(sigset_t *set);
+
+#endif

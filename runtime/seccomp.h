@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp.h - the seccomp module's internal interface.
+ *
+ * A profile (struct pd_seccomp_profile) is a plain description of a filter:
+ * a default action, the architectures it covers and an ordered list of rules
+ * (syscall names, an action, up to six argument comparisons).  It comes from
+ * one of two places:
+ *
+ *   seccomp_profile.c   paude's default profile, a static table;
+ *   seccomp_json.c      a Docker/OCI JSON profile (--seccomp-profile).
+ *
+ * seccomp.c compiles either one into classic BPF with libseccomp and
+ * installs a compiled program in the sandboxed child.  The default profile
+ * is compiled once at build time (runtime/gen/seccomp-gen.c) and embedded,
+ * so running a sandbox never pays for libseccomp.
+ *
+ * Capabilities, architecture includes/excludes and kernel versions are
+ * resolved while parsing: a profile holds only the rules that apply.
+ */
+#ifndef PAUDE_SECCOMP_H
+#define PAUDE_SECCOMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "runtime.h"
+
+#define PD_SECCOMP_MAX_ARGS 6        /* a syscall has at most six arguments */
+#define PD_SECCOMP_MAX_RULES 4096    /* rules in one profile */
+#define PD_SECCOMP_MAX_NAMES 16384   /* syscall names over all rules */
+#define PD_SECCOMP_MAX_ARCHES 8      /* architectures in one profile */
+#define PD_SECCOMP_JSON_MAX (1u << 20) /* bytes of JSON accepted */
+
+enum pd_seccomp_act {
+	PD_SECCOMP_ALLOW,
+	PD_SECCOMP_ERRNO,        /* fail with errno @data */
+	PD_SECCOMP_KILL_THREAD,
+	PD_SECCOMP_KILL_PROCESS,
+	PD_SECCOMP_TRAP,         /* SIGSYS */
+	PD_SECCOMP_LOG,          /* allow, and log */
+	PD_SECCOMP_TRACE,        /* notify a ptrace tracer with message @data */
+};
+
+struct pd_seccomp_action {
+	enum pd_seccomp_act kind;
+	uint16_t data;           /* ERRNO: the errno; TRACE: the message */
+};
+
+/* The libseccomp comparison operators (SCMP_CMP_*). */
+enum pd_seccomp_op {
+	PD_SECCOMP_CMP_NE,
+	PD_SECCOMP_CMP_LT,
+	PD_SECCOMP_CMP_LE,
+	PD_SECCOMP_CMP_EQ,
+	PD_SECCOMP_CMP_GE,
+	PD_SECCOMP_CMP_GT,
+	PD_SECCOMP_CMP_MASKED_EQ, /* (arg & value) == value2 */
+};
+
+/* One argument comparison: arg[index] <op> value (value2 only for MASKED_EQ). */
+struct pd_seccomp_arg {
+	unsigned index;          /* 0..5 */
+	enum pd_seccomp_op op;
+	uint64_t value;
+	uint64_t value2;
+};
+
+/*
+ * A rule: every name in @names gets @action when all @args hold.  Two
+ * comparisons on the same argument are not an AND (libseccomp cannot express
+ * that): as runc does, each comparison then becomes a rule of its own.
+ */
+struct pd_seccomp_rule {
+	const char *const *names;
+	size_t n_names;
+	struct pd_seccomp_action action;
+	struct pd_seccomp_arg args[PD_SECCOMP_MAX_ARGS];
+	size_t n_args;
+	size_t origin;           /* index in the source (syscalls[N]), for errors */
+};
+
+struct pd_seccomp_profile {
+	const char *what;        /* names the source in errors: "seccomp profile" */
+	struct pd_seccomp_action default_action;
+	const uint32_t *arches;  /* SCMP_ARCH_* tokens; the native one is implied */
+	size_t n_arches;
+	const struct pd_seccomp_rule *rules;
+	size_t n_rules;
+};
+
+/* What a JSON profile's includes/excludes are evaluated against. */
+struct pd_seccomp_host {
+	uint32_t arch;           /* native SCMP_ARCH_* token */
+	unsigned kernel_major;
+	unsigned kernel_minor;
+};
+
+/* paude's default profile (seccomp_profile.c). */
+extern const struct pd_seccomp_profile pd_seccomp_default_profile;
+
+/*
+ * pd_seccomp_host_detect() - the native architecture and uname(2) release.
+ * Return: 0, or -1 with @err set.
+ */
+int pd_seccomp_host_detect(struct pd_seccomp_host *host, struct pd_error *err);
+
+/*
+ * pd_seccomp_profile_parse() - parse a Docker/OCI JSON seccomp profile.
+ * @json: the text, @len bytes (need not be NUL-terminated)
+ * @host: the machine includes/excludes are evaluated for
+ * @out: receives a heap profile; free it with pd_seccomp_profile_free()
+ *
+ * The sandboxed process has no capabilities: a rule that includes a
+ * capability is dropped, one that excludes capabilities is kept.
+ * Return: 0, or -1 with @err naming the offending field (code EINVAL).
+ */
+int pd_seccomp_profile_parse(const char *json, size_t len, const struct pd_seccomp_host *host,
+			     struct pd_seccomp_profile **out, struct pd_error *err);
+
+/* pd_seccomp_profile_free() - free a profile from pd_seccomp_profile_parse(). */
+void pd_seccomp_profile_free(struct pd_seccomp_profile *p);
+
+/*
+ * pd_seccomp_compile() - compile @profile into BPF for the native
+ * architecture and those of its sub-architectures the profile lists.
+ * @out: receives the program; release with pd_seccomp_prog_release()
+ * Return: 0, or -1 with @err set.
+ */
+int pd_seccomp_compile(const struct pd_seccomp_profile *profile, struct pd_seccomp_prog *out,
+		       struct pd_error *err);
+
+/*
+ * pd_seccomp_apply() - install @prog on the calling thread with seccomp(2)
+ * SECCOMP_SET_MODE_FILTER.  The caller has set PR_SET_NO_NEW_PRIVS.  Safe
+ * right before execve in a child: it neither allocates nor prints.
+ * Return: 0, or -1 with @err set.
+ */
+int pd_seccomp_apply(const struct pd_seccomp_prog *prog, struct pd_error *err);
+
+/*
+ * Architecture names as profiles spell them: "amd64" (Go) or
+ * "SCMP_ARCH_X86_64" (libseccomp).  pd_seccomp_arch_lookup() returns false
+ * for a name it has never heard of; *token is 0 for an architecture this
+ * libseccomp cannot build filters for.
+ */
+bool pd_seccomp_arch_lookup(const char *name, uint32_t *token);
+
+/* pd_seccomp_arch_in_family() - @arch is @native or one of its sub-architectures. */
+bool pd_seccomp_arch_in_family(uint32_t native, uint32_t arch);
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_run.c - paude run [OPTIONS] IMAGE [COMMAND [ARG...]]
+ *
+ * Options -> image -> sandbox spec -> runtime.  Exit status as podman's:
+ * the command's own, 125 when paude fails (usage errors included), 126 when
+ * the command cannot be executed, 127 when it is not found, 128+N when it
+ * was killed by signal N.
+ */
+#include "cli.h"
+#include "image.h"
+#include "run_options.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/util.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+extern char **environ;
+
+#define SECCOMP_PROFILE_MAX (4u << 20)
+
+static const char run_help[] =
+	"Usage: paude run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+	"\n"
+	"Run COMMAND confined: its own user, mount, pid, network, uts, ipc and cgroup\n"
+	"namespaces, no capabilities, no_new_privs, a seccomp filter, and a root\n"
+	"filesystem whose writes vanish when it exits.\n"
+	"\n"
+	"IMAGE:\n"
+	"  dir:PATH                  a root filesystem directory (never modified)\n"
+	"  host                      the host's /usr and a safe part of /etc, read-only\n"
+	"\n"
+	"Options:\n"
+	"  -e, --env K=V|K           set a variable (K alone: the host's value)\n"
+	"      --env-file FILE       read K=V lines from FILE\n"
+	"  -w, --workdir DIR         working directory (absolute; created if missing)\n"
+	"  -u, --user NAME|UID[:GROUP|GID]\n"
+	"                            run as this user of the image's /etc/passwd\n"
+	"  -v, --volume SRC:DST[:ro] bind the host path SRC at DST\n"
+	"      --tmpfs DST[:OPTS]    a tmpfs at DST (size=, mode=, ro, exec)\n"
+	"      --hostname NAME       host name inside\n"
+	"      --read-only           make the root filesystem read-only\n"
+	"  -t, --tty                 give the command a terminal\n"
+	"  -i, --interactive         pass stdin to the command\n"
+	"      --cpus N              CPU time, e.g. 1.5 (needs a writable cgroup)\n"
+	"      --memory SIZE         memory limit, e.g. 512m\n"
+	"      --pids-limit N        at most N processes and threads\n"
+	"      --ulimit NAME=SOFT[:HARD]\n"
+	"                            an rlimit (nofile, nproc, core, stack, ...)\n"
+	"      --network none        no network but loopback (the only mode yet)\n"
+	"      --seccomp-profile FILE\n"
+	"                            a Docker/OCI JSON seccomp profile instead of paude's\n"
+	"  -h, --help                this help\n"
+	"\n"
+	"Exit status: the command's; 125 paude failed; 126 not executable;\n"
+	"127 not found; 128+N killed by signal N.\n";
+
+static int load_seccomp(const char *path, struct pd_seccomp_prog *prog, struct pd_error *err)
+{
+	cleanup_free char *json = NULL;
+	size_t len = 0;
+
+	if (!path)
+		return pd_seccomp_default(prog, err);
+	if (pd_read_file_at(AT_FDCWD, path, 0, SECCOMP_PROFILE_MAX, &json, &len, err) < 0)
+		return pd_error_wrap(err, "--seccomp-profile");
+	if (pd_seccomp_from_json(json, len, prog, err) < 0)
+		return pd_error_wrap(err, "--seccomp-profile \"%s\"", path);
+	return 0;
+}
+
+/* The command: the user's, else the image's entrypoint + cmd. */
+static char **command_argv(const struct pd_run_options *o, const struct pd_image *img)
+{
+	char **argv = NULL;
+
+	for (char **p = img->entrypoint; p && *p; p++)
+		pd_strv_push(&argv, *p);
+	if (o->command && o->command[0]) {
+		for (char **p = o->command; *p; p++)
+			pd_strv_push(&argv, *p);
+	} else {
+		for (char **p = img->cmd; p && *p; p++)
+			pd_strv_push(&argv, *p);
+	}
+	return argv;
+}
+
+static int cmd_run(int argc, char **argv, struct pd_error *err)
+{
+	struct pd_run_options o;
+	struct pd_image img = { 0 };
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_sandbox_spec spec = { 0 };
+	cleanup_strv char **cmd = NULL;
+	cleanup_strv char **env = NULL;
+	char hostname[32] = "paude-";
+	int status = 125, r = -1;
+
+	if (pd_run_options_parse(argc, argv, environ, &o, err) < 0) {
+		pd_run_options_release(&o);
+		return -1;
+	}
+	if (o.help) {
+		fputs(run_help, stdout);
+		pd_run_options_release(&o);
+		return 0;
+	}
+	if (pd_image_resolve(o.image, &img, err) < 0)
+		goto out;
+	cmd = command_argv(&o, &img);
+	if (!cmd) {
+		pd_error_set(err, 0, "no command given and image \"%s\" has none", o.image);
+		goto out;
+	}
+	env = pd_strv_dup(img.env);
+	for (char **p = o.env; p && *p; p++)
+		pd_env_set(&env, *p);
+	if (load_seccomp(o.seccomp_profile, &prog, err) < 0)
+		goto out;
+	pd_random_hex(hostname + 6, 6);
+
+	spec.rootfs = img.rootfs;
+	spec.rootfs.read_only = o.read_only;
+	spec.mounts = o.mounts;
+	spec.n_mounts = o.n_mounts;
+	spec.argv = cmd;
+	spec.env = env;
+	spec.workdir = o.workdir ? o.workdir : img.workdir;
+	spec.user = o.user ? o.user : img.user;
+	spec.hostname = o.hostname ? o.hostname : hostname;
+	spec.tty = o.tty;
+	spec.interactive = o.interactive;
+	spec.limits = o.limits;
+	spec.seccomp = &prog;
+	r = pd_sandbox_run(&spec, &status, err);
+out:
+	pd_seccomp_prog_release(&prog);
+	pd_image_release(&img);
+	pd_run_options_release(&o);
+	return r < 0 ? -1 : status;
+}
+
+const struct pd_command pd_cmd_run = {
+	.name = "run",
+	.summary = "Run a command in a new sandbox",
+	.help = run_help,
+	.failure_status = 125,
+	.usage_status = 125,
+	.fn = cmd_run,
+};

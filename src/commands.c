@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct pd_command *const pd_commands[] = {
+	&pd_cmd_run,
+	&pd_cmd_help,
+	&pd_cmd_version,
+	NULL,
+};
+
+const struct pd_command *pd_command_find(const char *name)
+{
+	for (const struct pd_command *const *c = pd_commands; *c; c++)
+		if (!strcmp((*c)->name, name))
+			return *c;
+	return NULL;
+}
+
+int pd_usage_error(struct pd_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	if (vsnprintf(err->msg, sizeof(err->msg), fmt, ap) < 0)
+		err->msg[0] = '\0';
+	va_end(ap);
+	err->code = 0;
+	err->status = PD_STATUS_USAGE;
+	return -1;
+}
+
+int pd_is_help_arg(const char *s)
+{
+	return !strcmp(s, "-h") || !strcmp(s, "--help");
+}
+
+void pd_print_main_help(void)
+{
+	printf("paude - run an AI coding agent in a sandbox it cannot escape or leak from\n\n"
+	       "Usage: paude [--help] [--version] COMMAND [ARGS...]\n\n"
+	       "Commands:\n");
+	for (const struct pd_command *const *c = pd_commands; *c; c++)
+		printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+	printf("\nRun 'paude help COMMAND' or 'paude COMMAND --help' for a command's options.\n");
+}

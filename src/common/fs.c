@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#include "fs.h"
+#include "cleanup.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int pd_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.resolve = resolve,
+	};
+	long r;
+
+	do
+		r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (r < 0 && (errno == EINTR || errno == EAGAIN));
+	return (int)r;
+}
+
+
+int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode,
+		    const char *what, struct pd_error *err)
+{
+	int fd = pd_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+
+	if (fd < 0)
+		return pd_error_set(err, errno, "%s \"%s\"", what, path);
+	return fd;
+}
+
+/* Split off the next path component; returns its length, 0 at the end. */
+static size_t next_component(const char **p)
+{
+	while (**p == '/')
+		(*p)++;
+	return strcspn(*p, "/");
+}
+
+int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *what,
+		      struct pd_error *err)
+{
+	char prefix[4096];
+	size_t plen = 0;
+	const char *p = path;
+	cleanup_close int cur = -1;
+	size_t n;
+
+	cur = pd_openat2(rootfd, ".", O_PATH | O_DIRECTORY, 0, 0);
+	if (cur < 0)
+		return pd_error_set(err, errno, "%s \"/\"", what);
+	while ((n = next_component(&p)) > 0) {
+		int fd;
+
+		if (plen + n + 2 > sizeof(prefix))
+			return pd_error_set(err, ENAMETOOLONG, "%s \"%s\"", what, path);
+		prefix[plen++] = '/';
+		memcpy(prefix + plen, p, n);
+		plen += n;
+		prefix[plen] = '\0';
+		p += n;
+		fd = pd_openat2(rootfd, prefix, O_PATH | O_DIRECTORY, 0,
+				RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+		if (fd < 0 && errno == ENOENT) {
+			/* Create the last component in the resolved parent. */
+			const char *name = prefix + plen - n;
+
+			if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.'))
+				return pd_error_set(err, ENOENT, "%s \"%s\"", what, prefix);
+			if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
+				return pd_error_set(err, errno, "%s: mkdir \"%s\"", what, prefix);
+			fd = pd_openat2(rootfd, prefix, O_PATH | O_DIRECTORY, 0,
+					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+		}
+		if (fd < 0)
+			return pd_error_set(err, errno, "%s \"%s\"", what, prefix);
+		pd_close(cur);
+		cur = fd;
+	}
+	return steal_fd(&cur);
+}
+
+int pd_mkfile_in_root(int rootfd, const char *path, mode_t mode, const char *what,
+		      struct pd_error *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_close int dfd = -1;
+	const char *base;
+	int fd;
+
+	fd = pd_openat2(rootfd, path, O_PATH, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT)
+		return pd_error_set(err, errno, "%s \"%s\"", what, path);
+	base = strrchr(path, '/');
+	dir = base ? pd_xstrndup(path, (size_t)(base - path)) : pd_xstrdup(".");
+	base = base ? base + 1 : path;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return pd_error_set(err, EINVAL, "%s \"%s\": not a file name", what, path);
+	dfd = pd_mkdirs_in_root(rootfd, dir, 0755, what, err);
+	if (dfd < 0)
+		return -1;
+	fd = pd_openat2(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode, 0);
+	if (fd < 0 && errno == EEXIST)   /* e.g. a dangling symlink: refuse it */
+		return pd_error_set(err, ELOOP, "%s \"%s\"", what, path);
+	if (fd < 0)
+		return pd_error_set(err, errno, "%s: create \"%s\"", what, path);
+	pd_close(fd);
+	fd = pd_openat2(dfd, base, O_PATH | O_NOFOLLOW, 0, 0);
+	if (fd < 0)
+		return pd_error_set(err, errno, "%s \"%s\"", what, path);
+	return fd;
+}
+
+int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len,
+		       mode_t mode, struct pd_error *err)
+{
+	cleanup_close int fd = -1;
+
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return pd_error_set(err, errno, "remove \"%s\"", name);
+	fd = pd_openat2(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, 0);
+	if (fd < 0)
+		return pd_error_set(err, errno, "create \"%s\"", name);
+	if (pd_write_all(fd, data, len) < 0)
+		return pd_error_set(err, errno, "write \"%s\"", name);
+	return 0;
+}
+
+int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
+		    char **out, size_t *len, struct pd_error *err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	size_t cap = 4096, n = 0;
+
+	fd = pd_openat2(dirfd, path, O_RDONLY, 0, resolve);
+	if (fd < 0)
+		return pd_error_set(err, errno, "open \"%s\"", path);
+	buf = pd_xmalloc(cap + 1);
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap >= max + 1)
+				return pd_error_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = pd_xrealloc(buf, cap + 1);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return pd_error_set(err, errno, "read \"%s\"", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max)
+		return pd_error_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
+	buf[n] = '\0';
+	*out = steal_ptr(&buf);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int pd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+ssize_t pd_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, p + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int pd_write_file(const char *path, const char *s, struct pd_error *err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pd_error_set(err, errno, "open \"%s\"", path);
+	if (pd_write_all(fd, s, strlen(s)) < 0)
+		return pd_error_set(err, errno, "write \"%s\"", path);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int quiet;
+static char seen[8][256];
+static unsigned n_seen;
+
+void pd_log_quiet(int q)
+{
+	quiet = q;
+}
+
+void pd_note(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	for (unsigned i = 0; i < n_seen; i++)
+		if (!strncmp(seen[i], line, sizeof(seen[i]) - 1))
+			return;
+	if (n_seen < sizeof(seen) / sizeof(seen[0]))
+		pd_strlcpy(seen[n_seen++], line, sizeof(seen[0]));
+	dprintf(STDERR_FILENO, "paude: note: %s\n", line);
+}

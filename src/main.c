@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - paude's entry point: global options, dispatch to a subcommand,
+ * and the only place that prints errors and chooses the exit status.
+ */
+#include "cli.h"
+#include "common/proctitle.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_error(const struct pd_command *c, const struct pd_error *err)
+{
+	fprintf(stderr, "paude: %s\n", err->msg[0] ? err->msg : "unknown error");
+	if (err->status == PD_STATUS_USAGE)
+		fprintf(stderr, "Try 'paude %s%s--help' for more information.\n",
+			c ? c->name : "", c ? " " : "");
+}
+
+int main(int argc, char **argv)
+{
+	struct pd_error err = { 0 };
+	const struct pd_command *c;
+	int r;
+
+	pd_proctitle_init(argc, argv);
+	if (argc < 2) {
+		pd_print_main_help();
+		return 2;
+	}
+	if (pd_is_help_arg(argv[1])) {
+		pd_print_main_help();
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("paude %s\n", PAUDE_VERSION);
+		return 0;
+	}
+	if (argv[1][0] == '-') {
+		pd_usage_error(&err, "unknown option \"%s\"", argv[1]);
+		print_error(NULL, &err);
+		return 2;
+	}
+	c = pd_command_find(argv[1]);
+	if (!c) {
+		pd_usage_error(&err, "unknown command \"%s\"", argv[1]);
+		print_error(NULL, &err);
+		return 2;
+	}
+	if (argc >= 3 && pd_is_help_arg(argv[2])) {
+		fputs(c->help, stdout);
+		return 0;
+	}
+	r = c->fn(argc - 1, argv + 1, &err);
+	if (r >= 0)
+		return r;
+	print_error(c, &err);
+	if (err.status == PD_STATUS_USAGE)
+		return c->usage_status;
+	return err.status > 0 ? err.status : c->failure_status;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run_options.h - `paude run` command line: pure parsers, unit-tested and
+ * fuzzed.  Nothing here touches the host except reading --env-file.
+ */
+#ifndef PAUDE_RUN_OPTIONS_H
+#define PAUDE_RUN_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "runtime/runtime.h"
+
+struct pd_run_options {
+	char **env;               /* K=V from -e/--env-file, in command-line order */
+	const char *workdir;
+	const char *user;
+	const char *hostname;
+	const char *network;
+	const char *seccomp_profile;
+	struct pd_mount *mounts;  /* -v and --tmpfs, in order */
+	size_t n_mounts;
+	bool read_only, tty, interactive;
+	bool help;                /* -h/--help seen: print help, run nothing */
+	struct pd_limits limits;
+	const char *image;
+	char **command;           /* may be empty: the image's default */
+};
+
+/*
+ * pd_run_options_parse() - parse `run` arguments (argv[0] is "run").
+ * @environ_: the host environment, for "-e NAME" without a value
+ * Return: 0, or -1 with @err set (usage errors have status PD_STATUS_USAGE).
+ */
+int pd_run_options_parse(int argc, char **argv, char *const *environ_,
+			 struct pd_run_options *o, struct pd_error *err);
+void pd_run_options_release(struct pd_run_options *o);
+
+/* The single-option parsers. Each returns 0 or -1 with a usage error set. */
+int pd_parse_env_arg(const char *arg, char *const *environ_, char ***env, struct pd_error *err);
+int pd_parse_env_file(const char *text, size_t len, const char *name, char *const *environ_,
+		      char ***env, struct pd_error *err);
+int pd_parse_volume(const char *arg, struct pd_mount *m, struct pd_error *err);
+int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err);
+int pd_parse_bytes(const char *arg, uint64_t *out, struct pd_error *err);
+int pd_parse_cpus(const char *arg, uint64_t *quota_us, uint64_t *period_us, struct pd_error *err);
+int pd_parse_ulimit(const char *arg, struct pd_rlimit *rl, struct pd_error *err);
+int pd_parse_pids_limit(const char *arg, uint64_t *out, struct pd_error *err);
+int pd_check_hostname(const char *name, struct pd_error *err);
+int pd_check_user_spec(const char *spec, struct pd_error *err);
+/* pd_env_set() - set K=V in an env vector, replacing an earlier K. */
+void pd_env_set(char ***env, const char *kv);
+const char *pd_env_get(char *const *env, const char *name);
+
+void pd_mount_release(struct pd_mount *m);
+
+#endif
