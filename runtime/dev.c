@@ -54,7 +54,7 @@ static int bind_node(int dev, const char *name, struct pd_error *err)
 }
 
 static int mount_sub(int dev, const char *name, const char *fstype, const char *const *opts,
-		     struct pd_error *err)
+		     unsigned int attrs, struct pd_error *err)
 {
 	cleanup_close int m = -1, at = -1;
 	char what[64];
@@ -65,7 +65,7 @@ static int mount_sub(int dev, const char *name, const char *fstype, const char *
 	at = openat(dev, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (at < 0)
 		return pd_error_set(err, errno, "open \"/dev/%s\"", name);
-	m = pd_mnt_fs(fstype, opts, NO_SUID_DEV_EXEC, what, err);
+	m = pd_mnt_fs(fstype, opts, attrs, what, err);
 	if (m < 0)
 		return -1;
 	return pd_mnt_attach(m, at, what, err);
@@ -115,9 +115,10 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 		return pd_error_set(err, errno, "open \"/dev/null\"");
 	if (!pd_idmap_has_gid(&sb->ids, 5))
 		pts_opts[6] = NULL;   /* no tty group in a single-id map */
-	if (mount_sub(dev, "pts", "devpts", pts_opts, err) < 0 ||
-	    mount_sub(dev, "shm", "tmpfs", shm_opts, err) < 0 ||
-	    mount_sub(dev, "mqueue", "mqueue", NULL, err) < 0)
+	/* devpts holds the pty devices themselves: it cannot be nodev. */
+	if (mount_sub(dev, "pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0 ||
+	    mount_sub(dev, "shm", "tmpfs", shm_opts, NO_SUID_DEV_EXEC, err) < 0 ||
+	    mount_sub(dev, "mqueue", "mqueue", NULL, NO_SUID_DEV_EXEC, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
 		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)

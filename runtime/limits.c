@@ -41,6 +41,7 @@ static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 	const char *need[3];
 	size_t n_need = 0, len;
 	struct pd_error ignore;
+	bool moved = false;
 
 	if (pd_cgroup_dir("", dir, sizeof(dir)) < 0)
 		return 0;
@@ -68,8 +69,29 @@ static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 		if (has_word(sub, need[i]))
 			continue;
 		snprintf(add, sizeof(add), "+%s", need[i]);
+		if (pd_cgroup_write(dir, "cgroup.subtree_control", add, &ignore) == 0)
+			continue;
+		/*
+		 * EBUSY: cgroup v2 lets no process live in a cgroup that hands
+		 * controllers to its children, and paude lives in it.  Move
+		 * paude into a leaf of its own (paude-*, swept like the rest
+		 * once empty) and try once more; other processes there keep
+		 * it busy, and the next mode is tried.
+		 */
+		if (ignore.code != EBUSY || moved)
+			return 0;
+		{
+			char leaf_name[32] = "paude-";
+			cleanup_free char *leaf = NULL;
+
+			pd_random_hex(leaf_name + 6, 6);
+			leaf = pd_cgroup_make(dir, leaf_name);
+			if (!leaf || pd_cgroup_write(leaf, "cgroup.procs", "0", &ignore) < 0)
+				return 0;
+			moved = true;
+		}
 		if (pd_cgroup_write(dir, "cgroup.subtree_control", add, &ignore) < 0)
-			return 0;   /* not delegated to us: try the next mode */
+			return 0;
 	}
 	lp->dirs[0] = pd_cgroup_make(dir, name);
 	if (!lp->dirs[0])

@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -75,6 +76,14 @@ static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
 		}
 		pd_close(m.fd);
 	}
+}
+
+/* paude holds the other end of the sync socket until it exits. */
+static bool parent_gone(struct pd_sandbox *sb)
+{
+	struct pollfd p = { .fd = sb->sync, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
 /* Become uid/gid 0 of the new user namespace, without the host's groups. */
@@ -146,9 +155,15 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return pd_error_set(err, errno, "set non-dumpable");
 	pd_proctitle_set("paude-init");
-	/* 3. The container's root, with the capabilities of the user namespace. */
+	/* 3. The container's root, with the capabilities of the user namespace.
+	 *    A credential change clears the parent-death signal: set it after,
+	 *    and make sure paude did not die in between. */
 	if (become_root(sb, err) < 0)
 		return -1;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return pd_error_set(err, errno, "set the parent-death signal");
+	if (parent_gone(sb))
+		_exit(125);
 	/* 4. A cgroup namespace rooted at the sandbox's cgroup (joined by now). */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return pd_error_set(err, errno, "unshare the cgroup namespace");
@@ -187,6 +202,8 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 
 	/* Die with paude: the kernel then tears the whole pid namespace down. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (parent_gone(sb))
+		_exit(125);
 	if (sandbox_setup(sb, &err) < 0) {
 		pd_sync_send_error(sb->sync, &err);
 		_exit(125);

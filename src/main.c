@@ -23,7 +23,9 @@ int main(int argc, char **argv)
 	const struct pd_command *c;
 	int r;
 
-	pd_proctitle_init(argc, argv);
+	/* From here on argv is a heap copy: the original area becomes the
+	 * sandbox init's blanked command line. */
+	argv = pd_proctitle_init(argc, argv);
 	if (argc < 2) {
 		pd_print_main_help();
 		return 2;

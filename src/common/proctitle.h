@@ -10,8 +10,13 @@
 #ifndef PAUDE_PROCTITLE_H
 #define PAUDE_PROCTITLE_H
 
-void pd_proctitle_init(int argc, char **argv);
-/* pd_proctitle_set() - zero the argv area and write @title at its start. */
+/*
+ * pd_proctitle_init() - remember the argv area and return a heap copy of
+ * argv (NULL-terminated) for the program to use: the original strings are
+ * overwritten by pd_proctitle_set(), so nothing may keep pointers into them.
+ */
+char **pd_proctitle_init(int argc, char **argv);
+/* pd_proctitle_set() - make /proc/PID/cmdline read exactly @title. */
 void pd_proctitle_set(const char *title);
 
 #endif

@@ -1,0 +1,46 @@
+#!/bin/sh
+# make demo: run a confined shell on the embedded `host` image (no registry,
+# no network, no image at all) and print what the confinement looks like
+# from inside.  As root it shows root mode; run through sudo it also shows
+# the rootless mode for the user who called sudo.  Needs no terminal.
+set -eu
+cd "$(dirname "$0")/.."
+PAUDE=${PAUDE:-build/paude}
+
+probe='
+echo "  user inside:      $(id)"
+echo "  uid map:          $(tr -s " " < /proc/self/uid_map | tr "\n" ";")"
+grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | sed "s/^/  /; s/:\t/: /"
+echo "  processes:        $(ls /proc | grep -c "^[0-9]") (pid 1 is $(tr "\0" " " < /proc/1/cmdline))"
+echo "  hostname:         $(hostname)"
+echo "  network:          $(ls /sys/class/net | tr "\n" " ")"
+echo "  /dev:             $(ls /dev | tr "\n" " ")"
+echo "  /etc:             $(ls /etc | tr "\n" " ")"
+if touch /usr/paude-demo 2>/dev/null; then echo "  write /usr:       allowed (!)"; else echo "  write /usr:       refused (read-only)"; fi
+if [ -e /etc/shadow ]; then echo "  /etc/shadow:      present (!)"; else echo "  /etc/shadow:      absent"; fi
+if unshare -U true 2>/dev/null; then echo "  new user ns:      allowed (!)"; else echo "  new user ns:      refused (seccomp)"; fi
+if cat /proc/1/environ >/dev/null 2>&1; then echo "  /proc/1/environ:  readable (!)"; else echo "  /proc/1/environ:  refused (paude init is not dumpable)"; fi
+echo "  writable layer:   $(echo hello > /etc/demo && cat /etc/demo) (gone after exit)"
+'
+
+echo "paude demo: paude run host /bin/sh -c '...'"
+echo
+if [ "$(id -u)" = 0 ]; then
+	echo "as root (the sandbox runs in paude's unprivileged subuid range):"
+	"$PAUDE" run --hostname demo host /bin/sh -c "$probe"
+	if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+		echo
+		echo "rootless, as $SUDO_USER:"
+		dir=$(mktemp -d /tmp/paude-demo.XXXXXX)
+		cp "$PAUDE" "$dir/paude"
+		chmod 755 "$dir" "$dir/paude"
+		setpriv --reuid="$SUDO_USER" --regid="$(id -g "$SUDO_USER")" --init-groups \
+			"$dir/paude" run --hostname demo host /bin/sh -c "$probe" || true
+		rm -rf "$dir"
+	fi
+else
+	echo "rootless, as $(id -un):"
+	"$PAUDE" run --hostname demo host /bin/sh -c "$probe"
+fi
+echo
+echo "paude demo: done (exit 0); nothing was left on the host."
