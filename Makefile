@@ -41,6 +41,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 GEN_HDR := $(BUILD)/gen/seccomp-default.h
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
+ALL_HDR := $(wildcard src/*.h src/common/*.h runtime/*.h tests/unit/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all check check-unit check-asan check-integration check-fuzz-smoke lint bench fuzz \
@@ -85,7 +86,7 @@ $(BUILD)/tests/ptyrun: tests/tools/ptyrun.c
 	$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -o $@ $< -lutil
 
 # ---- unit tests (libcheck) ----
-$(BUILD)/tests/unit-tests: $(UNIT_SRC) $(BUILD)/libpaude.a
+$(BUILD)/tests/unit-tests: $(UNIT_SRC) $(ALL_HDR) $(BUILD)/libpaude.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_SRC) \
 		$(BUILD)/libpaude.a $(PKG_LIBS) $$($(PKG_CONFIG) --libs check)
@@ -103,7 +104,7 @@ $(ASAN_DIR)/obj/%.o: %.c | $(GEN_HDR)
 	@[ "$(V)" = 1 ] || echo "  CC-ASAN $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(ASAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(ASAN_DIR)/unit-tests: $(UNIT_SRC) $(ASAN_OBJ)
+$(ASAN_DIR)/unit-tests: $(UNIT_SRC) $(ALL_HDR) $(ASAN_OBJ)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -O1 $(ASAN_FLAGS) $(LDFLAGS_ALL) -o $@ \
 		$(UNIT_SRC) $(ASAN_OBJ) $(PKG_LIBS) $$($(PKG_CONFIG) --libs check)
 
@@ -135,7 +136,8 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 check-fuzz-smoke: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); \
 		echo "fuzz-smoke $$n"; \
-		$$f -runs=2000 -seed=1 tests/fuzz/corpus/$$n >$(FUZZ_DIR)/$$n.log 2>&1 || { tail -n 30 $(FUZZ_DIR)/$$n.log; exit 1; }; \
+		rm -rf $(FUZZ_DIR)/smoke-$$n; mkdir -p $(FUZZ_DIR)/smoke-$$n; \
+		$$f -runs=2000 -seed=1 $(FUZZ_DIR)/smoke-$$n tests/fuzz/corpus/$$n >$(FUZZ_DIR)/$$n.log 2>&1 || { tail -n 30 $(FUZZ_DIR)/$$n.log; exit 1; }; \
 	done
 
 # Runs every target for FUZZ_SECONDS, growing the corpus in build/fuzz/corpus.

@@ -16,6 +16,7 @@
 #include "mnt.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/path.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -25,31 +26,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	while (path[0] == '/' && path[1] == '/')
-		path++;
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
 bool pd_mounts_user_covers(const struct pd_sandbox_spec *spec, const char *dest)
 {
+	char clean[4096];
+
 	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (!strcmp(spec->mounts[i].dest, dest))
+		if (pd_path_clean(spec->mounts[i].dest, clean, sizeof(clean)) == 0 &&
+		    !strcmp(clean, dest))
 			return true;
 	return false;
 }
 
-static int check_dest(const char *dest, struct pd_error *err)
+/* A destination, cleaned lexically: not "/" and not inside a kernel filesystem. */
+static int check_dest(const char *dest, char *clean, size_t sz, struct pd_error *err)
 {
 	static const char *const kernel[] = { "/proc", "/sys", "/dev" };
 
-	if (dest[0] != '/')
-		return pd_error_set(err, EINVAL, "mount destination \"%s\" is not absolute", dest);
+	if (pd_path_clean(dest, clean, sz) < 0)
+		return pd_error_set(err, errno, "mount destination \"%s\"", dest);
+	if (!strcmp(clean, "/"))
+		return pd_error_set(err, EINVAL, "mount destination \"%s\" is the root", dest);
 	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
-		if (under(dest, kernel[i]))
+		if (pd_path_is_under(clean, kernel[i]))
 			return pd_error_set(err, EPERM, "mount destination \"%s\" is inside %s", dest,
 					    kernel[i]);
 	return 0;
@@ -60,8 +58,8 @@ uint64_t pd_source_attrs(const struct pd_mount *m)
 	return MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
 }
 
-static int bind_one(struct pd_sandbox *sb, const struct pd_mount *m, size_t src_idx,
-		    struct pd_error *err)
+static int bind_one(struct pd_sandbox *sb, const struct pd_mount *m, const char *dest,
+		    size_t src_idx, struct pd_error *err)
 {
 	cleanup_close int mnt = -1, target = -1;
 	struct stat st;
@@ -73,19 +71,20 @@ static int bind_one(struct pd_sandbox *sb, const struct pd_mount *m, size_t src_
 	if (fstat(mnt, &st) < 0)
 		return pd_error_set(err, errno, "volume \"%s\"", m->source);
 	if (S_ISDIR(st.st_mode))
-		target = pd_mkdirs_in_root(sb->root_fd, m->dest, 0755, "mount destination", err);
+		target = pd_mkdirs_in_root(sb->root_fd, dest, 0755, "mount destination", err);
 	else
-		target = pd_mkfile_in_root(sb->root_fd, m->dest, 0644, "mount destination", err);
+		target = pd_mkfile_in_root(sb->root_fd, dest, 0644, "mount destination", err);
 	if (target < 0)
 		return -1;
-	if (!prepared && pd_mnt_setattr(mnt, pd_source_attrs(m), 0, true, -1, m->dest, err) < 0)
+	if (!prepared && pd_mnt_setattr(mnt, pd_source_attrs(m), 0, true, -1, dest, err) < 0)
 		return -1;
-	if (pd_mnt_attach(mnt, target, m->dest, err) < 0)
+	if (pd_mnt_attach(mnt, target, dest, err) < 0)
 		return pd_error_wrap(err, "volume \"%s\"", m->source);
 	return 0;
 }
 
-static int tmpfs_one(struct pd_sandbox *sb, const struct pd_mount *m, struct pd_error *err)
+static int tmpfs_one(struct pd_sandbox *sb, const struct pd_mount *m, const char *dest,
+		     struct pd_error *err)
 {
 	cleanup_close int mnt = -1, target = -1;
 	char mode[16];
@@ -105,13 +104,13 @@ static int tmpfs_one(struct pd_sandbox *sb, const struct pd_mount *m, struct pd_
 		attrs |= MOUNT_ATTR_NOEXEC;
 	if (m->read_only)
 		attrs |= MOUNT_ATTR_RDONLY;
-	target = pd_mkdirs_in_root(sb->root_fd, m->dest, 0755, "mount destination", err);
+	target = pd_mkdirs_in_root(sb->root_fd, dest, 0755, "mount destination", err);
 	if (target < 0)
 		return -1;
-	mnt = pd_mnt_fs("tmpfs", opts, attrs, m->dest, err);
+	mnt = pd_mnt_fs("tmpfs", opts, attrs, dest, err);
 	if (mnt < 0)
 		return -1;
-	return pd_mnt_attach(mnt, target, m->dest, err);
+	return pd_mnt_attach(mnt, target, dest, err);
 }
 
 static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd_error *err)
@@ -137,16 +136,17 @@ static int apply_list(struct pd_sandbox *sb, const struct pd_mount *ms, size_t n
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_mount *m = &ms[i];
+		char dest[4096];
 		int r;
 
-		if (check_dest(m->dest, err) < 0)
+		if (check_dest(m->dest, dest, sizeof(dest), err) < 0)
 			return -1;
 		switch (m->type) {
 		case PD_MOUNT_BIND:
-			r = bind_one(sb, m, pd_source_index(sb->spec, list, i), err);
+			r = bind_one(sb, m, dest, pd_source_index(sb->spec, list, i), err);
 			break;
 		case PD_MOUNT_TMPFS:
-			r = tmpfs_one(sb, m, err);
+			r = tmpfs_one(sb, m, dest, err);
 			break;
 		default:
 			r = pd_error_set(err, EINVAL, "mount \"%s\": unknown type", m->dest);

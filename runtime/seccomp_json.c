@@ -197,7 +197,9 @@ static int errno_by_name(const char *s, const char *path, uint64_t *out, struct 
 	char b[NAME_MAX_LEN];
 	uint32_t v;
 
-	if (pd_parse_u32(s, &v) == 0 && v <= ERRNO_MAX) {
+	if (pd_parse_u32(s, &v) == 0) {
+		if (v > ERRNO_MAX)
+			return fail(err, path, "%u out of range (0-%d)", v, ERRNO_MAX);
 		*out = v;
 		return 0;
 	}
@@ -379,7 +381,7 @@ static int parse_kernel(const char *s, unsigned *major, unsigned *minor)
 
 static bool valid_cap(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 
 	if (n < 5 || n > NAME_MAX_LEN || strncmp(s, "CAP_", 4) != 0)
 		return false;
@@ -527,7 +529,7 @@ static int parse_arg(const cJSON *v, const char *prefix, struct pd_seccomp_arg *
 
 static bool valid_syscall_name(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 
 	if (n == 0 || n > NAME_MAX_LEN)
 		return false;

@@ -45,8 +45,8 @@
 	.names = (const char *const[]){ __VA_ARGS__ }, \
 	.n_names = sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *)
 #define ALLOW .action = { PD_SECCOMP_ALLOW, 0 }
-#define DENY(e) .action = { PD_SECCOMP_ERRNO, e }
-#define ARG(i, o, v, v2) { .index = i, .op = PD_SECCOMP_CMP_##o, .value = v, .value2 = v2 }
+#define DENY(e) .action = { PD_SECCOMP_ERRNO, (e) }
+#define ARG(i, o, v, v2) { .index = (i), .op = PD_SECCOMP_CMP_##o, .value = (v), .value2 = (v2) }
 #define ARGS1(a) .args = { a }, .n_args = 1
 #define ARGS2(a, b) .args = { a, b }, .n_args = 2
 

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/path.h"
 #include "common/util.h"
 
 #include <ctype.h>
@@ -128,6 +129,17 @@ int pd_parse_env_file(const char *text, size_t len, const char *name, char *cons
 	return 0;
 }
 
+/* The destination, cleaned lexically ("/a/./b/" -> "/a/b"); relative kept as is. */
+static char *clean_dest(const char *s, size_t n)
+{
+	cleanup_free char *raw = pd_xstrndup(s, n);
+	char clean[4096];
+
+	if (raw[0] != '/' || pd_path_clean(raw, clean, sizeof(clean)) < 0)
+		return steal_ptr(&raw);
+	return pd_xstrdup(clean);
+}
+
 /* Split "a:b:c" into at most @max fields (no allocation: pointers + lengths). */
 static size_t split_colon(const char *s, const char **f, size_t *fl, size_t max)
 {
@@ -176,7 +188,7 @@ int pd_parse_volume(const char *arg, struct pd_mount *m, struct pd_error *err)
 	}
 	m->type = PD_MOUNT_BIND;
 	m->source = pd_xstrndup(f[0], fl[0]);
-	m->dest = pd_xstrndup(f[1], fl[1]);
+	m->dest = clean_dest(f[1], fl[1]);
 	m->read_only = ro;
 	return 0;
 }
@@ -189,7 +201,7 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 
 	memset(m, 0, sizeof(*m));
 	m->type = PD_MOUNT_TMPFS;
-	m->dest = colon ? pd_xstrndup(arg, (size_t)(colon - arg)) : pd_xstrdup(arg);
+	m->dest = clean_dest(arg, colon ? (size_t)(colon - arg) : strlen(arg));
 	m->noexec = true;
 	m->tmpfs_mode = 01777;
 	if (m->dest[0] != '/') {

@@ -1,0 +1,1113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_seccomp.c - the seccomp module: the default filter, enforced by the
+ * kernel, and JSON profiles.
+ *
+ * A filter is only ever installed in a child this file forks (the runner may
+ * not fork, as in the ASan build): the child sets no_new_privs, installs the
+ * program, runs a list of probe syscalls and writes each result (0 or the
+ * errno) down a pipe; the parent compares them with what it expects and
+ * prints every mismatch.  Probes use arguments the kernel itself would
+ * reject with another errno (EBADF, ENOENT, EFAULT, EINVAL...), so an EPERM
+ * can only come from the filter, and nothing happens when a filter is broken.
+ *
+ * The i386 ABI is reached with `int $0x80`, the x32 ABI with bit 30 of the
+ * syscall number; the kernel runs the filter before it looks at either, so
+ * they are testable even where x32 is compiled out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "common/cleanup.h"
+#include "runtime/seccomp.h"
+
+#define X32_BIT 0x40000000L
+
+enum abi { NATIVE, I386, X32 };
+
+struct probe {
+	const char *what;
+	enum abi abi;
+	long nr;
+	unsigned long a[6];
+	int want;        /* 0: the call succeeds; else its errno */
+};
+
+/* ---- running probes under a filter ---- */
+
+#ifdef __x86_64__
+static long i386_syscall(long nr, const unsigned long *a)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
+			 : "memory", "cc", "r8", "r9", "r10", "r11");
+	return ret;
+}
+#endif
+
+/* Runs in the filtered child: 0 on success, else the errno. */
+static int probe_run(const struct probe *p)
+{
+	long r;
+
+	switch (p->abi) {
+	case I386:
+#ifdef __x86_64__
+		r = i386_syscall(p->nr, p->a);
+		if (r == 0 && p->nr == 120)  /* a clone that got through: the child leaves */
+			_exit(0);
+		return r < 0 && r > -4096 ? (int)-r : 0;
+#else
+		return ENOSYS;
+#endif
+	case X32:
+	case NATIVE:
+	default:
+		errno = 0;
+		r = syscall(p->nr | (p->abi == X32 ? X32_BIT : 0), p->a[0], p->a[1], p->a[2],
+			    p->a[3], p->a[4], p->a[5]);
+		if (r == 0 && p->abi == NATIVE && p->nr == SYS_clone)
+			_exit(0);
+		return r < 0 ? errno : 0;
+	}
+}
+
+typedef void (*child_fn)(int wfd, const void *arg, size_t n);
+
+static void write_results(int wfd, const int *res, size_t n)
+{
+	const char *b = (const char *)res;
+	size_t len = n * sizeof(int);
+
+	while (len > 0) {
+		ssize_t w = write(wfd, b, len);
+
+		if (w <= 0)
+			_exit(202);
+		b += w;
+		len -= (size_t)w;
+	}
+}
+
+static void child_probes(int wfd, const void *arg, size_t n)
+{
+	const struct probe *p = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = probe_run(&p[i]);
+
+		write_results(wfd, &r, 1);
+	}
+}
+
+/*
+ * Fork, install @prog in the child, run @fn there; read up to @n results.
+ * Return: the child's wait status; *got is how many results arrived.
+ */
+static int in_filter(const struct pd_seccomp_prog *prog, child_fn fn, const void *arg, size_t n,
+		     int *res, size_t *got)
+{
+	int pfd[2], status = 0;
+	size_t bytes = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct pd_error err;
+
+		close(pfd[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(200);
+		if (pd_seccomp_apply(prog, &err) < 0)
+			_exit(201);
+		fn(pfd[1], arg, n);
+		_exit(0);
+	}
+	close(pfd[1]);
+	while (bytes < n * sizeof(int)) {
+		ssize_t r = read(pfd[0], (char *)res + bytes, n * sizeof(int) - bytes);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		bytes += (size_t)r;
+	}
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	*got = bytes / sizeof(int);
+	return status;
+}
+
+/* in_filter() that must run to completion. */
+static void in_filter_ok(const struct pd_seccomp_prog *prog, child_fn fn, const void *arg,
+			 size_t n, int *res)
+{
+	size_t got = 0;
+	int status = in_filter(prog, fn, arg, n, res, &got);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == n,
+		      "filtered child sent %zu of %zu results, wait status 0x%x", got, n, status);
+}
+
+static const char *ename(int code, char *buf, size_t size)
+{
+	const char *n = code > 0 ? strerrorname_np(code) : NULL;
+
+	if (code == 0)
+		snprintf(buf, size, "success");
+	else if (n)
+		snprintf(buf, size, "%s", n);
+	else
+		snprintf(buf, size, "%d", code);
+	return buf;
+}
+
+/* Run @p[0..n) under @prog and fail listing every probe that mismatched. */
+static void check_probes(const struct pd_seccomp_prog *prog, const struct probe *p, size_t n)
+{
+	int *res = calloc(n, sizeof(int));
+	char report[4096] = "";
+	size_t used = 0, bad = 0;
+
+	ck_assert_ptr_nonnull(res);
+	in_filter_ok(prog, child_probes, p, n, res);
+	for (size_t i = 0; i < n; i++) {
+		char w[32], g[32];
+		int k;
+
+		if (res[i] == p[i].want)
+			continue;
+		bad++;
+		k = snprintf(report + used, sizeof(report) - used, "\n  %s: expected %s, got %s",
+			     p[i].what, ename(p[i].want, w, sizeof(w)), ename(res[i], g, sizeof(g)));
+		if (k > 0 && (size_t)k < sizeof(report) - used)
+			used += (size_t)k;
+	}
+	free(res);
+	ck_assert_msg(bad == 0, "%zu of %zu probes mismatched:%s", bad, n, report);
+}
+
+static struct pd_seccomp_prog default_prog(void)
+{
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_error err = { 0 };
+
+	ck_assert_msg(pd_seccomp_default(&prog, &err) == 0, "pd_seccomp_default: %s", err.msg);
+	ck_assert_ptr_nonnull(prog.insns);
+	ck_assert_uint_gt(prog.len, 0);
+	return prog;
+}
+
+static void check_default(const struct probe *p, size_t n)
+{
+	struct pd_seccomp_prog prog = default_prog();
+
+	check_probes(&prog, p, n);
+	pd_seccomp_prog_release(&prog);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define BADPTR 1UL   /* a user address the kernel cannot read: EFAULT */
+
+/* ---- the default filter ---- */
+
+START_TEST(test_default_matches_table)
+{
+	struct pd_seccomp_prog fresh = { 0 }, embedded = default_prog();
+	struct pd_error err = { 0 };
+	size_t first = 0;
+
+	ck_assert_msg(pd_seccomp_compile(&pd_seccomp_default_profile, &fresh, &err) == 0,
+		      "compile default profile: %s", err.msg);
+	ck_assert_msg(fresh.len == embedded.len,
+		      "embedded default filter has %zu instructions, the table compiles to %zu "
+		      "(rebuild build/gen/seccomp-default.h)", embedded.len, fresh.len);
+	while (first < fresh.len &&
+	       memcmp((char *)fresh.insns + first * sizeof(struct sock_filter),
+		      (char *)embedded.insns + first * sizeof(struct sock_filter),
+		      sizeof(struct sock_filter)) == 0)
+		first++;
+	ck_assert_msg(first == fresh.len, "embedded default filter differs at instruction %zu of %zu",
+		      first, fresh.len);
+	pd_seccomp_prog_release(&fresh);
+	pd_seccomp_prog_release(&embedded);
+}
+END_TEST
+
+START_TEST(test_default_keyring)
+{
+	static const struct probe p[] = {
+		{ "keyctl", NATIVE, SYS_keyctl, { 9999 }, EPERM },
+		{ "add_key", NATIVE, SYS_add_key, { BADPTR, BADPTR, 0, 0, 0 }, EPERM },
+		{ "request_key", NATIVE, SYS_request_key, { BADPTR, BADPTR, 0, 0 }, EPERM },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_kernel_interfaces)
+{
+	static const struct probe p[] = {
+		{ "bpf", NATIVE, SYS_bpf, { 9999, 0, 0 }, EPERM },
+		{ "perf_event_open", NATIVE, SYS_perf_event_open, { BADPTR, 0, -1UL, -1UL, 0 }, EPERM },
+		{ "kexec_load", NATIVE, SYS_kexec_load, { 0, 0, 0, 0xdead0000 }, EPERM },
+		{ "kexec_file_load", NATIVE, SYS_kexec_file_load, { -1UL, -1UL, 0, 0, 0xdead0000 }, EPERM },
+		{ "init_module", NATIVE, SYS_init_module, { BADPTR, 0, BADPTR }, EPERM },
+		{ "finit_module", NATIVE, SYS_finit_module, { -1UL, BADPTR, 0 }, EPERM },
+		{ "delete_module", NATIVE, SYS_delete_module, { BADPTR, O_NONBLOCK }, EPERM },
+		{ "userfaultfd", NATIVE, SYS_userfaultfd, { 0xdead }, EPERM },
+		{ "open_by_handle_at", NATIVE, SYS_open_by_handle_at, { -1UL, BADPTR, 0 }, EPERM },
+		{ "iopl", NATIVE, SYS_iopl, { 99 }, EPERM },
+		{ "settimeofday", NATIVE, SYS_settimeofday, { BADPTR, 0 }, EPERM },
+		{ "sethostname", NATIVE, SYS_sethostname, { BADPTR, 99999 }, EPERM },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_mounts)
+{
+	static const struct probe p[] = {
+		{ "mount", NATIVE, SYS_mount, { BADPTR, BADPTR, BADPTR, 0, 0 }, EPERM },
+		{ "umount2", NATIVE, SYS_umount2, { BADPTR, 0 }, EPERM },
+		{ "pivot_root", NATIVE, SYS_pivot_root, { BADPTR, BADPTR }, EPERM },
+		{ "chroot", NATIVE, SYS_chroot, { BADPTR }, EPERM },
+		{ "fsopen", NATIVE, SYS_fsopen, { BADPTR, 0 }, EPERM },
+		{ "fsconfig", NATIVE, SYS_fsconfig, { -1UL, 0, 0, 0, 0 }, EPERM },
+		{ "fsmount", NATIVE, SYS_fsmount, { -1UL, 0, 0 }, EPERM },
+		{ "fspick", NATIVE, SYS_fspick, { -1UL, BADPTR, 0 }, EPERM },
+		{ "move_mount", NATIVE, SYS_move_mount, { -1UL, BADPTR, -1UL, BADPTR, 0 }, EPERM },
+		{ "open_tree", NATIVE, SYS_open_tree, { -1UL, BADPTR, 0 }, EPERM },
+		{ "mount_setattr", NATIVE, SYS_mount_setattr, { -1UL, BADPTR, 0, 0, 0 }, EPERM },
+		/* open_tree_attr (Linux 6.15) is newer than libseccomp 2.5: default action. */
+		{ "open_tree_attr", NATIVE, 467, { -1UL, BADPTR, 0, 0, 0 }, ENOSYS },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_clone3_enosys)
+{
+	static const struct probe p[] = {
+		{ "clone3", NATIVE, SYS_clone3, { BADPTR, 88 }, ENOSYS },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_no_namespaces)
+{
+	static const struct probe p[] = {
+		{ "unshare(CLONE_NEWUSER)", NATIVE, SYS_unshare, { CLONE_NEWUSER }, EPERM },
+		{ "unshare(CLONE_NEWNS)", NATIVE, SYS_unshare, { CLONE_NEWNS }, EPERM },
+		{ "unshare(CLONE_NEWUTS)", NATIVE, SYS_unshare, { CLONE_NEWUTS }, EPERM },
+		{ "unshare(CLONE_NEWIPC)", NATIVE, SYS_unshare, { CLONE_NEWIPC }, EPERM },
+		{ "unshare(CLONE_NEWPID)", NATIVE, SYS_unshare, { CLONE_NEWPID }, EPERM },
+		{ "unshare(CLONE_NEWNET)", NATIVE, SYS_unshare, { CLONE_NEWNET }, EPERM },
+		{ "unshare(CLONE_NEWCGROUP)", NATIVE, SYS_unshare, { CLONE_NEWCGROUP }, EPERM },
+		{ "unshare(CLONE_NEWTIME)", NATIVE, SYS_unshare, { CLONE_NEWTIME }, EPERM },
+		{ "unshare(CLONE_NEWUSER|CLONE_FILES)", NATIVE, SYS_unshare,
+		  { CLONE_NEWUSER | CLONE_FILES }, EPERM },
+		{ "unshare(CLONE_FILES)", NATIVE, SYS_unshare, { CLONE_FILES }, 0 },
+		{ "unshare(0)", NATIVE, SYS_unshare, { 0 }, 0 },
+		{ "clone(CLONE_NEWUSER)", NATIVE, SYS_clone, { CLONE_NEWUSER | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWNS)", NATIVE, SYS_clone, { CLONE_NEWNS | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWPID)", NATIVE, SYS_clone, { CLONE_NEWPID | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWNET)", NATIVE, SYS_clone, { CLONE_NEWNET | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWUTS)", NATIVE, SYS_clone, { CLONE_NEWUTS | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWIPC)", NATIVE, SYS_clone, { CLONE_NEWIPC | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWCGROUP)", NATIVE, SYS_clone, { CLONE_NEWCGROUP | SIGCHLD }, EPERM },
+		{ "setns", NATIVE, SYS_setns, { -1UL, 0 }, EPERM },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+/* fork, a thread (glibc tries clone3 first, then falls back to clone). */
+static void child_fork_thread(int wfd, const void *arg, size_t n)
+{
+	int res[2] = { -1, -1 }, status;
+	pthread_t t;
+	void *ret = NULL;
+	pid_t pid;
+
+	(void)arg;
+	(void)n;
+	pid = fork();
+	if (pid == 0)
+		_exit(7);
+	if (pid < 0)
+		res[0] = errno;
+	else
+		res[0] = waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			 WEXITSTATUS(status) == 7 ? 0 : 1000;
+	errno = pthread_create(&t, NULL, thread_main, &res);
+	if (errno)
+		res[1] = errno;
+	else
+		res[1] = pthread_join(t, &ret) == 0 && ret == &res ? 0 : 1000;
+	write_results(wfd, res, 2);
+}
+
+START_TEST(test_default_fork_and_threads)
+{
+	struct pd_seccomp_prog prog = default_prog();
+	int res[2];
+
+	in_filter_ok(&prog, child_fork_thread, NULL, 2, res);
+	ck_assert_msg(res[0] == 0, "fork under the default filter: expected success, got %d", res[0]);
+	ck_assert_msg(res[1] == 0, "pthread_create under the default filter: expected success, got %d",
+		      res[1]);
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+static void child_basics(int wfd, const void *arg, size_t n)
+{
+	int res[4], p[2];
+	char c = 'x';
+
+	(void)arg;
+	(void)n;
+	res[0] = syscall(SYS_getpid) > 0 ? 0 : errno;
+	res[1] = pipe2(p, O_CLOEXEC) == 0 ? 0 : errno;
+	res[2] = write(p[1], &c, 1) == 1 ? 0 : errno;
+	res[3] = read(p[0], &c, 1) == 1 && c == 'x' ? 0 : errno;
+	write_results(wfd, res, 4);
+}
+
+START_TEST(test_default_basics)
+{
+	struct pd_seccomp_prog prog = default_prog();
+	static const char *const what[] = { "getpid", "pipe2", "write", "read" };
+	int res[4];
+
+	in_filter_ok(&prog, child_basics, NULL, 4, res);
+	for (int i = 0; i < 4; i++)
+		ck_assert_msg(res[i] == 0, "%s under the default filter: expected success, got %d",
+			      what[i], res[i]);
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+START_TEST(test_default_unlisted_enosys)
+{
+	static const struct probe p[] = {
+		{ "io_uring_setup", NATIVE, SYS_io_uring_setup, { 1, BADPTR }, ENOSYS },
+		{ "io_uring_enter", NATIVE, SYS_io_uring_enter, { -1UL, 0, 0, 0, 0, 0 }, ENOSYS },
+		{ "syslog (listed)", NATIVE, SYS_syslog, { 9999, 0, 0 }, EINVAL },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_personality)
+{
+	static const struct probe p[] = {
+		{ "personality(0xffffffff)", NATIVE, SYS_personality, { 0xffffffffUL }, 0 },
+		{ "personality(PER_LINUX)", NATIVE, SYS_personality, { 0 }, 0 },
+		{ "personality(PER_LINUX32)", NATIVE, SYS_personality, { 0x0008 }, 0 },
+		{ "personality(PER_LINUX32|ADDR_NO_RANDOMIZE)", NATIVE, SYS_personality,
+		  { 0x0040008 }, ENOSYS },
+		{ "personality(READ_IMPLIES_EXEC)", NATIVE, SYS_personality, { 0x0400000 }, ENOSYS },
+		{ "personality(PER_BSD)", NATIVE, SYS_personality, { 0x0006 }, ENOSYS },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_socket)
+{
+	static const struct probe p[] = {
+		{ "socket(AF_NETLINK, NETLINK_AUDIT)", NATIVE, SYS_socket,
+		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT }, EINVAL },
+		{ "socket(AF_NETLINK, NETLINK_ROUTE)", NATIVE, SYS_socket,
+		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE }, 0 },
+		{ "socket(AF_UNIX)", NATIVE, SYS_socket, { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_ioctl)
+{
+	static const struct probe p[] = {
+		{ "ioctl(TIOCSTI)", NATIVE, SYS_ioctl, { -1UL, TIOCSTI, BADPTR }, EPERM },
+		{ "ioctl(TIOCLINUX)", NATIVE, SYS_ioctl, { -1UL, TIOCLINUX, BADPTR }, EPERM },
+		{ "ioctl(TIOCSTI | garbage << 32)", NATIVE, SYS_ioctl,
+		  { -1UL, 0xdeadbeef00000000UL | TIOCSTI, BADPTR }, EPERM },
+		{ "ioctl(TIOCLINUX | garbage << 32)", NATIVE, SYS_ioctl,
+		  { -1UL, 0xffffffff00000000UL | TIOCLINUX, BADPTR }, EPERM },
+		{ "ioctl(TCGETS)", NATIVE, SYS_ioctl, { -1UL, TCGETS, BADPTR }, EBADF },
+		{ "ioctl(FIONREAD | garbage << 32)", NATIVE, SYS_ioctl,
+		  { -1UL, 0x1234567800000000UL | FIONREAD, BADPTR }, EBADF },
+		{ "ioctl(TIOCSTI + 0x100000000 - 0x10)", NATIVE, SYS_ioctl,
+		  { -1UL, 0x100000000UL + TIOCSTI - 0x10, BADPTR }, EBADF },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+struct ioctl_sweep {
+	enum abi abi;
+	long nr;
+};
+
+/* Request @i of the sweep: every low 16 bits, then each flip of bits 16-31. */
+static uint32_t sweep_request(uint32_t i)
+{
+	if (i < 0x10000)
+		return i;
+	i -= 0x10000;
+	return i < 16 ? TIOCSTI ^ (1u << (16 + i)) : TIOCLINUX ^ (1u << i);
+}
+
+#define SWEEP_LEN (0x10000 + 32)
+
+/* ... each with garbage above bit 31 on x86_64. */
+static void child_ioctl_sweep(int wfd, const void *arg, size_t n)
+{
+	static const uint64_t hi[] = { 0, 0xdeadbeefULL << 32, 1ULL << 32, ~0ULL << 32 };
+	const struct ioctl_sweep *s = arg;
+	struct probe p = { "ioctl", s->abi, s->nr, { -1UL, 0, BADPTR }, 0 };
+	int res[3] = { 0, 0, 0 };  /* mismatches; the first one's request and result */
+
+	(void)n;
+	for (size_t h = 0; h < (s->abi == NATIVE ? N(hi) : 1); h++) {
+		for (uint32_t i = 0; i < SWEEP_LEN; i++) {
+			uint32_t req = sweep_request(i);
+			bool tioc = req == TIOCSTI || req == TIOCLINUX;
+			int r;
+
+			p.a[1] = (unsigned long)(hi[h] | req);
+			r = probe_run(&p);
+			/* allowed: EBADF (ENOSYS for x32 where the kernel lacks it) */
+			if (tioc ? r == EPERM : (r == EBADF || (s->abi == X32 && r == ENOSYS)))
+				continue;
+			if (res[0]++ == 0) {
+				res[1] = (int)req;
+				res[2] = r;
+			}
+		}
+	}
+	write_results(wfd, res, 3);
+}
+
+static void ioctl_sweep(enum abi abi, long nr, const char *what)
+{
+	struct pd_seccomp_prog prog = default_prog();
+	struct ioctl_sweep s = { abi, nr };
+	int res[3];
+
+	in_filter_ok(&prog, child_ioctl_sweep, &s, 3, res);
+	ck_assert_msg(res[0] == 0, "%s: %d ioctl requests got the wrong answer; first 0x%x: got %d",
+		      what, res[0], (unsigned)res[1], res[2]);
+	pd_seccomp_prog_release(&prog);
+}
+
+START_TEST(test_default_ioctl_sweep_native)
+{
+	ioctl_sweep(NATIVE, SYS_ioctl, "x86_64");
+}
+END_TEST
+
+#ifdef __x86_64__
+START_TEST(test_default_ioctl_sweep_i386)
+{
+	ioctl_sweep(I386, 54, "i386");
+}
+END_TEST
+
+START_TEST(test_default_ioctl_sweep_x32)
+{
+	ioctl_sweep(X32, 514, "x32");
+}
+END_TEST
+
+START_TEST(test_default_i386_abi)
+{
+	static const struct probe p[] = {
+		{ "i386 keyctl", I386, 288, { 9999 }, EPERM },
+		{ "i386 add_key", I386, 286, { BADPTR, BADPTR, 0, 0, 0 }, EPERM },
+		{ "i386 unshare(CLONE_NEWUSER)", I386, 310, { CLONE_NEWUSER }, EPERM },
+		{ "i386 clone(CLONE_NEWNET)", I386, 120, { CLONE_NEWNET | SIGCHLD }, EPERM },
+		{ "i386 setns", I386, 346, { -1UL, 0 }, EPERM },
+		{ "i386 mount", I386, 21, { BADPTR, BADPTR, BADPTR, 0, 0 }, EPERM },
+		{ "i386 umount", I386, 22, { BADPTR }, EPERM },
+		{ "i386 ioctl(TIOCSTI)", I386, 54, { -1UL, TIOCSTI, BADPTR }, EPERM },
+		{ "i386 bpf", I386, 357, { 9999, 0, 0 }, EPERM },
+		{ "i386 clone3", I386, 435, { BADPTR, 88 }, ENOSYS },
+		{ "i386 io_uring_setup", I386, 425, { 1, BADPTR }, ENOSYS },
+		{ "i386 getpid", I386, 20, { 0 }, 0 },
+		{ "i386 socket(AF_NETLINK, NETLINK_AUDIT)", I386, 359,
+		  { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT }, EINVAL },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+START_TEST(test_default_x32_abi)
+{
+	static const struct probe p[] = {
+		{ "x32 keyctl", X32, 250, { 9999 }, EPERM },
+		{ "x32 request_key", X32, 249, { BADPTR, BADPTR, 0, 0 }, EPERM },
+		{ "x32 unshare(CLONE_NEWUSER)", X32, 272, { CLONE_NEWUSER }, EPERM },
+		{ "x32 mount", X32, 165, { BADPTR, BADPTR, BADPTR, 0, 0 }, EPERM },
+		{ "x32 ioctl(TIOCSTI)", X32, 514, { -1UL, TIOCSTI, BADPTR }, EPERM },
+		{ "x32 perf_event_open", X32, 298, { BADPTR, 0, -1UL, -1UL, 0 }, EPERM },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+#endif
+
+/*
+ * The table must not depend on libseccomp's rule merging: a call is listed
+ * either unconditionally once, or only with argument comparisons.
+ */
+START_TEST(test_default_table_invariants)
+{
+	const struct pd_seccomp_profile *p = &pd_seccomp_default_profile;
+	static const char *const refused[] = {
+		"keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+		"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+		"mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount",
+		"fspick", "move_mount", "open_tree", "mount_setattr", "setns",
+	};
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		ck_assert_msg(p->rules[i].origin == i, "row %zu numbers itself %zu", i,
+			      p->rules[i].origin);
+		for (size_t j = 0; j < p->rules[i].n_names; j++) {
+			const char *name = p->rules[i].names[j];
+
+			for (size_t k = 0; k < p->n_rules; k++) {
+				for (size_t l = 0; l < p->rules[k].n_names; l++) {
+					if ((k == i && l == j) || strcmp(name, p->rules[k].names[l]) != 0)
+						continue;
+					ck_assert_msg(p->rules[i].n_args > 0 && p->rules[k].n_args > 0,
+						      "\"%s\" is listed in rows %zu and %zu, one of them "
+						      "unconditionally", name, i, k);
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < N(refused); i++)
+		ck_assert_msg(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, refused[i]) >= 0,
+			      "libseccomp does not know \"%s\": it would not be filtered", refused[i]);
+}
+END_TEST
+
+/* ---- JSON profiles ---- */
+
+static void compile_json(const char *json, struct pd_seccomp_prog *out)
+{
+	struct pd_error err = { 0 };
+
+	ck_assert_msg(pd_seccomp_from_json(json, strlen(json), out, &err) == 0,
+		      "pd_seccomp_from_json: expected success, got: %s", err.msg);
+}
+
+START_TEST(test_json_enforced)
+{
+	static const char json[] =
+		"{ \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+		"  \"syscalls\": [\n"
+		"    { \"names\": [\"getppid\", \"no_such_syscall\"], \"action\": \"SCMP_ACT_ERRNO\",\n"
+		"      \"errnoRet\": 13 },\n"
+		"    { \"name\": \"fchdir\", \"action\": \"SCMP_ACT_ERRNO\", \"errno\": \"EXDEV\",\n"
+		"      \"args\": [ { \"index\": 0, \"value\": 100, \"op\": \"SCMP_CMP_EQ\" },\n"
+		"                { \"index\": 0, \"value\": 200, \"op\": \"SCMP_CMP_EQ\" } ] },\n"
+		"    { \"names\": [\"fchmod\"], \"action\": \"SCMP_ACT_ERRNO\",\n"
+		"      \"args\": [ { \"index\": 1, \"value\": 2048, \"valueTwo\": 2048,\n"
+		"                  \"op\": \"SCMP_CMP_MASKED_EQ\" } ] },\n"
+		"    { \"names\": [\"getpgid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5,\n"
+		"      \"includes\": { \"caps\": [\"CAP_SYS_ADMIN\"] } },\n"
+		"    { \"names\": [\"getsid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5,\n"
+		"      \"excludes\": { \"caps\": [\"CAP_SYS_ADMIN\"] } }\n"
+		"  ] }\n";
+	static const struct probe p[] = {
+		{ "getppid", NATIVE, SYS_getppid, { 0 }, EACCES },
+		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
+		{ "fchdir(100)", NATIVE, SYS_fchdir, { 100 }, EXDEV },
+		{ "fchdir(200)", NATIVE, SYS_fchdir, { 200 }, EXDEV },
+		{ "fchdir(300)", NATIVE, SYS_fchdir, { 300 }, EBADF },
+		{ "fchmod(S_ISUID)", NATIVE, SYS_fchmod, { -1UL, 04755 }, EPERM },
+		{ "fchmod(0755)", NATIVE, SYS_fchmod, { -1UL, 0755 }, EBADF },
+		{ "getpgid (includes a capability: dropped)", NATIVE, SYS_getpgid, { 0 }, 0 },
+		{ "getsid (excludes a capability: kept)", NATIVE, SYS_getsid, { 0 }, EIO },
+	};
+	struct pd_seccomp_prog prog = { 0 };
+
+	compile_json(json, &prog);
+	check_probes(&prog, p, N(p));
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+/* No rules at all: libseccomp <= 2.5.3 lost the default action then (#370). */
+START_TEST(test_json_no_rules)
+{
+	static const char json[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": null, "
+				   "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"]}";
+	static const struct probe p[] = {
+		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
+		{ "keyctl", NATIVE, SYS_keyctl, { 9999 }, EOPNOTSUPP },
+#ifdef __x86_64__
+		{ "i386 getpid", I386, 20, { 0 }, 0 },
+#endif
+	};
+	struct pd_seccomp_prog prog = { 0 };
+
+	compile_json(json, &prog);
+	check_probes(&prog, p, N(p));
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+/* Read tests/unit/data/@name (tests run from the top of the tree). */
+static char *read_fixture(const char *name, size_t *len)
+{
+	char path[256];
+	char *buf = malloc(1 << 20);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "tests/unit/data/%s", name);
+	f = fopen(path, "re");
+	ck_assert_msg(f != NULL, "open %s: %s (run from the top of the tree)", path, strerror(errno));
+	ck_assert_ptr_nonnull(buf);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	ck_assert_uint_gt(*len, 1000);
+	return buf;
+}
+
+/* containers/common's profile (podman's default), verbatim. */
+START_TEST(test_json_containers_common)
+{
+	static const struct probe p[] = {
+		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
+		{ "keyctl (podman allows it)", NATIVE, SYS_keyctl, { 9999 }, EOPNOTSUPP },
+		{ "io_uring_setup", NATIVE, SYS_io_uring_setup, { 1, BADPTR }, ENOSYS },
+		{ "open_by_handle_at (no CAP_DAC_READ_SEARCH)", NATIVE, SYS_open_by_handle_at,
+		  { -1UL, BADPTR, 0 }, EPERM },
+		{ "bpf (no CAP_SYS_ADMIN)", NATIVE, SYS_bpf, { 9999, 0, 0 }, EPERM },
+		{ "personality(PER_LINUX32|ADDR_NO_RANDOMIZE)", NATIVE, SYS_personality,
+		  { 0x0040008 }, ENOSYS },
+		{ "socket(AF_NETLINK, NETLINK_AUDIT)", NATIVE, SYS_socket,
+		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT }, EINVAL },
+#ifdef __x86_64__
+		{ "i386 getpid (archMap adds x86)", I386, 20, { 0 }, 0 },
+		{ "x32 io_uring_setup (archMap adds x32)", X32, 425, { 1, BADPTR }, ENOSYS },
+#endif
+	};
+	cleanup_free char *json = NULL;
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_error err = { 0 };
+	size_t len = 0;
+
+	json = read_fixture("containers-common-seccomp.json", &len);
+	ck_assert_msg(pd_seccomp_from_json(json, len, &prog, &err) == 0,
+		      "containers/common profile: expected success, got: %s", err.msg);
+	check_probes(&prog, p, N(p));
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+/* moby's profile (Docker's default), verbatim: defaultErrnoRet 1. */
+START_TEST(test_json_moby)
+{
+	static const struct probe p[] = {
+		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
+		{ "keyctl (unlisted)", NATIVE, SYS_keyctl, { 9999 }, EPERM },
+		{ "clone3 (ENOSYS without CAP_SYS_ADMIN)", NATIVE, SYS_clone3, { BADPTR, 88 }, ENOSYS },
+		{ "unshare (needs CAP_SYS_ADMIN)", NATIVE, SYS_unshare, { CLONE_NEWUSER }, EPERM },
+		{ "clone(CLONE_NEWUSER)", NATIVE, SYS_clone, { CLONE_NEWUSER | SIGCHLD }, EPERM },
+		{ "mount (needs CAP_SYS_ADMIN)", NATIVE, SYS_mount, { BADPTR, BADPTR, BADPTR, 0, 0 }, EPERM },
+#ifdef __x86_64__
+		{ "i386 getpid (archMap adds x86)", I386, 20, { 0 }, 0 },
+		{ "i386 keyctl", I386, 288, { 9999 }, EPERM },
+#endif
+	};
+	cleanup_free char *json = NULL;
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_error err = { 0 };
+	size_t len = 0;
+
+	json = read_fixture("moby-default-seccomp.json", &len);
+	ck_assert_msg(pd_seccomp_from_json(json, len, &prog, &err) == 0,
+		      "moby profile: expected success, got: %s", err.msg);
+	check_probes(&prog, p, N(p));
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+#ifdef __x86_64__
+/* A profile for x86_64 alone: an i386 syscall is a bad architecture. */
+START_TEST(test_json_bad_arch_kills)
+{
+	static const char json[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+				   "\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+				   "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+	static const struct probe p[] = { { "i386 getpid", I386, 20, { 0 }, 0 } };
+	struct pd_seccomp_prog prog = { 0 };
+	size_t got = 0;
+	int res[1], status;
+
+	compile_json(json, &prog);
+	status = in_filter(&prog, child_probes, p, 1, res, &got);
+	ck_assert_uint_eq(got, 0);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+		      "i386 syscall under an x86_64-only filter: expected death by SIGSYS, "
+		      "got wait status 0x%x", status);
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
+/*
+ * libseccomp compares only the low 32 bits on i386 and would truncate
+ * 0x100000000 to 0; paude narrows the comparison instead (never true).
+ */
+START_TEST(test_json_32bit_narrowing)
+{
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		"\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+		"\"syscalls\":["
+		"{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13,"
+		" \"args\":[{\"index\":0,\"value\":4294967296,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"getsid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13,"
+		" \"args\":[{\"index\":0,\"value\":4294967296,\"op\":\"SCMP_CMP_NE\"}]}]}";
+	static const struct probe p[] = {
+		{ "x86_64 getpgid(0)", NATIVE, SYS_getpgid, { 0 }, 0 },
+		{ "x86_64 getpgid(1<<32)", NATIVE, SYS_getpgid, { 1UL << 32 }, EACCES },
+		{ "i386 getpgid(0)", I386, 132, { 0 }, 0 },
+		{ "x86_64 getsid(0)", NATIVE, SYS_getsid, { 0 }, EACCES },
+		{ "i386 getsid(0)", I386, 147, { 0 }, EACCES },
+	};
+	struct pd_seccomp_prog prog = { 0 };
+
+	compile_json(json, &prog);
+	check_probes(&prog, p, N(p));
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+#endif
+
+static int parse_with(const char *json, const struct pd_seccomp_host *h,
+		      struct pd_seccomp_profile **out, struct pd_error *err)
+{
+	return pd_seccomp_profile_parse(json, strlen(json), h, out, err);
+}
+
+/* includes/excludes for a given host: which of rules 0..5 survive. */
+START_TEST(test_json_includes_excludes)
+{
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
+		"{\"names\":[\"a0\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":[\"amd64\",\"x32\"]}},"
+		"{\"names\":[\"a1\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":[\"SCMP_ARCH_AARCH64\"]}},"
+		"{\"names\":[\"a2\"],\"action\":\"SCMP_ACT_ALLOW\",\"excludes\":{\"arches\":[\"amd64\"]}},"
+		"{\"names\":[\"a3\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":\"5.8\"}},"
+		"{\"names\":[\"a4\"],\"action\":\"SCMP_ACT_ALLOW\",\"excludes\":{\"minKernel\":\"5.8\"}},"
+		"{\"names\":[\"a5\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_BPF\"]},"
+		" \"excludes\":{}},"
+		"{\"names\":[\"a6\"],\"action\":\"SCMP_ACT_ALLOW\",\"excludes\":{\"caps\":[\"CAP_BPF\"]},"
+		" \"includes\":null}]}";
+	static const struct {
+		struct pd_seccomp_host host;
+		const char *kept;
+	} cases[] = {
+		{ { SCMP_ARCH_X86_64, 6, 18 }, "a0 a3 a6" },
+		{ { SCMP_ARCH_X86_64, 5, 7 }, "a0 a4 a6" },
+		{ { SCMP_ARCH_X86_64, 5, 8 }, "a0 a3 a6" },
+		{ { SCMP_ARCH_AARCH64, 4, 19 }, "a1 a2 a4 a6" },
+	};
+
+	for (size_t c = 0; c < N(cases); c++) {
+		struct pd_seccomp_profile *p = NULL;
+		struct pd_error err = { 0 };
+		char kept[64] = "";
+		size_t used = 0;
+
+		ck_assert_msg(parse_with(json, &cases[c].host, &p, &err) == 0, "case %zu: %s", c, err.msg);
+		for (size_t i = 0; i < p->n_rules; i++)
+			used += (size_t)snprintf(kept + used, sizeof(kept) - used, "%s%s",
+						 i ? " " : "", p->rules[i].names[0]);
+		ck_assert_msg(strcmp(kept, cases[c].kept) == 0,
+			      "case %zu (kernel %u.%u): expected rules \"%s\", got \"%s\"", c,
+			      cases[c].host.kernel_major, cases[c].host.kernel_minor, cases[c].kept, kept);
+		pd_seccomp_profile_free(p);
+	}
+}
+END_TEST
+
+START_TEST(test_json_arches)
+{
+	static const struct pd_seccomp_host x86 = { SCMP_ARCH_X86_64, 6, 1 };
+	static const char map[] =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":["
+		"{\"architecture\":\"SCMP_ARCH_AARCH64\",\"subArchitectures\":[\"SCMP_ARCH_ARM\"]},"
+		"{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]}]}";
+	static const char list[] =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+		"[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_LOONGARCH64\"]}";
+	struct pd_seccomp_profile *p = NULL;
+	struct pd_error err = { 0 };
+
+	ck_assert_msg(parse_with(map, &x86, &p, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(p->n_arches, 3);
+	ck_assert_uint_eq(p->arches[0], SCMP_ARCH_X86_64);
+	ck_assert_uint_eq(p->arches[1], SCMP_ARCH_X86);
+	ck_assert_uint_eq(p->arches[2], SCMP_ARCH_X32);
+	pd_seccomp_profile_free(p);
+	ck_assert_msg(parse_with(list, &x86, &p, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(p->n_arches, 1);
+	ck_assert_uint_eq(p->arches[0], SCMP_ARCH_X86);
+	pd_seccomp_profile_free(p);
+}
+END_TEST
+
+static const struct {
+	const char *json;
+	const char *msg;
+} bad_profiles[] = {
+	{ "", "seccomp profile: empty" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\"", "seccomp profile: invalid JSON at byte 33" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\"} x", "seccomp profile: invalid JSON at byte 35: data after the profile" },
+	{ "[]", "seccomp profile: expected a JSON object, got an array" },
+	{ "{}", "seccomp profile: defaultAction: missing" },
+	{ "{\"defaultAction\": 1}", "seccomp profile: defaultAction: expected a string, got a number" },
+	{ "{\"defaultAction\": \"SCMP_ACT_FOO\"}", "seccomp profile: defaultAction: unknown action \"SCMP_ACT_FOO\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
+	  "seccomp profile: defaultAction: SCMP_ACT_NOTIFY is not supported (paude has no seccomp notify listener)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 4096}",
+	  "seccomp profile: defaultErrnoRet: 4096 out of range (0-4095)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrno\": \"EFOO\"}",
+	  "seccomp profile: defaultErrno: unknown errno \"EFOO\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {}}",
+	  "seccomp profile: syscalls: expected an array, got an object" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\"}]}",
+	  "seccomp profile: syscalls[0]: no \"names\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ALLOW\"}, {\"names\": [\"write\", 7], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+	  "seccomp profile: syscalls[1].names[1]: expected a string, got a number" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"Read\\n\"], "
+	  "\"action\": \"SCMP_ACT_ALLOW\"}]}",
+	  "seccomp profile: syscalls[0].names[0]: invalid syscall name \"Read?\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": []}]}",
+	  "seccomp profile: syscalls[0].names: empty" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"name\": \"read\", \"names\": [\"read\"],"
+	  " \"action\": \"SCMP_ACT_ALLOW\"}]}",
+	  "seccomp profile: syscalls[0]: both \"name\" and \"names\" are set: use one" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"]}]}",
+	  "seccomp profile: syscalls[0].action: missing" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_NOTIFY\"}]}",
+	  "seccomp profile: syscalls[0].action: SCMP_ACT_NOTIFY is not supported (paude has no seccomp notify listener)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{}, {}, {}, {\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_FOO\"}]}]}",
+	  "seccomp profile: syscalls[0]: no \"names\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\":[\"a\"],\"action\":\"SCMP_ACT_LOG\"},"
+	  "{\"names\":[\"b\"],\"action\":\"SCMP_ACT_LOG\"},{\"names\":[\"c\"],\"action\":\"SCMP_ACT_LOG\"},"
+	  "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", "
+	  "\"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_FOO\"}]}]}",
+	  "seccomp profile: syscalls[3].args[0].op: unknown operator \"SCMP_CMP_FOO\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  "seccomp profile: syscalls[0].args[0].index: 6 out of range (0-5)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  "seccomp profile: syscalls[0].args[0].index: missing" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": -1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  "seccomp profile: syscalls[0].args[0].value: must not be negative" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1.5, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  "seccomp profile: syscalls[0].args[0].value: 1.5 is not an integer" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"valueTwo\": 18446744073709551615, "
+	  "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}",
+	  "seccomp profile: syscalls[0].args[0].valueTwo: 18446744073709551616 is too large (JSON numbers are exact below 2^53)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\":0,\"op\":\"SCMP_CMP_EQ\"},"
+	  "{\"index\":1,\"op\":\"SCMP_CMP_EQ\"},{\"index\":2,\"op\":\"SCMP_CMP_EQ\"},{\"index\":3,\"op\":\"SCMP_CMP_EQ\"},"
+	  "{\"index\":4,\"op\":\"SCMP_CMP_EQ\"},{\"index\":5,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"op\":\"SCMP_CMP_NE\"}]}]}",
+	  "seccomp profile: syscalls[0].args: 7 entries, at most 6" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [7]}]}",
+	  "seccomp profile: syscalls[0].args[0]: expected an object, got a number" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": \"CAP_SYS_ADMIN\"}}]}",
+	  "seccomp profile: syscalls[0].includes.caps: expected an array, got a string" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"arches\": [\"amd64\", \"vax\"]}}]}",
+	  "seccomp profile: syscalls[0].excludes.arches[1]: unknown architecture \"vax\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"5\"}}]}",
+	  "seccomp profile: syscalls[0].includes.minKernel: invalid kernel version \"5\" (want MAJOR.MINOR)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"], "
+	  "\"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\"}]}",
+	  "seccomp profile: both \"architectures\" and \"archMap\" are set: use one" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_PDP11\"]}",
+	  "seccomp profile: architectures[1]: unknown architecture \"SCMP_ARCH_PDP11\"" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"archMap\": [{\"subArchitectures\": []}]}",
+	  "seccomp profile: archMap[0].architecture: missing" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}",
+	  "seccomp profile: flags: seccomp filter flags are not supported" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\"}",
+	  "seccomp profile: listenerPath: not supported (paude has no seccomp notify listener)" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	  "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"1\"}]}",
+	  "seccomp profile: syscalls[0].errnoRet: expected a number, got a string" },
+	/* libseccomp refuses two different actions for the very same condition. */
+	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+	  "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]},"
+	  "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_LOG\", \"args\": [{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+	  "seccomp profile: syscalls[1]: add rule for \"getpid\" (SCMP_ARCH_X86_64): File exists" },
+};
+
+START_TEST(test_json_errors)
+{
+	const char *json = bad_profiles[_i].json, *want = bad_profiles[_i].msg;
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_error err = { 0 };
+	int r = pd_seccomp_from_json(json, strlen(json), &prog, &err);
+
+	ck_assert_msg(r == -1, "profile %d: expected failure \"%s\", got success", _i, want);
+	ck_assert_msg(strcmp(err.msg, want) == 0, "profile %d:\n  expected: %s\n  actual:   %s", _i,
+		      want, err.msg);
+	ck_assert_msg(err.code == EINVAL || err.code == EEXIST,
+		      "profile %d: expected code EINVAL, got %d", _i, err.code);
+	ck_assert_ptr_null(prog.insns);
+}
+END_TEST
+
+START_TEST(test_json_limits)
+{
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_error err = { 0 };
+	size_t n = PD_SECCOMP_MAX_RULES + 1, used = 0, size = 64 + n * 3;
+	char *json = malloc(size);
+
+	ck_assert_ptr_nonnull(json);
+	used += (size_t)snprintf(json, size, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[");
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(json + used, size - used, "%s{}", i ? "," : "");
+	used += (size_t)snprintf(json + used, size - used, "]}");
+	ck_assert_int_eq(pd_seccomp_from_json(json, used, &prog, &err), -1);
+	ck_assert_str_eq(err.msg, "seccomp profile: syscalls: 4097 entries, at most 4096");
+	free(json);
+
+	ck_assert_int_eq(pd_seccomp_from_json("{}", PD_SECCOMP_JSON_MAX + 1, &prog, &err), -1);
+	ck_assert_str_eq(err.msg, "seccomp profile: 1048577 bytes, at most 1048576");
+	ck_assert_int_eq(err.code, EINVAL);
+}
+END_TEST
+
+START_TEST(test_prog_release_and_apply_checks)
+{
+	struct pd_seccomp_prog prog = { 0 };
+	struct pd_error err = { 0 };
+
+	pd_seccomp_prog_release(&prog);
+	pd_seccomp_prog_release(NULL);
+	ck_assert_int_eq(pd_seccomp_apply(&prog, &err), -1);
+	ck_assert_int_eq(err.code, EINVAL);
+	prog = default_prog();
+	pd_seccomp_prog_release(&prog);
+	pd_seccomp_prog_release(&prog);
+	ck_assert_ptr_null(prog.insns);
+	ck_assert_uint_eq(prog.len, 0);
+}
+END_TEST
+
+static Suite *seccomp_suite(void)
+{
+	Suite *s = suite_create("seccomp");
+	TCase *tc = tcase_create("default");
+	TCase *js = tcase_create("json");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_default_matches_table);
+	tcase_add_test(tc, test_default_keyring);
+	tcase_add_test(tc, test_default_kernel_interfaces);
+	tcase_add_test(tc, test_default_mounts);
+	tcase_add_test(tc, test_default_clone3_enosys);
+	tcase_add_test(tc, test_default_no_namespaces);
+	tcase_add_test(tc, test_default_fork_and_threads);
+	tcase_add_test(tc, test_default_basics);
+	tcase_add_test(tc, test_default_unlisted_enosys);
+	tcase_add_test(tc, test_default_personality);
+	tcase_add_test(tc, test_default_socket);
+	tcase_add_test(tc, test_default_ioctl);
+	tcase_add_test(tc, test_default_ioctl_sweep_native);
+#ifdef __x86_64__
+	tcase_add_test(tc, test_default_ioctl_sweep_i386);
+	tcase_add_test(tc, test_default_ioctl_sweep_x32);
+	tcase_add_test(tc, test_default_i386_abi);
+	tcase_add_test(tc, test_default_x32_abi);
+#endif
+	tcase_add_test(tc, test_default_table_invariants);
+	tcase_add_test(tc, test_prog_release_and_apply_checks);
+	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(js, 60);
+	tcase_add_test(js, test_json_enforced);
+	tcase_add_test(js, test_json_no_rules);
+	tcase_add_test(js, test_json_containers_common);
+	tcase_add_test(js, test_json_moby);
+#ifdef __x86_64__
+	tcase_add_test(js, test_json_bad_arch_kills);
+	tcase_add_test(js, test_json_32bit_narrowing);
+#endif
+	tcase_add_test(js, test_json_includes_excludes);
+	tcase_add_test(js, test_json_arches);
+	tcase_add_loop_test(js, test_json_errors, 0, (int)N(bad_profiles));
+	tcase_add_test(js, test_json_limits);
+	suite_add_tcase(s, js);
+	return s;
+}
+
+PD_UNIT_SUITE(seccomp_suite);
