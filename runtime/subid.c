@@ -141,8 +141,13 @@ static int overlap_cb(const struct subid_line *e, void *p)
 int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen,
 			uint32_t floor, uint32_t count, uint32_t *start)
 {
-	uint64_t s = ((uint64_t)floor + count - 1) / count * count;
+	uint64_t s;
 
+	if (count == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = ((uint64_t)floor + count - 1) / count * count;
 	for (; s + count <= (uint64_t)UINT32_MAX; s += count) {
 		struct overlap_ctx c = { .start = s, .end = s + count };
 

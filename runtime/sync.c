@@ -63,7 +63,8 @@ int pd_sync_send(int sock, uint32_t type, uint32_t arg, int fd, const void *data
 {
 	struct wire_hdr h = { .type = type, .arg = arg, .len = (uint32_t)len };
 
-	if (len > PD_ERROR_MSG_MAX) {
+	/* The receiver keeps a NUL after the payload: at most MAX - 1 bytes. */
+	if (len >= PD_ERROR_MSG_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
@@ -85,8 +86,10 @@ void pd_sync_send_error(int sock, const struct pd_error *err)
 int pd_sync_recv(int sock, struct pd_sync_msg *m)
 {
 	struct wire_hdr h;
+	/* Room for more fds than a message may carry, so extra ones are
+	 * received (and closed) instead of being cut off. */
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(8 * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov[2] = {
@@ -108,12 +111,27 @@ int pd_sync_recv(int sock, struct pd_sync_msg *m)
 		return -1;
 	if (n == 0)
 		return 0;
+	/* Exactly one fd is accepted; any other fd that arrived is closed. */
+	int n_fds = 0;
+
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&m->fd, CMSG_DATA(c), sizeof(int));
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n_fds++ == 0)
+				m->fd = fd;
+			else
+				pd_close(fd);
+		}
 	}
-	if ((size_t)n < sizeof(h) || (size_t)n != sizeof(h) + h.len ||
+	if (n_fds > 1 || (size_t)n < sizeof(h) || (size_t)n != sizeof(h) + h.len ||
 	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		pd_close(m->fd);
 		m->fd = -1;

@@ -200,6 +200,13 @@ static int read_account_file(int rootfd, const char *path, char **text, size_t *
 	return 0;
 }
 
+static int not_found(struct pd_error *err, const char *what, const char *name, const char *file)
+{
+	pd_error_set(err, 0, "%s \"%s\" not found in the image's %s", what, name, file);
+	err->code = ENOENT;
+	return -1;
+}
+
 static bool is_number(const char *s, size_t n)
 {
 	if (n == 0)
@@ -237,8 +244,7 @@ int pd_user_resolve(int rootfd, const char *spec, struct pd_user *u, struct pd_e
 	} else {
 		found = pd_passwd_lookup(pw, pwl, uname, 0, &e);
 		if (!found)
-			return pd_error_set(err, ENOENT, "user \"%s\" not found in the image's /etc/passwd",
-					    uname);
+			return not_found(err, "user", uname, "/etc/passwd");
 		u->uid = e.uid;
 	}
 	if (found) {
@@ -252,8 +258,7 @@ int pd_user_resolve(int rootfd, const char *spec, struct pd_user *u, struct pd_e
 			if (pd_parse_u32(gname, &u->gid) < 0)
 				return pd_error_set(err, ERANGE, "group \"%s\"", gname);
 		} else if (!pd_group_lookup(gr, grl, gname, &u->gid)) {
-			return pd_error_set(err, ENOENT, "group \"%s\" not found in the image's /etc/group",
-					    gname);
+			return not_found(err, "group", gname, "/etc/group");
 		}
 	}
 	add_group(u, u->gid);

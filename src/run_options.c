@@ -173,6 +173,8 @@ int pd_parse_volume(const char *arg, struct pd_mount *m, struct pd_error *err)
 		return pd_usage_error(err, "--volume \"%s\": the source must be an absolute host path", arg);
 	if (fl[1] == 0 || f[1][0] != '/')
 		return pd_usage_error(err, "--volume \"%s\": the destination must be an absolute path", arg);
+	if (n == 3 && fl[2] == 0)
+		return pd_usage_error(err, "--volume \"%s\": empty option list", arg);
 	if (n == 3) {
 		cleanup_free char *opts = pd_xstrndup(f[2], fl[2]);
 		char *save = NULL;
@@ -236,7 +238,7 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 			unsigned long mode;
 
 			errno = 0;
-			mode = strtoul(o + 5, &end, 8);
+			mode = o[5] >= '0' && o[5] <= '7' ? strtoul(o + 5, &end, 8) : 0;
 			if (errno || !end || *end || end == o + 5 || mode > 07777) {
 				pd_mount_release(m);
 				return pd_usage_error(err, "--tmpfs \"%s\": bad mode \"%s\"", arg, o + 5);
@@ -533,6 +535,10 @@ int pd_run_options_parse(int argc, char **argv, char *const *environ_,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+e:w:u:v:tih", run_longopts, NULL)) != -1) {
 		if (c == '?') {
+			const char *bad = argv[optind - 1];
+
+			if (bad && bad[0] == '-' && bad[1] == '-')
+				return pd_usage_error(err, "run: unknown or incomplete option \"%s\"", bad);
 			if (optopt && optopt < 256)
 				return pd_usage_error(err, "run: unknown or incomplete option \"-%c\"", optopt);
 			return pd_usage_error(err, "run: unknown or incomplete option \"%s\"",

@@ -143,6 +143,8 @@ int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, n = 0;
 
+	if (max >= SIZE_MAX / 2)
+		max = SIZE_MAX / 2 - 1;
 	fd = pd_openat2(dirfd, path, O_RDONLY, 0, resolve);
 	if (fd < 0)
 		return pd_error_set(err, errno, "open \"%s\"", path);

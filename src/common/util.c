@@ -153,7 +153,7 @@ int pd_parse_u64(const char *s, uint64_t max, uint64_t *out)
 			return -1;
 		}
 		d = (unsigned)(*p - '0');
-		if (v > (max - d) / 10) {
+		if (d > max || v > (max - d) / 10) {
 			errno = ERANGE;
 			return -1;
 		}
@@ -177,23 +177,26 @@ void pd_random_hex(char *buf, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[64];
-	size_t got = 0;
 
-	if (n > sizeof(raw))
-		n = sizeof(raw);
-	while (got < n) {
-		ssize_t r = getrandom(raw + got, n - got, 0);
+	for (size_t done = 0; done < n;) {
+		size_t chunk = n - done < sizeof(raw) ? n - done : sizeof(raw);
+		size_t got = 0;
 
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			abort();
+		while (got < chunk) {
+			ssize_t r = getrandom(raw + got, chunk - got, 0);
+
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				abort();
+			}
+			got += (size_t)r;
 		}
-		got += (size_t)r;
-	}
-	for (size_t i = 0; i < n; i++) {
-		buf[2 * i] = hex[raw[i] >> 4];
-		buf[2 * i + 1] = hex[raw[i] & 15];
+		for (size_t i = 0; i < chunk; i++) {
+			buf[2 * (done + i)] = hex[raw[i] >> 4];
+			buf[2 * (done + i) + 1] = hex[raw[i] & 15];
+		}
+		done += chunk;
 	}
 	buf[2 * n] = '\0';
 }

@@ -13,9 +13,14 @@
 
 typedef Suite *(*pd_unit_suite_fn)(void);
 
+struct pd_unit_reg {
+	const char *name;        /* the suite function's name */
+	pd_unit_suite_fn fn;
+};
+
 #define PD_UNIT_SUITE(fn) \
-	static pd_unit_suite_fn pd_unit_reg_##fn \
-	__attribute__((used, section("pd_unit_suites"), aligned(sizeof(void *)))) = fn
+	static const struct pd_unit_reg pd_unit_reg_##fn \
+	__attribute__((used, section("pd_unit_suites"), aligned(sizeof(void *)))) = { #fn, fn }
 
 /* A scratch directory for the current test (removed by the caller's teardown). */
 char *pd_unit_tmpdir(void);
