@@ -79,6 +79,10 @@ static int plan_rootless(struct pd_idmap_plan *p, struct pd_error *err)
 	(void)err;
 	if (getpwuid_r(p->host_uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
 		name = pw.pw_name;
+	if (name)
+		pd_strlcpy(p->user_name, name, sizeof(p->user_name));
+	else
+		snprintf(p->user_name, sizeof(p->user_name), "%u", (unsigned)p->host_uid);
 	p->mode = PD_IDMAP_SINGLE;
 	p->uid[0] = (struct pd_idmap_range){ 0, p->host_uid, 1 };
 	p->gid[0] = (struct pd_idmap_range){ 0, p->host_gid, 1 };

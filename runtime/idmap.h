@@ -42,6 +42,7 @@ struct pd_idmap_plan {
 	struct pd_idmap_range uid[2], gid[2];
 	size_t n_uid, n_gid;
 	uid_t host_uid;        /* the invoking user */
+	char user_name[64];    /* their name, or their uid when it has none */
 	gid_t host_gid;
 	char newuidmap[256], newgidmap[256];
 };

@@ -194,7 +194,7 @@ int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct
 		return 0;
 	/* No writable cgroup: rlimits where one exists. */
 	if (l->cpu_quota_us)
-		return pd_error_set(err, 0, "--cpus needs a writable cgroup and none is available "
+		return pd_error_set_msg(err, EPERM, "--cpus needs a writable cgroup and none is available "
 				    "here (run as root, or on a cgroup v2 host with a delegated cgroup, "
 				    "e.g. systemd-run --user --scope -p Delegate=yes paude run ...)");
 	lp->mode = PD_LIMITS_RLIMIT;

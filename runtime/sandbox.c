@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,15 +108,15 @@ static int resolve_user(struct pd_sandbox *sb, struct pd_error *err)
 		return pd_error_wrap(err, "--user");
 	if (!pd_idmap_has_uid(&sb->ids, sb->user.uid) || !pd_idmap_has_gid(&sb->ids, sb->user.gid)) {
 		if (sb->ids.mode == PD_IDMAP_SINGLE)
-			return pd_error_set(err, EINVAL, "--user \"%s\" (uid %u, gid %u): this sandbox "
-					    "maps only uid and gid 0, because the invoking user has no "
-					    "subordinate ids; add a range (usermod --add-subuids "
-					    "100000-165535 --add-subgids 100000-165535 USER) and install "
-					    "newuidmap (Debian package uidmap)", spec, sb->user.uid,
-					    sb->user.gid);
-		return pd_error_set(err, EINVAL, "--user \"%s\" (uid %u, gid %u) is outside the "
-				    "sandbox's id map (0-%u)", spec, sb->user.uid, sb->user.gid,
-				    pd_idmap_max(&sb->ids));
+			return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u): this "
+						"sandbox maps only uid and gid 0, because %s has no "
+						"subordinate ids; add a range (usermod --add-subuids "
+						"100000-165535 --add-subgids 100000-165535 %s) and install "
+						"newuidmap (Debian package uidmap)", spec, sb->user.uid,
+						sb->user.gid, sb->ids.user_name, sb->ids.user_name);
+		return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u) is outside the "
+					"sandbox's id map (0-%u)", spec, sb->user.uid, sb->user.gid,
+					pd_idmap_max(&sb->ids));
 	}
 	/* Supplementary groups that are not mapped cannot be set: leave them out. */
 	for (size_t i = 0; i < sb->user.n_groups;) {
@@ -127,16 +128,25 @@ static int resolve_user(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
+/* The working directory; one paude creates belongs to the command's user, as podman does. */
 static int make_workdir(struct pd_sandbox *sb, struct pd_error *err)
 {
-	int fd;
+	cleanup_close int fd = -1;
+	bool existed;
 
 	if (!sb->spec->workdir)
 		return 0;
-	fd = pd_mkdirs_in_root(sb->root_fd, sb->spec->workdir, 0755, "working directory", err);
+	fd = pd_openat2(sb->root_fd, sb->spec->workdir, O_PATH | O_DIRECTORY, 0,
+			RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	existed = fd >= 0;
+	if (!existed)
+		fd = pd_mkdirs_in_root(sb->root_fd, sb->spec->workdir, 0755, "working directory", err);
 	if (fd < 0)
 		return -1;
-	pd_close(fd);
+	if (!existed && (sb->user.uid || sb->user.gid) &&
+	    fchownat(fd, "", sb->user.uid, sb->user.gid, AT_EMPTY_PATH) < 0)
+		return pd_error_set(err, errno, "working directory \"%s\": chown to %u:%u",
+				    sb->spec->workdir, sb->user.uid, sb->user.gid);
 	return 0;
 }
 
@@ -202,6 +212,9 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 
 	/* Die with paude: the kernel then tears the whole pid namespace down. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Out of the host terminal's process group: keyboard signals reach
+	 * paude only, which forwards them once. */
+	(void)setsid();
 	if (parent_gone(sb))
 		_exit(125);
 	if (sandbox_setup(sb, &err) < 0) {

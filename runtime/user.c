@@ -202,9 +202,8 @@ static int read_account_file(int rootfd, const char *path, char **text, size_t *
 
 static int not_found(struct pd_error *err, const char *what, const char *name, const char *file)
 {
-	pd_error_set(err, 0, "%s \"%s\" not found in the image's %s", what, name, file);
-	err->code = ENOENT;
-	return -1;
+	return pd_error_set_msg(err, ENOENT, "%s \"%s\" not found in the image's %s", what, name,
+				file);
 }
 
 static bool is_number(const char *s, size_t n)

@@ -115,7 +115,7 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 		goto out;
 	cmd = command_argv(&o, &img);
 	if (!cmd) {
-		pd_error_set(err, 0, "no command given and image \"%s\" has none", o.image);
+		pd_error_set_msg(err, EINVAL, "no command given and image \"%s\" has none", o.image);
 		goto out;
 	}
 	env = pd_strv_dup(img.env);

@@ -93,7 +93,7 @@ static int image_dir(const char *path, struct pd_image *img, struct pd_error *er
 	struct stat st;
 
 	if (!*path)
-		return pd_error_set(err, EINVAL, "image \"dir:\": missing the directory");
+		return pd_error_set_msg(err, EINVAL, "image \"dir:\": missing the directory");
 	real = realpath(path, NULL);
 	if (!real)
 		return pd_error_set(err, errno, "image \"dir:%s\"", path);
@@ -115,7 +115,7 @@ int pd_image_resolve(const char *ref, struct pd_image *img, struct pd_error *err
 		return image_host(img);
 	if (pd_str_has_prefix(ref, "dir:"))
 		return image_dir(ref + 4, img, err);
-	return pd_error_set(err, EINVAL, "image \"%s\": unknown kind (use dir:PATH or host)", ref);
+	return pd_error_set_msg(err, EINVAL, "image \"%s\": unknown kind (use dir:PATH or host)", ref);
 }
 
 void pd_image_release(struct pd_image *img)

@@ -34,6 +34,21 @@ int pd_error_set(struct pd_error *e, int code, const char *fmt, ...)
 	return -1;
 }
 
+int pd_error_set_msg(struct pd_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return -1;
+	va_start(ap, fmt);
+	if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) < 0)
+		e->msg[0] = '\0';
+	va_end(ap);
+	e->code = code;
+	e->status = 0;
+	return -1;
+}
+
 int pd_error_wrap(struct pd_error *e, const char *fmt, ...)
 {
 	char ctx[PD_ERROR_MSG_MAX];

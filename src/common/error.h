@@ -36,6 +36,13 @@ struct pd_error {
 int pd_error_set(struct pd_error *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * pd_error_set_msg() - like pd_error_set(), for a message that is already a
+ * whole sentence: @code is recorded but its text is not appended.
+ */
+int pd_error_set_msg(struct pd_error *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* pd_error_wrap() - prepend "context: " to an error set further down. Return: -1 */
 int pd_error_wrap(struct pd_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

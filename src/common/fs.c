@@ -79,6 +79,9 @@ int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *wha
 				return pd_error_set(err, errno, "%s: mkdir \"%s\"", what, prefix);
 			fd = pd_openat2(rootfd, prefix, O_PATH | O_DIRECTORY, 0,
 					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+			if (fd < 0 && errno == ENOENT)   /* it exists: a link to nowhere */
+				return pd_error_set_msg(err, ENOENT, "%s \"%s\" is a symbolic link to a "
+							"missing target", what, prefix);
 		}
 		if (fd < 0)
 			return pd_error_set(err, errno, "%s \"%s\"", what, prefix);
@@ -142,12 +145,20 @@ int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, n = 0;
+	struct stat st;
 
 	if (max >= SIZE_MAX / 2)
 		max = SIZE_MAX / 2 - 1;
-	fd = pd_openat2(dirfd, path, O_RDONLY, 0, resolve);
+	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us. */
+	fd = pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
 	if (fd < 0)
 		return pd_error_set(err, errno, "open \"%s\"", path);
+	if (fstat(fd, &st) < 0)
+		return pd_error_set(err, errno, "stat \"%s\"", path);
+	if (S_ISDIR(st.st_mode))
+		return pd_error_set(err, EISDIR, "read \"%s\"", path);
+	if (!S_ISREG(st.st_mode))
+		return pd_error_set_msg(err, EINVAL, "\"%s\" is not a regular file", path);
 	buf = pd_xmalloc(cap + 1);
 	for (;;) {
 		ssize_t r;
@@ -159,7 +170,7 @@ int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
 			buf = pd_xrealloc(buf, cap + 1);
 		}
 		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0)
 			return pd_error_set(err, errno, "read \"%s\"", path);

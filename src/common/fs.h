@@ -55,7 +55,8 @@ int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len
 /*
  * pd_read_file_at() - read at most @max bytes of @path (relative to @dirfd,
  * resolved with @resolve flags) into a NUL-terminated heap buffer.
- * A file longer than @max is an error (EFBIG), never silently truncated.
+ * A file longer than @max is an error (EFBIG), never silently truncated;
+ * anything but a regular file is refused (EINVAL) without blocking on it.
  * Return: 0 with the buffer in *out and its length in *len, or -1 with @err set.
  */
 int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,

@@ -14,6 +14,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
+export IT_TOP=$TOP
 MODES=()
 PATTERN=""
 while getopts "m:k:" o; do
@@ -38,12 +39,33 @@ done
 it_setup || { echo "Bail out! test setup failed"; exit 1; }
 trap it_teardown EXIT
 
+. "$HERE/lib.sh"
+
+# After each test: no paude of the test's left running, no new paude-* cgroup.
+leftover_check() {   # LOG CGROUPS-BEFORE
+	local left cg ok=0
+	left=$(pgrep -f "^$IT_DIR/bin/paude " || true)
+	if [ -n "$left" ]; then
+		echo "FAIL (harness): paude processes left running: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")" >>"$1"
+		kill -KILL $left 2>/dev/null
+		ok=1
+	fi
+	cg=$(comm -13 <(printf '%s\n' "$2") <(cg_leftovers) | grep . || true)
+	if [ -n "$cg" ]; then
+		echo "FAIL (harness): cgroups left behind: $cg" >>"$1"
+		for d in $cg; do rmdir "$d" 2>/dev/null; done
+		ok=1
+	fi
+	return $ok
+}
+
 expected_skip() {   # MODE TEST -> 0 when listed
 	grep -qE "^$1[[:space:]]+$2[[:space:]]" "$HERE/expected-skips" 2>/dev/null ||
 		grep -qE "^\*[[:space:]]+$2[[:space:]]" "$HERE/expected-skips" 2>/dev/null
 }
 
 pass=0; fail=0; skipped=0; bad_skip=0; n=0
+suite_start=$(date +%s)
 failed_list=()
 for mode in "${MODES[@]}"; do
 	echo "# mode: $mode"
@@ -54,8 +76,10 @@ for mode in "${MODES[@]}"; do
 			n=$((n + 1))
 			log=$IT_LOGS/$mode.$t.log
 			start=$(date +%s%N)
+			cg_before=$(cg_leftovers)
 			( . "$HERE/lib.sh"; it_mode "$mode"; . "$file"; set -e; "$t" ) >"$log" 2>&1
 			rc=$?
+			leftover_check "$log" "$cg_before" || { [ $rc = 77 ] || [ $rc = 0 ] && rc=1; }
 			ms=$(( ($(date +%s%N) - start) / 1000000 ))
 			if [ $rc = 0 ]; then
 				if expected_skip "$mode" "$t"; then
@@ -81,6 +105,6 @@ for mode in "${MODES[@]}"; do
 	done
 done
 echo "1..$n"
-echo "# integration: $pass passed, $fail failed, $skipped expected skips, $bad_skip unexpected skips"
+echo "# integration: $pass passed, $fail failed, $skipped expected skips, $bad_skip unexpected skips ($(( $(date +%s) - suite_start ))s)"
 [ ${#failed_list[@]} = 0 ] || echo "# failed: ${failed_list[*]}"
 [ $fail = 0 ] && [ $bad_skip = 0 ]

@@ -14,8 +14,14 @@ make_user() {   # NAME [with-subids]
 	local u=$1
 	id "$u" >/dev/null 2>&1 || useradd -m -s /bin/sh "$u" || return 1
 	if [ "${2:-}" = with-subids ]; then
-		grep -q "^$u:" /etc/subuid 2>/dev/null || echo "$u:$IT_SUB_START:65536" >> /etc/subuid
-		grep -q "^$u:" /etc/subgid 2>/dev/null || echo "$u:$IT_SUB_START:65536" >> /etc/subgid
+		# Exactly one range, at IT_SUB_START: useradd may have allocated
+		# another one (SUB_UID_MIN in login.defs), and the tests expect this.
+		grep -qx "$u:$IT_SUB_START:65536" /etc/subuid 2>/dev/null &&
+			[ "$(grep -c "^$u:" /etc/subuid)" = 1 ] ||
+			{ sed -i "/^$u:/d" /etc/subuid; echo "$u:$IT_SUB_START:65536" >> /etc/subuid; }
+		grep -qx "$u:$IT_SUB_START:65536" /etc/subgid 2>/dev/null &&
+			[ "$(grep -c "^$u:" /etc/subgid)" = 1 ] ||
+			{ sed -i "/^$u:/d" /etc/subgid; echo "$u:$IT_SUB_START:65536" >> /etc/subgid; }
 	else
 		sed -i "/^$u:/d" /etc/subuid /etc/subgid 2>/dev/null
 	fi
