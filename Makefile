@@ -151,7 +151,7 @@ fuzz: $(FUZZ_BIN)
 	done
 
 # ---- lint ----
-lint:
+lint: $(GEN_HDR)
 	@scripts/lint.sh
 
 # ---- integration (root and rootless) ----
