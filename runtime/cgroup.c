@@ -10,6 +10,7 @@
 #include "limits.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/mountinfo.h"
 #include "common/util.h"
 
 #include <dirent.h>
@@ -66,65 +67,43 @@ int pd_cgroup_self_path(const char *text, size_t len, const char *controller, ch
 	return -1;
 }
 
-/* Undo mountinfo's octal escapes (\040 and friends) in place. */
-static void unescape(char *s)
-{
-	char *w = s;
+struct v1_find {
+	const char *controller;
+	char *mnt, *root;
+	size_t msz, rsz;
+};
 
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
+static int v1_cb(const struct pd_mountinfo *m, void *p)
+{
+	struct v1_find *f = p;
+	size_t n = strlen(f->controller);
+
+	if (strcmp(m->fstype, "cgroup") != 0)
+		return 0;
+	for (const char *o = m->superopts; *o;) {
+		size_t l = strcspn(o, ",");
+
+		if (l == n && !strncmp(o, f->controller, n)) {
+			pd_strlcpy(f->root, m->root, f->rsz);
+			pd_strlcpy(f->mnt, m->mountpoint, f->msz);
+			return 1;
 		}
+		o += l + (o[l] == ',');
 	}
-	*w = '\0';
+	return 0;
 }
 
 /* The mount point and root of the v1 hierarchy carrying @controller. */
 static int find_v1_mount(const char *controller, char *mnt, size_t msz, char *root, size_t rsz)
 {
 	cleanup_free char *mi = NULL;
+	struct v1_find f = { controller, mnt, root, msz, rsz };
 	struct pd_error e;
 	size_t len = 0;
-	char *save = NULL;
 
-	if (pd_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 0, 1u << 22, &mi, &len, &e) < 0)
+	if (pd_mountinfo_read(&mi, &len, &e) < 0)
 		return -1;
-	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[12], *s2 = NULL, *sep = strstr(line, " - ");
-		size_t n = 0;
-
-		if (!sep)
-			continue;
-		*sep = '\0';
-		for (char *t = strtok_r(line, " ", &s2); t && n < 5; t = strtok_r(NULL, " ", &s2))
-			f[n++] = t;
-		if (n < 5)
-			continue;
-		s2 = NULL;
-		{
-			char *fstype = strtok_r(sep + 3, " ", &s2);
-			char *src = fstype ? strtok_r(NULL, " ", &s2) : NULL;
-			char *opts = src ? strtok_r(NULL, " ", &s2) : NULL;
-			char *s3 = NULL;
-
-			if (!opts || strcmp(fstype, "cgroup") != 0)
-				continue;
-			for (char *o = strtok_r(opts, ",", &s3); o; o = strtok_r(NULL, ",", &s3)) {
-				if (!strcmp(o, controller)) {
-					unescape(f[3]);
-					unescape(f[4]);
-					snprintf(root, rsz, "%s", f[3]);
-					snprintf(mnt, msz, "%s", f[4]);
-					return 0;
-				}
-			}
-		}
-	}
-	return -1;
+	return pd_mountinfo_foreach(mi, len, v1_cb, &f) == 1 ? 0 : -1;
 }
 
 /* Remove empty paude-* cgroups under @parent (left by a SIGKILLed paude). */

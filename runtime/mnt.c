@@ -56,6 +56,19 @@ int pd_mnt_clone(int dirfd, const char *path, bool recursive, const char *what,
 	fd = open_tree(dirfd, path ? path : "", flags | OPEN_TREE_CLOEXEC);
 	if (fd < 0)
 		return pd_error_set(err, errno, "%s: bind \"%s\"", what, path ? path : "");
+	/* A clone keeps its source's propagation: make it private, so nothing
+	 * mounted on it (or unmounted from it) can reach the host. */
+	{
+		struct mount_attr a = { .propagation = MS_PRIVATE };
+
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a,
+				  sizeof(a)) < 0) {
+			int e = errno;
+
+			pd_close(fd);
+			return pd_error_set(err, e, "%s: make \"%s\" private", what, path ? path : "");
+		}
+	}
 	return fd;
 }
 

@@ -26,6 +26,7 @@
 #include "syscalls.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/mountinfo.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -190,6 +191,13 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
+static int at_root_cb(const struct pd_mountinfo *m, void *p)
+{
+	if (!strcmp(m->mountpoint, "/"))
+		(*(int *)p)++;
+	return 0;
+}
+
 /* How many mounts sit at "/" (the root and whatever is stacked on it). */
 static int mounts_at_root(struct pd_error *err)
 {
@@ -197,22 +205,9 @@ static int mounts_at_root(struct pd_error *err)
 	size_t len = 0;
 	int n = 0;
 
-	if (pd_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 0, 1u << 22, &mi, &len, err) < 0)
+	if (pd_mountinfo_read(&mi, &len, err) < 0)
 		return -1;
-	for (char *line = mi; line && *line;) {
-		char *nl = strchr(line, '\n');
-		char *sp = line;
-
-		/* fields: id parent major:minor root mountpoint ... */
-		for (int f = 0; f < 4 && sp; f++) {
-			sp = strchr(sp, ' ');
-			if (sp)
-				sp++;
-		}
-		if (sp && sp[0] == '/' && sp[1] == ' ')
-			n++;
-		line = nl ? nl + 1 : NULL;
-	}
+	pd_mountinfo_foreach(mi, len, at_root_cb, &n);
 	return n;
 }
 

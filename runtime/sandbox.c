@@ -34,6 +34,8 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/mountinfo.h"
+#include "common/path.h"
 #include "common/proctitle.h"
 #include "common/util.h"
 
@@ -239,7 +241,13 @@ static int send_idmapped_mount(struct pd_sandbox *sb, int userns, size_t idx, co
 {
 	cleanup_close int m = open_tree(AT_FDCWD, path,
 					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP | attrs, .userns_fd = (uint64_t)userns };
+	/* MS_PRIVATE: the clone must not stay in the host mount's peer group,
+	 * or mounts and unmounts in the sandbox would propagate to the host. */
+	struct mount_attr a = {
+		.attr_set = MOUNT_ATTR_IDMAP | attrs,
+		.userns_fd = (uint64_t)userns,
+		.propagation = MS_PRIVATE,
+	};
 
 	if (m < 0)
 		return pd_error_set(err, errno, "\"%s\"", path);
@@ -318,6 +326,47 @@ static void decide_root_read_only(struct pd_sandbox *sb)
 		"it is read-only inside", rfs->lowers[0], (unsigned)st.st_uid);
 }
 
+struct submount_find {
+	const char *dir;
+	char found[1024];
+};
+
+static int submount_cb(const struct pd_mountinfo *m, void *p)
+{
+	struct submount_find *f = p;
+
+	if (strcmp(m->mountpoint, f->dir) != 0 && pd_path_is_under(m->mountpoint, f->dir)) {
+		pd_strlcpy(f->found, m->mountpoint, sizeof(f->found));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Rootless, the kernel will not let overlayfs use a layer with mounts from
+ * the host inside it (it would reveal what they cover): say so plainly
+ * instead of overlayfs's ENODATA.
+ */
+static int check_lowers_rootless(const struct pd_sandbox *sb, struct pd_error *err)
+{
+	cleanup_free char *mi = NULL;
+	size_t len = 0;
+
+	if (sb->ids.mode == PD_IDMAP_ROOT || sb->spec->rootfs.n_lowers == 0)
+		return 0;
+	if (pd_mountinfo_read(&mi, &len, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sb->spec->rootfs.n_lowers; i++) {
+		struct submount_find f = { .dir = sb->spec->rootfs.lowers[i] };
+
+		if (pd_mountinfo_foreach(mi, len, submount_cb, &f) == 1)
+			return pd_error_set_msg(err, EBUSY, "root filesystem \"%s\" has a mount inside "
+						"it (\"%s\"); a rootless sandbox cannot layer over mounts "
+						"of the host: unmount it or copy the tree", f.dir, f.found);
+	}
+	return 0;
+}
+
 static int validate(const struct pd_sandbox_spec *spec, struct pd_error *err)
 {
 	if (!spec->argv || !spec->argv[0] || !spec->argv[0][0])
@@ -349,7 +398,8 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 	int sv[2], r = -1;
 	pid_t pid;
 
-	if (validate(spec, err) < 0 || pd_idmap_plan(&sb.ids, err) < 0)
+	if (validate(spec, err) < 0 || pd_idmap_plan(&sb.ids, err) < 0 ||
+	    check_lowers_rootless(&sb, err) < 0)
 		return -1;
 	decide_root_read_only(&sb);
 	sb.n_src = pd_source_count(spec);

@@ -99,3 +99,39 @@ t_cleanup_rootfs_untouched_after_failure() {
 	prun --user ghost "$IMG" true 2>/dev/null || true
 	eq "$(find "$R" -printf '%P %y %m %U %s %T@\n' | sort | md5sum)" "$before" "the rootfs after failed runs"
 }
+
+# Mount propagation: on a host whose mounts are shared (systemd makes "/"
+# shared), nothing mounted or unmounted in the sandbox may reach the host.
+# Both the volume and the rootfs here are shared bind mounts made for the test.
+t_cleanup_no_propagation_to_host() {
+	local d vol rfs before
+	d=$(scratch)
+	vol=$d/vol
+	rfs=$d/rootfs
+	mkdir -p "$vol/sub"
+	mkroot "$rfs"
+	mkdir -p "$rfs/mnt/inner"
+	[ -z "$RUNUSER" ] || chown -R "$RUNUSER:" "$vol" "$rfs"
+	mount --bind "$vol" "$vol" && mount --make-shared "$vol"
+	mount --bind "$rfs" "$rfs" && mount --make-shared "$rfs"
+	mount -t tmpfs -o size=1m inner "$rfs/mnt/inner"
+	echo keep > "$rfs/mnt/inner/file"
+	before=$(findmnt -rn -o TARGET -R "$d" | sort)
+	local rc=0 out
+	out=$(prun -v "$vol:/v" --tmpfs /v/sub "dir:$rfs" /bin/sh -c 'ls /v >/dev/null' 2>&1) || rc=$?
+	local after
+	after=$(findmnt -rn -o TARGET -R "$d" | sort)
+	local inner
+	inner=$(cat "$rfs/mnt/inner/file" 2>&1)
+	umount "$rfs/mnt/inner" 2>/dev/null || true
+	umount -l "$rfs" "$vol" 2>/dev/null || true
+	eq "$after" "$before" "host mounts under the test dir after the run"
+	eq "$inner" "keep" "the host's submount of the rootfs"
+	if [ "$MODE" = root ]; then
+		status_is "$rc" 0 "paude run on shared mounts ($out)"
+	else
+		# Rootless, overlayfs cannot use a layer with host mounts inside: refused plainly.
+		status_is "$rc" 125 "rootless run on a rootfs with a submount ($out)"
+		contains "$out" "has a mount inside it (\"$rfs/mnt/inner\")"
+	fi
+}
