@@ -7,9 +7,8 @@
  * in this order:
  *   1. signals back to defaults and the caller's mask;
  *   2. a new session: the pty from the sandbox's own devpts becomes the
- *      controlling terminal (-t), or stdio stays but without a controlling
- *      terminal, so TIOCSTI-style tricks on the host's terminal are out;
- *      without -i stdin is /dev/null;
+ *      controlling terminal (-t), or stdio are pipes paude pumps (the host's
+ *      own fds never reach the command); without -i stdin is /dev/null;
  *   3. rlimits (--ulimit, and the rlimit fallbacks of limits.c);
  *   4. securebits locked, bounding and ambient sets emptied;
  *   5. groups, gid, uid of --user;
@@ -86,20 +85,18 @@ static int setup_pty(struct pd_sandbox *sb, struct pd_error *err)
 
 static int setup_stdio(struct pd_sandbox *sb, struct pd_error *err)
 {
-	int fd;
+	int in;
 
 	if (setsid() < 0)
 		return pd_error_set(err, errno, "setsid");
 	if (sb->spec->tty)
 		return setup_pty(sb, err);
-	if (sb->spec->interactive)
-		return 0;
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	in = sb->spec->interactive ? sb->child_stdio[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
 		return pd_error_set(err, errno, "open \"/dev/null\"");
-	if (dup2(fd, STDIN_FILENO) < 0)
-		return pd_error_set(err, errno, "dup /dev/null to stdin");
-	pd_close(fd);
+	if (dup2(in, STDIN_FILENO) < 0 || dup2(sb->child_stdio[1], STDOUT_FILENO) < 0 ||
+	    dup2(sb->child_stdio[2], STDERR_FILENO) < 0)
+		return pd_error_set(err, errno, "stdio pipes");
 	return 0;
 }
 

@@ -379,6 +379,33 @@ static int validate(const struct pd_sandbox_spec *spec, struct pd_error *err)
 	return 0;
 }
 
+static void close_fds(int fds[3])
+{
+	for (int i = 0; i < 3; i++) {
+		pd_close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* stdout and stderr (and stdin with -i) as pipes; paude's ends non-blocking. */
+static int make_stdio_pipes(struct pd_sandbox *sb, struct pd_error *err)
+{
+	for (int i = 0; i < 3; i++) {
+		int p[2];
+
+		if (i == 0 && !sb->spec->interactive)
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return pd_error_set(err, errno, "stdio pipe");
+		/* stdin: the command reads p[0]; stdout/stderr: it writes p[1]. */
+		sb->child_stdio[i] = i == 0 ? p[0] : p[1];
+		sb->stdio[i] = i == 0 ? p[1] : p[0];
+		if (fcntl(sb->stdio[i], F_SETFL, O_NONBLOCK) < 0)
+			return pd_error_set(err, errno, "stdio pipe");
+	}
+	return 0;
+}
+
 static void kill_and_reap(int pidfd)
 {
 	siginfo_t info;
@@ -390,7 +417,10 @@ static void kill_and_reap(int pidfd)
 
 int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct pd_error *err)
 {
-	struct pd_sandbox sb = { .spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1 };
+	struct pd_sandbox sb = {
+		.spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1,
+		.stdio = { -1, -1, -1 }, .child_stdio = { -1, -1, -1 },
+	};
 	cleanup_free int *src_fds = NULL;
 	cleanup_close int sigfd = -1, pidfd = -1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
@@ -409,8 +439,12 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 	sb.src_fds = src_fds;
 	if (spec->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &sb.winsize) == 0)
 		sb.have_winsize = true;
-	if (pd_limits_setup(&sb.limits, &spec->limits, err) < 0)
+	if ((!spec->tty && make_stdio_pipes(&sb, err) < 0) ||
+	    pd_limits_setup(&sb.limits, &spec->limits, err) < 0) {
+		close_fds(sb.stdio);
+		close_fds(sb.child_stdio);
 		return -1;
+	}
 
 	/* Forwarded signals queue on a signalfd from before the clone on. */
 	pd_forward_sigset(&fwd);
@@ -431,6 +465,7 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 	}
 	pd_close(sv[1]);
 	sb.sync = sv[0];
+	close_fds(sb.child_stdio);
 	if (pid < 0) {
 		pd_error_set(err, errno, "clone the sandbox (user, mount, pid, network, uts, ipc "
 			     "namespaces)");
@@ -448,5 +483,7 @@ out:
 	pd_close(sb.sync);
 	pd_limits_cleanup(&sb.limits);
 	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
+	close_fds(sb.stdio);
+	close_fds(sb.child_stdio);
 	return r;
 }

@@ -34,6 +34,11 @@ struct pd_sandbox {
 	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
 	int devnull_fd;             /* detached bind of the host's /dev/null */
 
+	/* Without -t: pipes for stdin (-i), stdout and stderr; paude pumps the
+	 * other ends, so the command never holds a host fd. -1 where unused. */
+	int stdio[3];               /* paude's ends (non-blocking) */
+	int child_stdio[3];         /* the command's ends */
+
 	bool have_winsize;
 	struct winsize winsize;
 	sigset_t orig_mask;         /* the mask to restore in the command */

@@ -2,17 +2,27 @@
 /*
  * supervisor.c - paude on the host while the sandbox runs.
  *
+ * The command never holds one of the host's fds: its stdio are pipes (or,
+ * with -t, a pty of the sandbox's own devpts) whose other ends paude keeps
+ * and pumps to and from its own stdio.  A host terminal given to the
+ * sandbox as a plain fd could otherwise be read (keystrokes typed at the
+ * shell) and reconfigured by the sandbox.
+ *
  * One poll loop over:
  *  - the sync socket: an ERROR from a step inside is kept (the first one
- *    wins); PTY hands over the master of the sandbox's pty; EOF means the
- *    command was exec'd or the sandbox is gone;
+ *    wins); PTY hands over the pty master; EOF means the command was exec'd
+ *    or the sandbox is gone;
  *  - a signalfd of the forwarded signals: SIGWINCH resizes the pty, the rest
  *    go to the sandbox's init (pidfd_send_signal), which passes them on;
  *  - init's pidfd: when it exits, its status is the command's;
- *  - with -t, the host terminal (raw) and the pty master, relayed both ways
- *    without blocking: stdin is only read when the pending input has been
- *    written to the pty, and the pty is drained to EOF after init exits.
- * The host terminal is restored before returning, whatever happened.
+ *  - the pumps.  Sandbox-side fds are non-blocking; a host-side fd is only
+ *    touched when poll says so (stdin) or written whole (stdout, stderr: the
+ *    host's file flags are never changed).  Input is read only once the
+ *    previous chunk is in the sandbox, so nothing piles up.
+ * When init exits, the output still in the pipes or the pty is drained, but
+ * only until it stays idle for a moment: a sandbox that passed its end to
+ * someone outside cannot keep paude waiting.  The host terminal is restored
+ * before returning, whatever happened.
  */
 #include "sandbox.h"
 #include "sync.h"
@@ -27,62 +37,100 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-struct relay {
-	int master;            /* pty master, -1 when none */
-	bool stdin_open;
-	char in[4096];         /* stdin bytes not yet written to the master */
-	size_t in_len, in_off;
+#define DRAIN_IDLE_MS 200
+#define DRAIN_MAX_MS 2000
+
+struct pump {
+	int src, dst;
+	bool to_sandbox;       /* host stdin -> sandbox; else sandbox -> host */
+	bool done;
+	char buf[16384];
+	size_t len, off;       /* to_sandbox: bytes read but not yet written */
 };
 
-static void relay_out(struct relay *r)
-{
-	char buf[16384];
+struct pumps {
+	struct pump p[3];
+	size_t n;
+	int master;            /* -t: the pty master (shared by two pumps), else -1 */
+};
 
+static void pump_add(struct pumps *ps, int src, int dst, bool to_sandbox)
+{
+	struct pump *p = &ps->p[ps->n++];
+
+	memset(p, 0, sizeof(*p));
+	p->src = src;
+	p->dst = dst;
+	p->to_sandbox = to_sandbox;
+}
+
+/* A pump ends: input pumps hand EOF on to the sandbox by closing its end. */
+static void pump_finish(struct pumps *ps, struct pump *p)
+{
+	if (p->done)
+		return;
+	p->done = true;
+	if (p->to_sandbox && p->dst != ps->master)
+		pd_close(p->dst);
+	if (!p->to_sandbox && p->src != ps->master)
+		pd_close(p->src);
+}
+
+/* sandbox -> host: read what is there, write it all. */
+static void pump_out(struct pumps *ps, struct pump *p)
+{
 	for (;;) {
-		ssize_t n = read(r->master, buf, sizeof(buf));
+		ssize_t n = read(p->src, p->buf, sizeof(p->buf));
 
 		if (n > 0) {
-			if (pd_write_all(STDOUT_FILENO, buf, (size_t)n) < 0 && errno == EPIPE)
-				continue;   /* nobody reads our stdout: keep draining */
+			/* EPIPE (nobody reads our output) just drops the bytes. */
+			(void)pd_write_all(p->dst, p->buf, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		/* EOF or EIO: every slave fd in the sandbox is closed. */
-		pd_close(r->master);
-		r->master = -1;
+		/* EOF, or EIO on a pty master: every writer in the sandbox is gone. */
+		pump_finish(ps, p);
 		return;
 	}
 }
 
-static void relay_in(struct relay *r)
+/* host -> sandbox: read one chunk when the last is delivered, then deliver. */
+static void pump_in(struct pumps *ps, struct pump *p, bool readable)
 {
 	ssize_t n;
 
-	if (r->in_len == 0) {
-		n = read(STDIN_FILENO, r->in, sizeof(r->in));
+	if (p->len == 0 && readable) {
+		n = read(p->src, p->buf, sizeof(p->buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
 		if (n <= 0) {
-			r->stdin_open = false;
+			pump_finish(ps, p);
 			return;
 		}
-		r->in_len = (size_t)n;
-		r->in_off = 0;
+		p->len = (size_t)n;
+		p->off = 0;
 	}
-	n = write(r->master, r->in + r->in_off, r->in_len - r->in_off);
-	if (n > 0) {
-		r->in_off += (size_t)n;
-		if (r->in_off == r->in_len)
-			r->in_len = r->in_off = 0;
+	if (p->len == 0)
+		return;
+	n = write(p->dst, p->buf + p->off, p->len - p->off);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {   /* the sandbox closed its stdin */
+		pump_finish(ps, p);
+		return;
 	}
+	p->off += (size_t)n;
+	if (p->off == p->len)
+		p->len = p->off = 0;
 }
 
-static void on_signal(int sigfd, int pidfd, struct relay *r)
+static void on_signal(int sigfd, int pidfd, const struct pumps *ps)
 {
 	struct signalfd_siginfo si;
 
@@ -90,23 +138,23 @@ static void on_signal(int sigfd, int pidfd, struct relay *r)
 		if (si.ssi_signo == SIGWINCH) {
 			struct winsize ws;
 
-			if (r->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-				(void)ioctl(r->master, TIOCSWINSZ, &ws);
+			if (ps->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				(void)ioctl(ps->master, TIOCSWINSZ, &ws);
 			continue;
 		}
 		(void)pd_pidfd_send_signal(pidfd, (int)si.ssi_signo);
 	}
 }
 
-/* Returns 1 while the sync socket is open. */
-static int on_sync(struct pd_sandbox *sb, struct relay *r, struct pd_tty *tty,
-		   struct pd_error *child_err, bool *have_err)
+/* Returns false once the sync socket is closed. */
+static bool on_sync(struct pd_sandbox *sb, struct pumps *ps, struct pd_tty *tty,
+		    struct pd_error *child_err, bool *have_err)
 {
 	struct pd_sync_msg m;
 	int n = pd_sync_recv(sb->sync, &m);
 
 	if (n <= 0)
-		return 0;
+		return false;
 	switch (m.type) {
 	case PD_SYNC_ERROR:
 		if (!*have_err) {
@@ -118,84 +166,148 @@ static int on_sync(struct pd_sandbox *sb, struct relay *r, struct pd_tty *tty,
 		}
 		break;
 	case PD_SYNC_PTY:
-		if (m.fd >= 0 && r->master < 0) {
-			r->master = steal_fd(&m.fd);
-			(void)fcntl(r->master, F_SETFL, O_NONBLOCK);
-			if (sb->spec->interactive)
+		if (m.fd >= 0 && ps->master < 0 && sb->spec->tty) {
+			ps->master = steal_fd(&m.fd);
+			(void)fcntl(ps->master, F_SETFL, O_NONBLOCK);
+			pump_add(ps, ps->master, STDOUT_FILENO, false);
+			if (sb->spec->interactive) {
+				pump_add(ps, STDIN_FILENO, ps->master, true);
 				pd_tty_make_raw(tty, STDIN_FILENO);
+			}
 		}
 		break;
 	default:
 		break;
 	}
 	pd_close(m.fd);
-	return 1;
+	return true;
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* After init exited: the rest of the output, until it is idle or too long. */
+static void drain(struct pumps *ps)
+{
+	long start = now_ms();
+
+	for (;;) {
+		struct pollfd pf[3];
+		struct pump *who[3];
+		nfds_t n = 0;
+		int r;
+
+		for (size_t i = 0; i < ps->n; i++) {
+			if (ps->p[i].done || ps->p[i].to_sandbox)
+				continue;
+			who[n] = &ps->p[i];
+			pf[n++] = (struct pollfd){ .fd = ps->p[i].src, .events = POLLIN };
+		}
+		if (n == 0 || now_ms() - start > DRAIN_MAX_MS)
+			return;
+		r = poll(pf, n, DRAIN_IDLE_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;   /* idle: whoever still holds an end is not ours to wait for */
+		for (nfds_t i = 0; i < n; i++)
+			if (pf[i].revents)
+				pump_out(ps, who[i]);
+	}
+}
+
+static void close_pumps(struct pumps *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		pump_finish(ps, &ps->p[i]);
+	pd_close(ps->master);
+	ps->master = -1;
 }
 
 int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 		 struct pd_error *err)
 {
-	struct relay r = { .master = -1, .stdin_open = sb->spec->interactive };
+	struct pumps ps = { .master = -1 };
 	struct pd_tty tty = { .fd = -1 };
 	struct pd_error child_err = { 0 };
 	bool have_err = false, sync_open = true, exited = false;
 	siginfo_t info = { 0 };
+	int r = 0;
 
+	if (!sb->spec->tty) {
+		pump_add(&ps, steal_fd(&sb->stdio[1]), STDOUT_FILENO, false);
+		pump_add(&ps, steal_fd(&sb->stdio[2]), STDERR_FILENO, false);
+		if (sb->spec->interactive)
+			pump_add(&ps, STDIN_FILENO, steal_fd(&sb->stdio[0]), true);
+	}
 	while (!exited) {
-		struct pollfd p[5];
-		nfds_t n = 0;
-		int ip_sync = -1, ip_sig, ip_pid, ip_master = -1, ip_in = -1;
+		struct pollfd pf[6];
+		struct pump *who[6];
+		nfds_t n = 0, first_pump, total;
 
-		if (sync_open) {
-			ip_sync = (int)n;
-			p[n++] = (struct pollfd){ .fd = sb->sync, .events = POLLIN };
+		if (sync_open)
+			pf[n++] = (struct pollfd){ .fd = sb->sync, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		first_pump = n;
+		for (size_t i = 0; i < ps.n; i++) {
+			struct pump *p = &ps.p[i];
+
+			if (p->done)
+				continue;
+			who[n] = p;
+			if (!p->to_sandbox)
+				pf[n++] = (struct pollfd){ .fd = p->src, .events = POLLIN };
+			else if (p->len)
+				pf[n++] = (struct pollfd){ .fd = p->dst, .events = POLLOUT };
+			else
+				pf[n++] = (struct pollfd){ .fd = p->src, .events = POLLIN };
 		}
-		ip_sig = (int)n;
-		p[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-		ip_pid = (int)n;
-		p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		if (r.master >= 0) {
-			ip_master = (int)n;
-			p[n++] = (struct pollfd){ .fd = r.master,
-						  .events = (short)(POLLIN | (r.in_len ? POLLOUT : 0)) };
-			if (r.stdin_open && r.in_len == 0) {
-				ip_in = (int)n;
-				p[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-			}
-		}
-		if (poll(p, n, -1) < 0) {
+		total = n;
+		if (poll(pf, total, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			pd_tty_restore(&tty);
-			return pd_error_set(err, errno, "poll");
+			r = pd_error_set(err, errno, "poll");
+			break;
 		}
-		if (ip_sync >= 0 && p[ip_sync].revents)
-			sync_open = on_sync(sb, &r, &tty, &child_err, &have_err);
-		if (p[ip_sig].revents)
-			on_signal(sigfd, pidfd, &r);
-		if (ip_master >= 0 && p[ip_master].revents & POLLOUT)
-			relay_in(&r);
-		if (ip_master >= 0 && r.master >= 0 && p[ip_master].revents & (POLLIN | POLLHUP | POLLERR))
-			relay_out(&r);
-		if (ip_in >= 0 && r.master >= 0 && p[ip_in].revents)
-			relay_in(&r);
-		if (p[ip_pid].revents & POLLIN) {
+		n = 0;
+		if (sync_open && pf[n++].revents)
+			sync_open = on_sync(sb, &ps, &tty, &child_err, &have_err);
+		if (pf[n++].revents)
+			on_signal(sigfd, pidfd, &ps);
+		if (pf[n++].revents & POLLIN) {
 			if (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno != EINTR) {
-				pd_tty_restore(&tty);
-				return pd_error_set(err, errno, "wait for the sandbox");
+				r = pd_error_set(err, errno, "wait for the sandbox");
+				break;
 			}
 			exited = info.si_pid != 0;
 		}
+		for (nfds_t i = first_pump; i < total; i++) {
+			struct pump *p = who[i];
+
+			if (p->done || !pf[i].revents)
+				continue;
+			if (p->to_sandbox)
+				pump_in(&ps, p, (pf[i].events & POLLIN) != 0);
+			else
+				pump_out(&ps, p);
+		}
 	}
-	/* Output the sandbox wrote just before it ended, and a late error. */
-	if (r.master >= 0) {
-		(void)fcntl(r.master, F_SETFL, 0);
-		relay_out(&r);
+	if (r == 0) {
+		drain(&ps);
+		/* A late error (an exec failure) may still be queued. */
+		while (sync_open)
+			sync_open = on_sync(sb, &ps, &tty, &child_err, &have_err);
 	}
-	while (sync_open)
-		sync_open = on_sync(sb, &r, &tty, &child_err, &have_err);
 	pd_tty_restore(&tty);
-	pd_close(r.master);
+	close_pumps(&ps);
+	if (r < 0)
+		return r;
 	if (have_err) {
 		*err = child_err;
 		return -1;

@@ -132,3 +132,24 @@ t_stdin_with_i() {
 line2
 cat=0" "stdin with -i"
 }
+
+t_notty_host_terminal_unreachable() {
+	# Without -t the command gets pipes, never the host's terminal: it cannot
+	# read keystrokes from it or change its modes, even through fd 1 or 2.
+	pty --send-after 500 'typed-secret\n' -- -i "$IMG" /bin/sh -c '
+		pd-probe isatty
+		for fd in 0 1 2; do readlink /proc/self/fd/$fd | sed "s/:.*//;s/^/fd$fd /"; done
+		stty -echo <&1 2>/dev/null && echo stty-changed-fd1 || echo stty-refused-fd1
+		stty -echo <&2 2>/dev/null && echo stty-changed-fd2 || echo stty-refused-fd2
+		sleep 1'
+	status_is "$PTY_RC" 0 "($PTY_ERR)"
+	restored
+	eq "$(printf '%s\n' "$PTY_OUT" | grep -v typed-secret)" "isatty 0 no
+isatty 1 no
+isatty 2 no
+fd0 pipe
+fd1 pipe
+fd2 pipe
+stty-refused-fd1
+stty-refused-fd2" "the command's stdio without -t"
+}
