@@ -365,7 +365,9 @@ static int arch_rule_add(const struct arch_ctx *a, const struct pd_seccomp_actio
 		return 0;
 	if (m == 0)
 		return rc;
-	return seccomp_rule_add_array(a->ctx, act, nr, 0, NULL);
+	/* Another refusal of the same call got there first: it stays refused. */
+	rc = seccomp_rule_add_array(a->ctx, act, nr, 0, NULL);
+	return rc == -EEXIST ? 0 : rc;
 }
 
 static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t def,

@@ -13,7 +13,12 @@
  *   - clone3 is left out, so it fails with ENOSYS and glibc falls back to
  *     clone, whose flags a filter can see (clone3 passes them in memory);
  *   - ioctl TIOCSTI and TIOCLINUX (typing into, or driving, the terminal
- *     the sandbox shares with its caller) are refused with EPERM.
+ *     the sandbox shares with its caller) are refused with EPERM;
+ *   - socket families other than unix, inet, inet6 and netlink, and
+ *     socketcall, are refused;
+ *   - setting S_ISUID or S_ISGID (chmod, open/creat/mknod/mkdir modes) is
+ *     refused, and openat2 left out (ENOSYS);
+ *   - syslog is refused (podman allows it; moby asks for CAP_SYSLOG).
  *
  * Calls not listed fail with ENOSYS, as with podman, so that programs take
  * their fallback for "not implemented".
@@ -79,22 +84,30 @@
 _Static_assert((TIOCSTI & ~0xfULL) == TIOC_PREFIX && (TIOCSTI & 0xf) == 0x2, "TIOCSTI");
 _Static_assert((TIOCLINUX & ~0xfULL) == TIOC_PREFIX && (TIOCLINUX & 0xf) == 0xc, "TIOCLINUX");
 
+#define SOCKET_DENY(family) \
+	{ ROW, DENY(EAFNOSUPPORT), NAMES("socket"), ARGS1(ARG(0, EQ, family, 0)) }
+
+/* A mode argument: allowed without S_ISUID|S_ISGID, EPERM with either. */
+#define MODE_RULES(call, i) \
+	{ ROW, ALLOW, NAMES(call), ARGS1(ARG(i, MASKED_EQ, 06000, 0)) }, \
+	{ ROW, DENY(EPERM), NAMES(call), ARGS1(ARG(i, MASKED_EQ, 04000, 04000)) }, \
+	{ ROW, DENY(EPERM), NAMES(call), ARGS1(ARG(i, MASKED_EQ, 02000, 02000)) }
+
 #define PERSONALITY(v) { ROW, ALLOW, NAMES("personality"), ARGS1(ARG(0, EQ, v, 0)) }
 
 static const struct pd_seccomp_rule rules[] = {
 	/* podman's allow list, less the calls paude filters further down. */
 	{ ROW, ALLOW, NAMES(
 		"_llseek", "_newselect", "accept", "accept4", "access", "adjtimex", "alarm",
-		"bind", "brk", "capget", "capset", "chdir", "chmod", "chown", "chown32",
+		"bind", "brk", "capget", "capset", "chdir", "chown", "chown32",
 		"clock_adjtime", "clock_adjtime64", "clock_getres", "clock_getres_time64",
 		"clock_gettime", "clock_gettime64", "clock_nanosleep",
 		"clock_nanosleep_time64", "close", "close_range", "connect",
-		"copy_file_range", "creat", "dup", "dup2", "dup3", "epoll_create",
+		"copy_file_range", "dup", "dup2", "dup3", "epoll_create",
 		"epoll_create1", "epoll_ctl", "epoll_ctl_old", "epoll_pwait", "epoll_pwait2",
 		"epoll_wait", "epoll_wait_old", "eventfd", "eventfd2", "execve", "execveat",
 		"exit", "exit_group", "faccessat", "faccessat2", "fadvise64", "fadvise64_64",
-		"fallocate", "fanotify_init", "fanotify_mark", "fchdir", "fchmod", "fchmodat",
-		"fchmodat2", "fchown", "fchown32", "fchownat", "fcntl", "fcntl64",
+		"fallocate", "fanotify_init", "fanotify_mark", "fchdir", "fchown", "fchown32", "fchownat", "fcntl", "fcntl64",
 		"fdatasync", "fgetxattr", "flistxattr", "flock", "fork", "fremovexattr",
 		"fsetxattr", "fstat", "fstat64", "fstatat64", "fstatfs", "fstatfs64", "fsync",
 		"ftruncate", "ftruncate64", "futex", "futex_time64", "futimesat",
@@ -111,13 +124,12 @@ static const struct pd_seccomp_rule rules[] = {
 		"landlock_restrict_self", "lchown", "lchown32", "lgetxattr", "link", "linkat",
 		"listen", "listxattr", "llistxattr", "lremovexattr", "lseek", "lsetxattr",
 		"lstat", "lstat64", "madvise", "mbind", "membarrier", "memfd_create",
-		"memfd_secret", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock",
+		"memfd_secret", "mincore", "mlock",
 		"mlock2", "mlockall", "mmap", "mmap2", "mprotect", "mq_getsetattr",
 		"mq_notify", "mq_open", "mq_timedreceive", "mq_timedreceive_time64",
 		"mq_timedsend", "mq_timedsend_time64", "mq_unlink", "mremap", "msgctl",
 		"msgget", "msgrcv", "msgsnd", "msync", "munlock", "munlockall", "munmap",
-		"name_to_handle_at", "nanosleep", "newfstatat", "open", "openat", "openat2",
-		"pause", "pidfd_getfd", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2",
+		"name_to_handle_at", "nanosleep", "newfstatat", "pause", "pidfd_getfd", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2",
 		"pkey_alloc", "pkey_free", "pkey_mprotect", "poll", "ppoll", "ppoll_time64",
 		"prctl", "pread64", "preadv", "preadv2", "prlimit64", "process_mrelease",
 		"process_vm_readv", "process_vm_writev", "pselect6", "pselect6_time64",
@@ -140,9 +152,9 @@ static const struct pd_seccomp_rule rules[] = {
 		"setresuid", "setresuid32", "setreuid", "setreuid32", "setrlimit", "setsid",
 		"setsockopt", "setuid", "setuid32", "setxattr", "shmat", "shmctl", "shmdt",
 		"shmget", "shutdown", "sigaltstack", "signal", "signalfd", "signalfd4",
-		"sigprocmask", "sigreturn", "socketcall", "socketpair", "splice", "stat",
+		"sigprocmask", "sigreturn", "socketpair", "splice", "stat",
 		"stat64", "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync",
-		"sync_file_range", "syncfs", "sysinfo", "syslog", "tee", "tgkill", "time",
+		"sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time",
 		"timer_create", "timer_delete", "timer_getoverrun", "timer_gettime",
 		"timer_gettime64", "timer_settime", "timer_settime64", "timerfd_create",
 		"timerfd_gettime", "timerfd_gettime64", "timerfd_settime",
@@ -190,13 +202,43 @@ static const struct pd_seccomp_rule rules[] = {
 		"ioperm", "iopl",                                 /* CAP_SYS_RAWIO */
 		"clock_settime", "clock_settime64", "settimeofday", "stime", /* CAP_SYS_TIME */
 		"vhangup",                                        /* CAP_SYS_TTY_CONFIG */
+		"syslog",                                         /* CAP_SYSLOG */
 		"bpf", "perf_event_open") },                      /* CAP_BPF, CAP_PERFMON */
 
-	/* socket: no audit netlink without CAP_AUDIT_WRITE (EINVAL, as podman). */
+	/*
+	 * socket: paude allows the families a sandbox has a use for - unix,
+	 * IPv4, IPv6 and netlink (less audit, EINVAL as podman) - and refuses
+	 * the rest with EAFNOSUPPORT: vsock would reach the hypervisor past the
+	 * network namespace, and AF_ALG, AF_KCM, AF_XDP... are attack surface.
+	 * socketcall(2), the i386 multiplexer, hides its arguments in memory:
+	 * refused (where the direct calls exist, libc uses them).
+	 */
+	{ ROW, ALLOW, NAMES("socket"), ARGS1(ARG(0, EQ, AF_UNIX, 0)) },
+	{ ROW, ALLOW, NAMES("socket"), ARGS1(ARG(0, EQ, AF_INET, 0)) },
+	{ ROW, ALLOW, NAMES("socket"), ARGS1(ARG(0, EQ, AF_INET6, 0)) },
+	{ ROW, ALLOW, NAMES("socket"),
+	  ARGS2(ARG(0, EQ, AF_NETLINK, 0), ARG(2, NE, NETLINK_AUDIT, 0)) },
 	{ ROW, DENY(EINVAL), NAMES("socket"),
 	  ARGS2(ARG(0, EQ, AF_NETLINK, 0), ARG(2, EQ, NETLINK_AUDIT, 0)) },
-	{ ROW, ALLOW, NAMES("socket"), ARGS1(ARG(2, NE, NETLINK_AUDIT, 0)) },
-	{ ROW, ALLOW, NAMES("socket"), ARGS1(ARG(0, NE, AF_NETLINK, 0)) },
+	SOCKET_DENY(AF_UNSPEC), SOCKET_DENY(3), SOCKET_DENY(4), SOCKET_DENY(5), SOCKET_DENY(6),
+	SOCKET_DENY(7), SOCKET_DENY(8), SOCKET_DENY(9), SOCKET_DENY(11), SOCKET_DENY(12),
+	SOCKET_DENY(13), SOCKET_DENY(14), SOCKET_DENY(15),
+	{ ROW, DENY(EAFNOSUPPORT), NAMES("socket"), ARGS1(ARG(0, GT, AF_NETLINK, 0)) },
+	{ ROW, DENY(EPERM), NAMES("socketcall") },
+
+	/*
+	 * paude: no setuid or setgid files.  They do nothing inside (nosuid,
+	 * no_new_privs), but on a volume they are the host's: as root the
+	 * sandbox's root writes files as host uid 0, and a setuid-root file
+	 * there would be a way up for anyone on the host.  Every call that
+	 * sets a mode is allowed only without S_ISUID and S_ISGID; openat2,
+	 * whose mode is out of a filter's sight, fails with ENOSYS (callers
+	 * fall back to openat).
+	 */
+	MODE_RULES("chmod", 1), MODE_RULES("fchmod", 1), MODE_RULES("fchmodat", 2),
+	MODE_RULES("creat", 1), MODE_RULES("open", 2), MODE_RULES("openat", 3),
+	MODE_RULES("mknod", 1), MODE_RULES("mknodat", 2), MODE_RULES("mkdir", 1),
+	MODE_RULES("mkdirat", 2),
 
 	/* paude: the kernel keyring is not namespaced by the sandbox. */
 	{ ROW, DENY(EPERM), NAMES("keyctl", "add_key", "request_key") },

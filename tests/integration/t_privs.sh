@@ -89,6 +89,11 @@ i386-keyctl EPERM
 i386-getpid ok
 x32-keyctl EPERM
 socket-netlink-audit EINVAL
+socket-vsock EAFNOSUPPORT
+socket-packet EAFNOSUPPORT
+socket-alg EAFNOSUPPORT
+socket-inet ok
+chmod-setuid EPERM
 sethostname EPERM
 setdomainname EPERM
 reboot EPERM

@@ -196,3 +196,21 @@ t_vol_mount_flags() {
 	contains ",$vro," ",nosuid," "/vro"
 	contains ",$vro," ",nodev," "/vro"
 }
+
+t_vol_no_setuid_files_on_host() {
+	# The sandbox cannot make a setuid or setgid file, so none can appear on
+	# the host through a volume (as root, a volume is written as host uid 0).
+	local d out rc=0
+	d=$(scratch)
+	out=$(prun -v "$d:/v" "$IMG" /bin/sh -c '
+		cp /bin/busybox /v/s
+		chmod 4755 /v/s 2>&1 || echo chmod-u+s-refused
+		chmod 2755 /v/s 2>&1 || echo chmod-g+s-refused
+		mkdir -m 2775 /v/d 2>&1 || echo mkdir-g+s-refused
+		install -m 4755 /bin/busybox /v/i 2>&1 || echo install-refused' 2>&1) || rc=$?
+	status_is "$rc" 0 "($out)"
+	contains "$out" chmod-u+s-refused
+	contains "$out" chmod-g+s-refused
+	contains "$out" mkdir-g+s-refused
+	eq "$(find "$d" -perm /6000 | wc -l)" 0 "setuid/setgid files on the host: $(find "$d" -perm /6000)"
+}

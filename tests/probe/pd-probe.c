@@ -705,6 +705,47 @@ static long probe_socket_netlink_audit(void)
 	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 }
 
+/* Families a sandbox has no use for: "ok" (then closed) when allowed. */
+static long probe_socket_vsock(void)
+{
+	return socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static long probe_socket_packet(void)
+{
+	return socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+static long probe_socket_alg(void)
+{
+	return socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+}
+
+static long probe_socket_inet(void)
+{
+	return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+/* A setuid bit on a file: fchmod on a fresh file in /tmp, then removed. */
+static long probe_chmod_setuid(void)
+{
+	char path[] = "/tmp/pd-probe-suid-XXXXXX";
+	int fd = mkstemp(path);
+	long r;
+
+	if (fd < 0)
+		return -1;
+	r = fchmod(fd, 04755);
+	{
+		int saved = errno;
+
+		close(fd);
+		unlink(path);
+		errno = saved;
+	}
+	return r;
+}
+
 /* CAP_SYS_ADMIN first (EPERM), then the negative length: EINVAL. */
 static long probe_sethostname(void)
 {
@@ -834,6 +875,11 @@ static const struct {
 	{ "i386-getpid", probe_i386_getpid },
 	{ "x32-keyctl", probe_x32_keyctl },
 	{ "socket-netlink-audit", probe_socket_netlink_audit },
+	{ "socket-vsock", probe_socket_vsock },
+	{ "socket-packet", probe_socket_packet },
+	{ "socket-alg", probe_socket_alg },
+	{ "socket-inet", probe_socket_inet },
+	{ "chmod-setuid", probe_chmod_setuid },
 	{ "sethostname", probe_sethostname },
 	{ "setdomainname", probe_setdomainname },
 	{ "reboot", probe_reboot },

@@ -31,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -430,7 +431,9 @@ START_TEST(test_default_unlisted_enosys)
 	static const struct probe p[] = {
 		{ "io_uring_setup", NATIVE, SYS_io_uring_setup, { 1, BADPTR }, ENOSYS },
 		{ "io_uring_enter", NATIVE, SYS_io_uring_enter, { -1UL, 0, 0, 0, 0, 0 }, ENOSYS },
-		{ "syslog (listed)", NATIVE, SYS_syslog, { 9999, 0, 0 }, EINVAL },
+		{ "getpriority (listed)", NATIVE, SYS_getpriority, { 9999, 0 }, EINVAL },
+		{ "openat2 (mode out of sight)", NATIVE, SYS_openat2, { -1UL, BADPTR, BADPTR, 24 },
+		  ENOSYS },
 	};
 
 	check_default(p, N(p));
@@ -461,6 +464,45 @@ START_TEST(test_default_socket)
 		{ "socket(AF_NETLINK, NETLINK_ROUTE)", NATIVE, SYS_socket,
 		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE }, 0 },
 		{ "socket(AF_UNIX)", NATIVE, SYS_socket, { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
+		{ "socket(AF_INET)", NATIVE, SYS_socket, { AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, 0 },
+		{ "socket(AF_INET6)", NATIVE, SYS_socket, { AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, 0 },
+		{ "socket(AF_VSOCK)", NATIVE, SYS_socket, { AF_VSOCK, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_PACKET)", NATIVE, SYS_socket, { AF_PACKET, SOCK_RAW, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_ALG)", NATIVE, SYS_socket, { AF_ALG, SOCK_SEQPACKET, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_UNSPEC)", NATIVE, SYS_socket, { AF_UNSPEC, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_KEY)", NATIVE, SYS_socket, { AF_KEY, SOCK_RAW, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_INET | high bits)", NATIVE, SYS_socket,
+		  { 0x100000000UL | AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, EAFNOSUPPORT },
+	};
+
+	check_default(p, N(p));
+}
+END_TEST
+
+/* No setuid/setgid bits through any call that sets a mode. */
+START_TEST(test_default_no_setid_modes)
+{
+	static const struct probe p[] = {
+		{ "chmod(04755)", NATIVE, SYS_chmod, { BADPTR, 04755 }, EPERM },
+		{ "chmod(02755)", NATIVE, SYS_chmod, { BADPTR, 02755 }, EPERM },
+		{ "chmod(0755)", NATIVE, SYS_chmod, { BADPTR, 0755 }, EFAULT },
+		{ "fchmod(04755)", NATIVE, SYS_fchmod, { -1UL, 04755 }, EPERM },
+		{ "fchmod(0644)", NATIVE, SYS_fchmod, { -1UL, 0644 }, EBADF },
+		{ "fchmodat(06755)", NATIVE, SYS_fchmodat, { -1UL, BADPTR, 06755 }, EPERM },
+		{ "fchmodat(0700)", NATIVE, SYS_fchmodat, { -1UL, BADPTR, 0700 }, EFAULT },
+		{ "creat(04755)", NATIVE, SYS_creat, { BADPTR, 04755 }, EPERM },
+		{ "open(O_CREAT, 04755)", NATIVE, SYS_open, { BADPTR, O_CREAT, 04755 }, EPERM },
+		{ "open(O_CREAT, 0644)", NATIVE, SYS_open, { BADPTR, O_CREAT, 0644 }, EFAULT },
+		{ "openat(O_CREAT, 02755)", NATIVE, SYS_openat, { -1UL, BADPTR, O_CREAT, 02755 }, EPERM },
+		{ "openat(O_CREAT, 0600)", NATIVE, SYS_openat, { -1UL, BADPTR, O_CREAT, 0600 }, EFAULT },
+		{ "mknod(S_IFREG|04755)", NATIVE, SYS_mknod, { BADPTR, S_IFREG | 04755, 0 }, EPERM },
+		{ "mknodat(S_IFREG|0644)", NATIVE, SYS_mknodat, { -1UL, BADPTR, S_IFREG | 0644, 0 },
+		  EFAULT },
+		{ "mkdir(02775)", NATIVE, SYS_mkdir, { BADPTR, 02775 }, EPERM },
+		{ "mkdirat(0755)", NATIVE, SYS_mkdirat, { -1UL, BADPTR, 0755 }, EFAULT },
+		{ "chmod(0755 with garbage in the upper half)", NATIVE, SYS_chmod,
+		  { BADPTR, 0xffffffff00000000UL | 0755 }, EFAULT },
+		{ "syslog", NATIVE, SYS_syslog, { 9999, 0, 0 }, EPERM },
 	};
 
 	check_default(p, N(p));
@@ -580,6 +622,11 @@ START_TEST(test_default_i386_abi)
 		{ "i386 getpid", I386, 20, { 0 }, 0 },
 		{ "i386 socket(AF_NETLINK, NETLINK_AUDIT)", I386, 359,
 		  { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT }, EINVAL },
+		/* i386 socket rules cannot all be expressed: it fails closed. */
+		{ "i386 socket(AF_VSOCK)", I386, 359, { AF_VSOCK, SOCK_STREAM, 0 }, ENOSYS },
+		{ "i386 socketcall", I386, 102, { 1, BADPTR }, EPERM },
+		{ "i386 chmod(04755)", I386, 15, { BADPTR, 04755 }, EPERM },
+		{ "i386 chmod(0755)", I386, 15, { BADPTR, 0755 }, EFAULT },
 	};
 
 	check_default(p, N(p));
@@ -613,7 +660,7 @@ START_TEST(test_default_table_invariants)
 		"keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
 		"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
 		"mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount",
-		"fspick", "move_mount", "open_tree", "mount_setattr", "setns",
+		"fspick", "move_mount", "open_tree", "mount_setattr", "setns", "syslog",
 	};
 
 	for (size_t i = 0; i < p->n_rules; i++) {
@@ -1081,6 +1128,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(tc, test_default_unlisted_enosys);
 	tcase_add_test(tc, test_default_personality);
 	tcase_add_test(tc, test_default_socket);
+	tcase_add_test(tc, test_default_no_setid_modes);
 	tcase_add_test(tc, test_default_ioctl);
 	tcase_add_test(tc, test_default_ioctl_sweep_native);
 #ifdef __x86_64__
