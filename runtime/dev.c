@@ -84,7 +84,10 @@ static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 	m = pd_mnt_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs at \"/tmp\"", err);
 	if (m < 0)
 		return -1;
-	return pd_mnt_attach(m, dir, "tmpfs at \"/tmp\"", err);
+	if (pd_mnt_attach(m, dir, "tmpfs at \"/tmp\"", err) < 0)
+		return -1;
+	sb->tmp_mnt_fd = steal_fd(&m);   /* user mounts beneath /tmp resolve from here */
+	return 0;
 }
 
 int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)

@@ -19,6 +19,8 @@
 #include "common/path.h"
 #include "common/util.h"
 
+#include <linux/openat2.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,17 +55,81 @@ static int check_dest(const char *dest, char *clean, size_t sz, struct pd_error 
 	return 0;
 }
 
+/*
+ * Mounts placed so far (the sandbox's /tmp, then each image and user mount),
+ * by destination, with an fd of each mount's root.  A new destination is
+ * resolved beneath the innermost placed mount that lexically encloses it, or
+ * beneath the root, and never crosses into any other mount
+ * (RESOLVE_NO_XDEV): an image's symlink cannot steer a mount into /proc,
+ * /sys, /dev or a volume, nor make paude create directories there.
+ */
+#define MAX_PLACED 256
+
+struct placed {
+	char dest[4096];
+	int fd;
+};
+
+struct placement {
+	struct placed *p;
+	size_t n;
+};
+
+static void placement_release(struct placement *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		pd_close(pl->p[i].fd);
+	free(pl->p);
+	pl->p = NULL;
+	pl->n = 0;
+}
+
+static void place(struct placement *pl, const char *dest, int mnt_fd)
+{
+	int fd = fcntl(mnt_fd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0 || pl->n == MAX_PLACED) {
+		pd_close(fd);
+		return;
+	}
+	pl->p = pd_xreallocarray(pl->p, pl->n + 1, sizeof(*pl->p));
+	pd_strlcpy(pl->p[pl->n].dest, dest, sizeof(pl->p[pl->n].dest));
+	pl->p[pl->n++].fd = fd;
+}
+
+/* The base to resolve @dest from, and @dest relative to it ("/" for itself). */
+static int base_for(const struct pd_sandbox *sb, const struct placement *pl, const char *dest,
+		    const char **rel)
+{
+	size_t best = 0;
+	int fd = sb->root_fd;
+
+	*rel = dest;
+	for (size_t i = 0; i < pl->n; i++) {
+		size_t l = strlen(pl->p[i].dest);
+
+		if (l >= best && pd_path_is_under(dest, pl->p[i].dest)) {
+			best = l;
+			fd = pl->p[i].fd;
+			*rel = dest[l] ? dest + l : "/";
+		}
+	}
+	return fd;
+}
+
 uint64_t pd_source_attrs(const struct pd_mount *m)
 {
 	return MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
 }
 
-static int bind_one(struct pd_sandbox *sb, const struct pd_mount *m, const char *dest,
-		    size_t src_idx, struct pd_error *err)
+static int bind_one(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *m,
+		    const char *dest, size_t src_idx, struct pd_error *err)
 {
 	cleanup_close int mnt = -1, target = -1;
 	struct stat st;
 	bool prepared;
+	const char *rel;
+	int base = base_for(sb, pl, dest, &rel);
 
 	mnt = pd_source_open(sb, src_idx, m->source, &prepared, err);
 	if (mnt < 0)
@@ -71,21 +137,25 @@ static int bind_one(struct pd_sandbox *sb, const struct pd_mount *m, const char 
 	if (fstat(mnt, &st) < 0)
 		return pd_error_set(err, errno, "volume \"%s\"", m->source);
 	if (S_ISDIR(st.st_mode))
-		target = pd_mkdirs_in_root(sb->root_fd, dest, 0755, "mount destination", err);
+		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
 	else
-		target = pd_mkfile_in_root(sb->root_fd, dest, 0644, "mount destination", err);
+		target = pd_mkfile_in_root_x(base, rel, 0644, RESOLVE_NO_XDEV, "mount destination", err);
 	if (target < 0)
-		return -1;
+		return rel == dest ? -1 : pd_error_wrap(err, "beneath the mount at \"%s\"", dest);
 	if (!prepared && pd_mnt_setattr(mnt, pd_source_attrs(m), 0, true, -1, dest, err) < 0)
 		return -1;
 	if (pd_mnt_attach(mnt, target, dest, err) < 0)
 		return pd_error_wrap(err, "volume \"%s\"", m->source);
+	if (S_ISDIR(st.st_mode))
+		place(pl, dest, mnt);
 	return 0;
 }
 
-static int tmpfs_one(struct pd_sandbox *sb, const struct pd_mount *m, const char *dest,
-		     struct pd_error *err)
+static int tmpfs_one(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *m,
+		     const char *dest, struct pd_error *err)
 {
+	const char *rel;
+	int base = base_for(sb, pl, dest, &rel);
 	cleanup_close int mnt = -1, target = -1;
 	char mode[16];
 	const char *opts[8];
@@ -104,13 +174,16 @@ static int tmpfs_one(struct pd_sandbox *sb, const struct pd_mount *m, const char
 		attrs |= MOUNT_ATTR_NOEXEC;
 	if (m->read_only)
 		attrs |= MOUNT_ATTR_RDONLY;
-	target = pd_mkdirs_in_root(sb->root_fd, dest, 0755, "mount destination", err);
+	target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
 	if (target < 0)
-		return -1;
+		return rel == dest ? -1 : pd_error_wrap(err, "beneath the mount at \"%s\"", dest);
 	mnt = pd_mnt_fs("tmpfs", opts, attrs, dest, err);
 	if (mnt < 0)
 		return -1;
-	return pd_mnt_attach(mnt, target, dest, err);
+	if (pd_mnt_attach(mnt, target, dest, err) < 0)
+		return -1;
+	place(pl, dest, mnt);
+	return 0;
 }
 
 static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd_error *err)
@@ -131,8 +204,8 @@ static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd
 	return 0;
 }
 
-static int apply_list(struct pd_sandbox *sb, const struct pd_mount *ms, size_t n, int list,
-		      struct pd_error *err)
+static int apply_list(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *ms,
+		      size_t n, int list, struct pd_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_mount *m = &ms[i];
@@ -143,10 +216,10 @@ static int apply_list(struct pd_sandbox *sb, const struct pd_mount *ms, size_t n
 			return -1;
 		switch (m->type) {
 		case PD_MOUNT_BIND:
-			r = bind_one(sb, m, dest, pd_source_index(sb->spec, list, i), err);
+			r = bind_one(sb, pl, m, dest, pd_source_index(sb->spec, list, i), err);
 			break;
 		case PD_MOUNT_TMPFS:
-			r = tmpfs_one(sb, m, dest, err);
+			r = tmpfs_one(sb, pl, m, dest, err);
 			break;
 		default:
 			r = pd_error_set(err, EINVAL, "mount \"%s\": unknown type", m->dest);
@@ -161,11 +234,17 @@ static int apply_list(struct pd_sandbox *sb, const struct pd_mount *ms, size_t n
 int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err)
 {
 	const struct pd_sandbox_spec *spec = sb->spec;
+	struct placement pl = { 0 };
+	int r = 0;
 
-	for (size_t i = 0; i < spec->rootfs.n_links; i++)
-		if (link_one(sb, &spec->rootfs.links[i], err) < 0)
-			return -1;
-	if (apply_list(sb, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err) < 0)
-		return -1;
-	return apply_list(sb, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
+	if (sb->tmp_mnt_fd >= 0)
+		place(&pl, "/tmp", sb->tmp_mnt_fd);
+	for (size_t i = 0; i < spec->rootfs.n_links && r == 0; i++)
+		r = link_one(sb, &spec->rootfs.links[i], err);
+	if (r == 0)
+		r = apply_list(sb, &pl, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err);
+	if (r == 0)
+		r = apply_list(sb, &pl, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
+	placement_release(&pl);
+	return r;
 }

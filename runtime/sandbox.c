@@ -418,7 +418,7 @@ static void kill_and_reap(int pidfd)
 int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct pd_error *err)
 {
 	struct pd_sandbox sb = {
-		.spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1,
+		.spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1, .tmp_mnt_fd = -1,
 		.stdio = { -1, -1, -1 }, .child_stdio = { -1, -1, -1 },
 	};
 	cleanup_free int *src_fds = NULL;

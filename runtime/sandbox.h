@@ -32,7 +32,8 @@ struct pd_sandbox {
 	/* Filled in the sandbox before the command is forked. */
 	struct pd_user user;
 	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
-	int devnull_fd;             /* detached bind of the host's /dev/null */
+	int devnull_fd;             /* the sandbox's /dev/null (source of the masks) */
+	int tmp_mnt_fd;             /* the sandbox's /tmp mount, -1 when the user mounts there */
 
 	/* Without -t: pipes for stdin (-i), stdout and stderr; paude pumps the
 	 * other ends, so the command never holds a host fd. -1 where unused. */

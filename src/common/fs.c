@@ -48,6 +48,12 @@ static size_t next_component(const char **p)
 int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *what,
 		      struct pd_error *err)
 {
+	return pd_mkdirs_in_root_x(rootfd, path, mode, 0, what, err);
+}
+
+int pd_mkdirs_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t resolve,
+			const char *what, struct pd_error *err)
+{
 	char prefix[4096];
 	size_t plen = 0;
 	const char *p = path;
@@ -68,7 +74,7 @@ int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *wha
 		prefix[plen] = '\0';
 		p += n;
 		fd = pd_openat2(rootfd, prefix, O_PATH | O_DIRECTORY, 0,
-				RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+				RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
 		if (fd < 0 && errno == ENOENT) {
 			/* Create the last component in the resolved parent. */
 			const char *name = prefix + plen - n;
@@ -78,11 +84,14 @@ int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *wha
 			if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
 				return pd_error_set(err, errno, "%s: mkdir \"%s\"", what, prefix);
 			fd = pd_openat2(rootfd, prefix, O_PATH | O_DIRECTORY, 0,
-					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
 			if (fd < 0 && errno == ENOENT)   /* it exists: a link to nowhere */
 				return pd_error_set_msg(err, ENOENT, "%s \"%s\" is a symbolic link to a "
 							"missing target", what, prefix);
 		}
+		if (fd < 0 && errno == EXDEV)
+			return pd_error_set_msg(err, EXDEV, "%s \"%s\" leads into another mount (a "
+						"symbolic link?)", what, prefix);
 		if (fd < 0)
 			return pd_error_set(err, errno, "%s \"%s\"", what, prefix);
 		pd_close(cur);
@@ -94,14 +103,23 @@ int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *wha
 int pd_mkfile_in_root(int rootfd, const char *path, mode_t mode, const char *what,
 		      struct pd_error *err)
 {
+	return pd_mkfile_in_root_x(rootfd, path, mode, 0, what, err);
+}
+
+int pd_mkfile_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t resolve,
+			const char *what, struct pd_error *err)
+{
 	cleanup_free char *dir = NULL;
 	cleanup_close int dfd = -1;
 	const char *base;
 	int fd;
 
-	fd = pd_openat2(rootfd, path, O_PATH, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	fd = pd_openat2(rootfd, path, O_PATH, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
 	if (fd >= 0)
 		return fd;
+	if (errno == EXDEV)
+		return pd_error_set_msg(err, EXDEV, "%s \"%s\" leads into another mount (a symbolic "
+					"link?)", what, path);
 	if (errno != ENOENT)
 		return pd_error_set(err, errno, "%s \"%s\"", what, path);
 	base = strrchr(path, '/');
@@ -109,7 +127,7 @@ int pd_mkfile_in_root(int rootfd, const char *path, mode_t mode, const char *wha
 	base = base ? base + 1 : path;
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
 		return pd_error_set(err, EINVAL, "%s \"%s\": not a file name", what, path);
-	dfd = pd_mkdirs_in_root(rootfd, dir, 0755, what, err);
+	dfd = pd_mkdirs_in_root_x(rootfd, dir, 0755, resolve, what, err);
 	if (dfd < 0)
 		return -1;
 	fd = pd_openat2(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode, 0);

@@ -36,6 +36,10 @@ int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode,
 int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *what,
 		      struct pd_error *err);
 
+/* pd_mkdirs_in_root_x() - the same, adding @resolve flags (RESOLVE_NO_XDEV). */
+int pd_mkdirs_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t resolve,
+			const char *what, struct pd_error *err);
+
 /*
  * pd_mkfile_in_root() - make sure a regular file exists at @path inside
  * @rootfd (creating parents); used for file bind-mount targets.
@@ -43,6 +47,9 @@ int pd_mkdirs_in_root(int rootfd, const char *path, mode_t mode, const char *wha
  */
 int pd_mkfile_in_root(int rootfd, const char *path, mode_t mode, const char *what,
 		      struct pd_error *err);
+
+int pd_mkfile_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t resolve,
+			const char *what, struct pd_error *err);
 
 /*
  * pd_replace_file_at() - replace whatever non-directory is at @name in the

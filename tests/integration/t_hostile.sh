@@ -325,3 +325,35 @@ t_hostile_passwd_fifo() {
 t_hostile_group_fifo() {
 	fifo_case group
 }
+
+t_hostile_dest_symlink_into_proc() {
+	# An image link into /proc, /sys or /dev cannot take a mount there.
+	local r
+	r=$(hostile_tree)
+	ln -s /proc/sys "$r/cache"
+	ln -s /sys/kernel "$r/kern"
+	ln -s /dev/shm "$r/shm"
+	own "$r/cache" "$r/kern" "$r/shm"
+	refused "tmpfs via a link into /proc" "leads into another mount" -- --tmpfs /cache "dir:$r" true
+	refused "volume via a link into /sys" "leads into another mount" -- -v "$(scratch):/kern/x" "dir:$r" true
+	refused "tmpfs via a link into /dev" "leads into another mount" -- --tmpfs /shm "dir:$r" true
+}
+
+t_hostile_dest_symlink_into_volume() {
+	# An image link cannot steer a mount into a volume, nor make paude
+	# create directories in it (on the host).
+	local r v before
+	r=$(hostile_tree)
+	v=$(scratch)
+	echo keep > "$v/f"
+	ln -s /data/planted "$r/steer"
+	own "$r/steer"
+	before=$(hsum "$v")
+	refused "tmpfs via a link into a volume" "leads into another mount" -- \
+		-v "$v:/data" --tmpfs /steer "dir:$r" true
+	eq "$(hsum "$v")" "$before" "the volume on the host"
+	# Nested on purpose, lexically: allowed, inside the outer volume.
+	pcap -v "$v:/data" --tmpfs /data/inner "dir:$r" /bin/sh -c 'touch /data/inner/t && echo ok'
+	status_is "$RC" 0 "a tmpfs inside a volume ($ERR)"
+	eq "$OUT" ok
+}
