@@ -73,9 +73,14 @@ static int mount_sub(int dev, const char *name, const char *fstype, const char *
 
 static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 {
-	static const char *const opts[] = { "mode", "1777", NULL };
+	char size[32];
+	const char *opts[] = { "mode", "1777", NULL, NULL, NULL };
 	cleanup_close int dir = -1, m = -1;
 
+	if (pd_tmpfs_size(sb, size, sizeof(size))) {
+		opts[2] = "size";
+		opts[3] = size;
+	}
 	if (pd_mounts_user_covers(sb->spec, "/tmp"))
 		return 0;
 	dir = pd_root_dir(sb->root_fd, "tmp", err);

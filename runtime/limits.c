@@ -201,8 +201,8 @@ int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct
 	lp->nproc = l->pids;
 	lp->data = l->memory;
 	if (l->memory)
-		pd_note("no writable cgroup: --memory is enforced per process (RLIMIT_DATA), not for "
-			"the sandbox as a whole");
+		pd_note("no writable cgroup: --memory is enforced per process (RLIMIT_DATA) and as the "
+			"size of the writable layer and /tmp, not for the sandbox as a whole");
 	return 0;
 }
 

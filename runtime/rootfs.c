@@ -62,6 +62,14 @@ int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *pr
 	return pd_mnt_clone(AT_FDCWD, path, true, "source", err);
 }
 
+bool pd_tmpfs_size(const struct pd_sandbox *sb, char *buf, size_t sz)
+{
+	if (!sb->spec->limits.memory)
+		return false;
+	snprintf(buf, sz, "%llu", (unsigned long long)sb->spec->limits.memory);
+	return true;
+}
+
 int pd_root_dir(int rootfd, const char *name, struct pd_error *err)
 {
 	int fd = openat(rootfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -166,11 +174,17 @@ static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err
 
 int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 {
-	static const char *const stage_opts[] = { "mode", "0700", NULL };
+	char size[32];
+	const char *stage_opts[] = { "mode", "0700", NULL, NULL, NULL };
 	cleanup_close int stage = -1, ovl = -1, at = -1;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return pd_error_set(err, errno, "make \"/\" private");
+	/* The writable layer is memory: --memory bounds it too (docs/LIMITS.md). */
+	if (pd_tmpfs_size(sb, size, sizeof(size))) {
+		stage_opts[2] = "size";
+		stage_opts[3] = size;
+	}
 	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "staging tmpfs",
 			  err);
 	if (stage < 0)

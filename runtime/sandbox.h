@@ -77,6 +77,9 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err);
 /* etcfiles.c: /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
 int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
 
+/* pd_tmpfs_size() - the size= of the writable layer and /tmp: --memory, when given. */
+bool pd_tmpfs_size(const struct pd_sandbox *sb, char *buf, size_t sz);
+
 /* pd_root_dir() - a top-level directory of the root for a kernel filesystem:
  * created when missing, refused when it is a symlink or not a directory. */
 int pd_root_dir(int rootfd, const char *name, struct pd_error *err);

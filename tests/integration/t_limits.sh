@@ -180,3 +180,22 @@ t_limit_cgroup2_delegated() {
 	eq "$p" 11 "pids.max"
 	eq "$c" "50000 100000" "cpu.max"
 }
+
+t_limit_memory_bounds_tmpfs() {
+	# The writable layer and /tmp are memory: --memory bounds them too.
+	pcap --memory 32m "$IMG" /bin/sh -c '
+		df -k / /tmp | awk "NR > 1 { print \$2 }"
+		dd if=/dev/zero of=/big bs=1M count=64 2>/dev/null; echo "dd-root=$?"
+		rm -f /big
+		dd if=/dev/zero of=/tmp/big bs=1M count=64 2>/dev/null; echo "dd-tmp=$?"'
+	case $RC in
+	137) [ "$MODE" = root ] || fail "killed outside cgroup mode ($ERR)" ;;   # the cgroup's OOM killer
+	0)
+		eq "$(printf '%s\n' "$OUT" | head -n 2)" "32768
+32768" "sizes of / and /tmp in kB"
+		contains "$OUT" "dd-root=1"
+		contains "$OUT" "dd-tmp=1"
+		;;
+	*) fail "exit $RC ($ERR)" ;;
+	esac
+}
