@@ -117,11 +117,6 @@ static int base_for(const struct pd_sandbox *sb, const struct placement *pl, con
 	return fd;
 }
 
-uint64_t pd_source_attrs(const struct pd_mount *m)
-{
-	return MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
-}
-
 static int bind_one(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *m,
 		    const char *dest, size_t src_idx, struct pd_error *err)
 {

@@ -36,32 +36,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-size_t pd_source_count(const struct pd_sandbox_spec *spec)
-{
-	return spec->rootfs.n_lowers + spec->rootfs.n_mounts + spec->n_mounts;
-}
-
-size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i)
-{
-	switch (list) {
-	case PD_SRC_LOWER:
-		return i;
-	case PD_SRC_IMAGE:
-		return spec->rootfs.n_lowers + i;
-	default:
-		return spec->rootfs.n_lowers + spec->rootfs.n_mounts + i;
-	}
-}
-
-int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *prepared,
-		   struct pd_error *err)
-{
-	*prepared = idx < sb->n_src && sb->src_fds[idx] >= 0;
-	if (*prepared)
-		return steal_fd(&sb->src_fds[idx]);
-	return pd_mnt_clone(AT_FDCWD, path, true, "source", err);
-}
-
 bool pd_tmpfs_size(const struct pd_sandbox *sb, char *buf, size_t sz)
 {
 	if (!sb->spec->limits.memory)

@@ -72,9 +72,8 @@ static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
 			pd_close(m.fd);
 			return 0;
 		}
-		if (m.type == PD_SYNC_MOUNT_FD && m.arg < sb->n_src && m.fd >= 0) {
-			pd_close(sb->src_fds[m.arg]);
-			sb->src_fds[m.arg] = m.fd;
+		if (m.type == PD_SYNC_MOUNT_FD && m.fd >= 0) {
+			pd_source_received(sb, m.arg, m.fd);
 			continue;
 		}
 		pd_close(m.fd);
@@ -236,71 +235,13 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 
 /* ---- on the host ---- */
 
-static int send_idmapped_mount(struct pd_sandbox *sb, int userns, size_t idx, const char *path,
-			       uint64_t attrs, struct pd_error *err)
-{
-	cleanup_close int m = open_tree(AT_FDCWD, path,
-					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	/* MS_PRIVATE: the clone must not stay in the host mount's peer group,
-	 * or mounts and unmounts in the sandbox would propagate to the host. */
-	struct mount_attr a = {
-		.attr_set = MOUNT_ATTR_IDMAP | attrs,
-		.userns_fd = (uint64_t)userns,
-		.propagation = MS_PRIVATE,
-	};
-
-	if (m < 0)
-		return pd_error_set(err, errno, "\"%s\"", path);
-	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
-		if (errno == EINVAL || errno == EOPNOTSUPP) {
-			pd_note("\"%s\": its filesystem cannot be idmapped; the sandbox sees its host "
-				"owners unmapped (nobody)", path);
-			return 0;   /* the child binds it plainly */
-		}
-		return pd_error_set(err, errno, "idmap \"%s\"", path);
-	}
-	if (pd_sync_send(sb->sync, PD_SYNC_MOUNT_FD, (uint32_t)idx, m, NULL, 0) < 0)
-		return pd_error_set(err, errno, "send mount of \"%s\"", path);
-	return 0;
-}
-
-/* Root mode: idmapped mounts of every host directory the sandbox gets. */
-static int send_idmapped_mounts(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
-{
-	const struct pd_sandbox_spec *spec = sb->spec;
-	cleanup_close int userns = -1;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%ld/ns/user", (long)pid);
-	userns = open(path, O_RDONLY | O_CLOEXEC);
-	if (userns < 0)
-		return pd_error_set(err, errno, "open \"%s\"", path);
-	for (size_t i = 0; i < spec->rootfs.n_lowers; i++)
-		if (send_idmapped_mount(sb, userns, pd_source_index(spec, PD_SRC_LOWER, i),
-					spec->rootfs.lowers[i], 0, err) < 0)
-			return pd_error_wrap(err, "root filesystem");
-	for (size_t i = 0; i < spec->rootfs.n_mounts; i++)
-		if (spec->rootfs.mounts[i].type == PD_MOUNT_BIND &&
-		    send_idmapped_mount(sb, userns, pd_source_index(spec, PD_SRC_IMAGE, i),
-					spec->rootfs.mounts[i].source,
-					pd_source_attrs(&spec->rootfs.mounts[i]), err) < 0)
-			return pd_error_wrap(err, "image mount");
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (spec->mounts[i].type == PD_MOUNT_BIND &&
-		    send_idmapped_mount(sb, userns, pd_source_index(spec, PD_SRC_USER, i),
-					spec->mounts[i].source, pd_source_attrs(&spec->mounts[i]),
-					err) < 0)
-			return pd_error_wrap(err, "volume");
-	return 0;
-}
-
 static int parent_prepare(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
 {
 	if (pd_idmap_write(&sb->ids, pid, err) < 0)
 		return pd_error_wrap(err, "user namespace id map");
 	if (pd_limits_enter(&sb->limits, pid, err) < 0)
 		return pd_error_wrap(err, "limits");
-	if (sb->ids.mode == PD_IDMAP_ROOT && send_idmapped_mounts(sb, pid, err) < 0)
+	if (sb->ids.mode == PD_IDMAP_ROOT && pd_sources_send_idmapped(sb, pid, err) < 0)
 		return -1;
 	if (pd_sync_send(sb->sync, PD_SYNC_GO, 0, -1, NULL, 0) < 0)
 		return pd_error_set(err, errno, "start the sandbox");
@@ -421,7 +362,6 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 		.spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1, .tmp_mnt_fd = -1,
 		.stdio = { -1, -1, -1 }, .child_stdio = { -1, -1, -1 },
 	};
-	cleanup_free int *src_fds = NULL;
 	cleanup_close int sigfd = -1, pidfd = -1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigset_t fwd;
@@ -432,15 +372,11 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 	    check_lowers_rootless(&sb, err) < 0)
 		return -1;
 	decide_root_read_only(&sb);
-	sb.n_src = pd_source_count(spec);
-	src_fds = pd_xcalloc(sb.n_src + 1, sizeof(int));
-	for (size_t i = 0; i < sb.n_src; i++)
-		src_fds[i] = -1;
-	sb.src_fds = src_fds;
 	if (spec->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &sb.winsize) == 0)
 		sb.have_winsize = true;
-	if ((!spec->tty && make_stdio_pipes(&sb, err) < 0) ||
+	if (pd_sources_open(&sb, err) < 0 || (!spec->tty && make_stdio_pipes(&sb, err) < 0) ||
 	    pd_limits_setup(&sb.limits, &spec->limits, err) < 0) {
+		pd_sources_release(&sb);
 		close_fds(sb.stdio);
 		close_fds(sb.child_stdio);
 		return -1;
@@ -475,6 +411,7 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 		kill_and_reap(pidfd);
 		goto out_pipe;
 	}
+	pd_sources_close_host(&sb);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	r = pd_supervise(&sb, pidfd, sigfd, exit_status, err);
 out_pipe:
@@ -485,5 +422,6 @@ out:
 	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
 	close_fds(sb.stdio);
 	close_fds(sb.child_stdio);
+	pd_sources_release(&sb);
 	return r;
 }

@@ -17,6 +17,14 @@
 #include "limits.h"
 #include "user.h"
 
+struct pd_source {
+	bool used;                  /* a bind source (not a tmpfs slot) */
+	int host_fd;                /* O_PATH, opened by paude on the host */
+	dev_t dev;                  /* ... and what it was */
+	ino_t ino;
+	int mnt_fd;                 /* in the sandbox: the mount paude sent, or -1 */
+};
+
 struct pd_sandbox {
 	const struct pd_sandbox_spec *spec;
 	struct pd_idmap_plan ids;
@@ -24,9 +32,8 @@ struct pd_sandbox {
 	bool root_read_only;        /* --read-only, or a rootless root we do not own */
 	int sync;                   /* this side's end of the sync socket */
 
-	/* Root mode: idmapped mounts made by the parent, one per bind source
-	 * (see pd_source_index()); -1 where the child clones the path itself. */
-	int *src_fds;
+	/* The bind sources (sources.c), numbered by pd_source_index(). */
+	struct pd_source *src;
 	size_t n_src;
 
 	/* Filled in the sandbox before the command is forked. */
@@ -56,10 +63,17 @@ enum { PD_SRC_LOWER, PD_SRC_IMAGE, PD_SRC_USER };
 /* rootfs.c: the overlay root in a staging tmpfs, then pivot_root into it. */
 int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err);
 int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err);
+/* sources.c: the host paths a sandbox gets, opened once by paude. */
+int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err);
+int pd_sources_send_idmapped(struct pd_sandbox *sb, pid_t pid, struct pd_error *err);
+void pd_sources_close_host(struct pd_sandbox *sb);
+void pd_sources_release(struct pd_sandbox *sb);
+/* pd_source_received() - in the sandbox: keep the mount paude sent for @idx. */
+void pd_source_received(struct pd_sandbox *sb, size_t idx, int fd);
 /*
  * pd_source_open() - the detached mount of bind source @idx at host @path:
- * the one the parent prepared (idmapped, flags set: *prepared true), or a
- * fresh recursive bind made here.
+ * the one paude sent (idmapped, attributes set: *prepared true), or a bind
+ * made here and checked to be what paude opened.
  */
 int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *prepared,
 		   struct pd_error *err);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sources.c - the host directories and files a sandbox gets: root
+ * filesystem layers, the image's binds (the `host` image) and volumes.
+ *
+ * Each source is opened once, by paude on the host, before the sandbox is
+ * made (O_PATH, following the path as the user wrote it, at that moment), and
+ * its identity (device, inode) recorded.  From then on:
+ *  - as root, the idmapped mount is cloned from that fd (open_tree with
+ *    AT_EMPTY_PATH), never from the path again, made private, and passed to
+ *    the sandbox over the sync socket;
+ *  - rootless, the sandbox can only clone a mount of its own namespace, so it
+ *    binds the path in it and checks the result is the inode paude opened:
+ *    a path swapped in between (a symlink planted by whoever can write a
+ *    parent directory) is refused, not followed.
+ * Sources are numbered: the rootfs lowers, then the image's mounts, then the
+ * user's mounts (pd_source_index()); non-bind slots are unused.
+ */
+#include "sandbox.h"
+#include "mnt.h"
+#include "sync.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+size_t pd_source_count(const struct pd_sandbox_spec *spec)
+{
+	return spec->rootfs.n_lowers + spec->rootfs.n_mounts + spec->n_mounts;
+}
+
+size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i)
+{
+	switch (list) {
+	case PD_SRC_LOWER:
+		return i;
+	case PD_SRC_IMAGE:
+		return spec->rootfs.n_lowers + i;
+	default:
+		return spec->rootfs.n_lowers + spec->rootfs.n_mounts + i;
+	}
+}
+
+uint64_t pd_source_attrs(const struct pd_mount *m)
+{
+	return MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
+}
+
+/* Source @idx: its host path, what to call it, and the attributes of its bind. */
+static const char *source_at(const struct pd_sandbox_spec *spec, size_t idx, const char **what,
+			     uint64_t *attrs)
+{
+	const struct pd_rootfs *r = &spec->rootfs;
+	const struct pd_mount *m;
+
+	*attrs = 0;
+	if (idx < r->n_lowers) {
+		*what = "root filesystem";
+		return r->lowers[idx];
+	}
+	idx -= r->n_lowers;
+	if (idx < r->n_mounts) {
+		*what = "image mount";
+		m = &r->mounts[idx];
+	} else {
+		*what = "volume";
+		m = &spec->mounts[idx - r->n_mounts];
+	}
+	if (m->type != PD_MOUNT_BIND)
+		return NULL;
+	*attrs = pd_source_attrs(m);
+	return m->source;
+}
+
+int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err)
+{
+	sb->n_src = pd_source_count(sb->spec);
+	sb->src = pd_xcalloc(sb->n_src + 1, sizeof(*sb->src));
+	for (size_t i = 0; i < sb->n_src; i++) {
+		struct pd_source *s = &sb->src[i];
+		const char *what, *path;
+		uint64_t attrs;
+		struct stat st;
+
+		s->host_fd = s->mnt_fd = -1;
+		path = source_at(sb->spec, i, &what, &attrs);
+		if (!path)
+			continue;
+		s->host_fd = open(path, O_PATH | O_CLOEXEC);
+		if (s->host_fd < 0 || fstat(s->host_fd, &st) < 0)
+			return pd_error_set(err, errno, "%s \"%s\"", what, path);
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			return pd_error_set_msg(err, EINVAL, "%s \"%s\" is neither a directory nor a "
+						"regular file", what, path);
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+		s->used = true;
+	}
+	return 0;
+}
+
+void pd_sources_close_host(struct pd_sandbox *sb)
+{
+	for (size_t i = 0; i < sb->n_src; i++) {
+		pd_close(sb->src[i].host_fd);
+		sb->src[i].host_fd = -1;
+	}
+}
+
+void pd_sources_release(struct pd_sandbox *sb)
+{
+	for (size_t i = 0; i < sb->n_src; i++) {
+		pd_close(sb->src[i].host_fd);
+		pd_close(sb->src[i].mnt_fd);
+	}
+	free(sb->src);
+	sb->src = NULL;
+	sb->n_src = 0;
+}
+
+/* Root mode: an idmapped, private clone of source @i, sent to the sandbox. */
+static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error *err)
+{
+	const char *what;
+	uint64_t attrs;
+	const char *path = source_at(sb->spec, i, &what, &attrs);
+	cleanup_close int m = -1;
+	struct mount_attr a;
+
+	m = open_tree(sb->src[i].host_fd, "",
+		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (m < 0)
+		return pd_error_set(err, errno, "%s \"%s\": bind", what, path);
+	/* MS_PRIVATE: the clone must not stay in the host mount's peer group,
+	 * or mounts and unmounts in the sandbox would propagate to the host. */
+	a = (struct mount_attr){
+		.attr_set = MOUNT_ATTR_IDMAP | attrs,
+		.userns_fd = (uint64_t)userns,
+		.propagation = MS_PRIVATE,
+	};
+	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		if (errno != EINVAL && errno != EOPNOTSUPP)
+			return pd_error_set(err, errno, "%s \"%s\": idmap", what, path);
+		pd_note("%s \"%s\": its filesystem cannot be idmapped; the sandbox sees its host "
+			"owners unmapped (nobody)", what, path);
+		/* Plain, then: still cloned from the fd, and private. */
+		a = (struct mount_attr){ .attr_set = attrs, .propagation = MS_PRIVATE };
+		if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+			return pd_error_set(err, errno, "%s \"%s\": mount attributes", what, path);
+	}
+	if (pd_sync_send(sb->sync, PD_SYNC_MOUNT_FD, (uint32_t)i, m, NULL, 0) < 0)
+		return pd_error_set(err, errno, "%s \"%s\": send to the sandbox", what, path);
+	return 0;
+}
+
+int pd_sources_send_idmapped(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
+{
+	cleanup_close int userns = -1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/user", (long)pid);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return pd_error_set(err, errno, "open \"%s\"", path);
+	for (size_t i = 0; i < sb->n_src; i++)
+		if (sb->src[i].used && send_one(sb, userns, i, err) < 0)
+			return -1;
+	return 0;
+}
+
+void pd_source_received(struct pd_sandbox *sb, size_t idx, int fd)
+{
+	if (idx >= sb->n_src || !sb->src[idx].used) {
+		pd_close(fd);
+		return;
+	}
+	pd_close(sb->src[idx].mnt_fd);
+	sb->src[idx].mnt_fd = fd;
+}
+
+int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *prepared,
+		   struct pd_error *err)
+{
+	struct pd_source *s = idx < sb->n_src ? &sb->src[idx] : NULL;
+	cleanup_close int m = -1;
+	struct stat st;
+
+	*prepared = s && s->mnt_fd >= 0;
+	if (*prepared)
+		return steal_fd(&s->mnt_fd);
+	m = pd_mnt_clone(AT_FDCWD, path, true, "source", err);
+	if (m < 0)
+		return -1;
+	if (fstat(m, &st) < 0)
+		return pd_error_set(err, errno, "\"%s\"", path);
+	if (s && s->used && (st.st_dev != s->dev || st.st_ino != s->ino))
+		return pd_error_set_msg(err, ESTALE, "\"%s\" changed while the sandbox was being made "
+					"(it is no longer what paude opened): refusing it", path);
+	return steal_fd(&m);
+}
