@@ -19,6 +19,7 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -106,7 +107,12 @@ static int find_v1_mount(const char *controller, char *mnt, size_t msz, char *ro
 	return pd_mountinfo_foreach(mi, len, v1_cb, &f) == 1 ? 0 : -1;
 }
 
-/* Remove empty paude-* cgroups under @parent (left by a SIGKILLed paude). */
+/*
+ * Remove the cgroups of paude processes that are gone: named
+ * paude-<pid>-<random>, removed only when <pid> no longer exists (and rmdir
+ * only succeeds on an empty cgroup anyway).  A live paude's cgroup, even one
+ * it has just made and not joined yet, is never touched.
+ */
 static void sweep_stale(const char *parent)
 {
 	cleanup_closedir DIR *d = opendir(parent);
@@ -115,8 +121,22 @@ static void sweep_stale(const char *parent)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (de->d_type == DT_DIR && pd_str_has_prefix(de->d_name, "paude-"))
-			(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+		char num[16];
+		const char *p = de->d_name + 6, *dash;
+		uint32_t pid;
+
+		if (de->d_type != DT_DIR || !pd_str_has_prefix(de->d_name, "paude-"))
+			continue;
+		dash = strchr(p, '-');
+		if (!dash || (size_t)(dash - p) >= sizeof(num))
+			continue;
+		memcpy(num, p, (size_t)(dash - p));
+		num[dash - p] = '\0';
+		if (pd_parse_u32(num, &pid) < 0 || pid == 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
 	}
 }
 

@@ -81,10 +81,11 @@ static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 		if (ignore.code != EBUSY || moved)
 			return 0;
 		{
-			char leaf_name[32] = "paude-";
+			char leaf_name[48], rnd[13];
 			cleanup_free char *leaf = NULL;
 
-			pd_random_hex(leaf_name + 6, 6);
+			pd_random_hex(rnd, 6);
+			snprintf(leaf_name, sizeof(leaf_name), "paude-%ld-%s", (long)getpid(), rnd);
 			leaf = pd_cgroup_make(dir, leaf_name);
 			if (!leaf || pd_cgroup_write(leaf, "cgroup.procs", "0", &ignore) < 0)
 				return 0;
@@ -176,13 +177,15 @@ static int setup_v1(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 
 int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct pd_error *err)
 {
-	char name[32] = "paude-";
+	char name[48], rnd[13];
 	int r;
 
 	memset(lp, 0, sizeof(*lp));
 	if (!wants_cgroup(l))
 		return 0;
-	pd_random_hex(name + 6, 6);
+	/* paude-<pid>-<random>: the pid tells a later sweep whether it is stale. */
+	pd_random_hex(rnd, 6);
+	snprintf(name, sizeof(name), "paude-%ld-%s", (long)getpid(), rnd);
 	r = setup_v2(lp, l, name, err);
 	if (r == 0)
 		r = setup_v1(lp, l, name, err);

@@ -67,7 +67,7 @@ int pd_cgroup_self_path(const char *text, size_t len, const char *controller, ch
 /* cgroup.c: the sandbox's cgroup directory, made under paude's own. */
 /* pd_cgroup_dir() - paude's own cgroup directory for @controller ("" = v2). */
 int pd_cgroup_dir(const char *controller, char *out, size_t outsz);
-/* pd_cgroup_make() - sweep empty stale paude-* siblings, make @parent/@name. NULL+errno. */
+/* pd_cgroup_make() - sweep the cgroups of dead paudes, make @parent/@name. NULL+errno. */
 char *pd_cgroup_make(const char *parent, const char *name);
 int pd_cgroup_write(const char *dir, const char *file, const char *value, struct pd_error *err);
 

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,49 +161,83 @@ int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen,
 	return -1;
 }
 
-/* shadow's lock protocol: create "<file>.<pid>", link it to "<file>.lock". */
+/* A lock file left by a process that is gone (shadow writes its pid in it). */
+static bool lock_is_stale(const char *lock)
+{
+	char buf[32];
+	cleanup_close int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+	uint32_t pid;
+
+	if (fd < 0)
+		return false;
+	n = pd_read_all(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (pd_parse_u32(buf, &pid) < 0 || pid == 0)
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/*
+ * shadow's lock protocol: write our pid to "<file>.<pid>", link it to
+ * "<file>.lock" (atomic: exactly one process wins); a lock whose pid is dead
+ * is stale and removed.  @lock is set only once the lock is ours.
+ */
 static int lock_file(const char *path, char *lock, size_t lsz, struct pd_error *err)
 {
-	char tmp[256];
+	char tmp[256], name[256], pid[32];
 	cleanup_close int fd = -1;
-	char pid[32];
 
-	snprintf(lock, lsz, "%s.lock", path);
+	snprintf(name, sizeof(name), "%s.lock", path);
 	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return pd_error_set(err, errno, "create \"%s\"", tmp);
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	(void)pd_write_all(fd, pid, strlen(pid));
+	if (pd_write_all(fd, pid, strlen(pid)) < 0) {
+		pd_error_set(err, errno, "write \"%s\"", tmp);
+		unlink(tmp);
+		return -1;
+	}
 	for (int i = 0; i < 50; i++) {
-		if (link(tmp, lock) == 0) {
+		if (link(tmp, name) == 0) {
 			unlink(tmp);
+			pd_strlcpy(lock, name, lsz);
 			return 0;
 		}
 		if (errno != EEXIST)
 			break;
+		if (lock_is_stale(name)) {
+			(void)unlink(name);
+			continue;
+		}
 		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
 	}
-	pd_error_set(err, errno, "lock \"%s\" (held by another tool? remove it if stale)", lock);
+	pd_error_set(err, errno, "lock \"%s\" (held by another tool)", name);
 	unlink(tmp);
 	return -1;
 }
 
+/* Replace @path by its old text plus @line: same mode and owner, atomically. */
 static int append_entry(const char *path, const char *old, size_t oldlen, const char *line,
 			struct pd_error *err)
 {
 	char tmp[256];
-	cleanup_close int fd = -1;
-	struct stat st;
-	mode_t mode = 0644;
+	cleanup_close int fd = -1, dir = -1;
+	struct stat st = { .st_mode = 0644, .st_uid = 0, .st_gid = 0 };
+	bool existed = stat(path, &st) == 0;
 
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
 	snprintf(tmp, sizeof(tmp), "%s+", path);
-	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return pd_error_set(err, errno, "create \"%s\"", tmp);
-	if (pd_write_all(fd, old, oldlen) < 0 ||
+	/* The umask must not narrow /etc/subuid: rootless users read it. */
+	if (fchmod(fd, existed ? st.st_mode & 07777 : 0644) < 0 ||
+	    (existed && fchown(fd, st.st_uid, st.st_gid) < 0) ||
+	    pd_write_all(fd, old, oldlen) < 0 ||
 	    (oldlen && old[oldlen - 1] != '\n' && pd_write_all(fd, "\n", 1) < 0) ||
 	    pd_write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {
 		pd_error_set(err, errno, "write \"%s\"", tmp);
@@ -214,6 +249,9 @@ static int append_entry(const char *path, const char *old, size_t oldlen, const 
 		unlink(tmp);
 		return -1;
 	}
+	dir = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir >= 0)
+		(void)fsync(dir);
 	return 0;
 }
 

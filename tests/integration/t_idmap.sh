@@ -126,3 +126,41 @@ wait_for_proc() {
 		sleep 0.05
 	done
 }
+
+# As root, paude adds its "paude" range to /etc/subuid and /etc/subgid when
+# missing: under shadow's lock protocol (a stale lock is taken over, a live
+# one is respected), keeping the files' mode even under umask 077.  Done on a
+# copy of /etc in a private mount namespace.  Rootless never touches them.
+t_idmap_root_range_added() {
+	if [ "$MODE" != root ]; then
+		local before
+		before=$(md5sum /etc/subuid /etc/subgid)
+		prun "$IMG" true
+		eq "$(md5sum /etc/subuid /etc/subgid)" "$before" "rootless left /etc/subuid alone"
+		return 0
+	fi
+	local d out
+	d=$(scratch)
+	cp -a /etc "$d/etc"
+	sed -i '/^paude:/d' "$d/etc/subuid" "$d/etc/subgid"
+	chmod 644 "$d/etc/subuid" "$d/etc/subgid"
+	echo 999999 > "$d/etc/subgid.lock"      # a stale lock: no such pid
+	out=$(unshare -m --propagation private sh -c "
+		mount --bind '$d/etc' /etc || exit 9
+		umask 077
+		'$PAUDE' run '$IMG' cat /proc/self/uid_map || exit 8
+		sleep 30 & echo \$! > /etc/subuid.lock
+		sed -i '/^paude:/d' /etc/subuid
+		'$PAUDE' run '$IMG' true; echo rc=\$?
+		kill \$! 2>/dev/null; true" 2>&1) || fail "run in the private namespace: $out"
+	contains "$out" "rc=125" "a live lock is respected"
+	contains "$out" "held by another tool"
+	grep -q '^paude:[0-9]*:65536$' "$d/etc/subgid" || fail "no paude line in subgid: $(cat "$d/etc/subgid")"
+	eq "$(stat -c %a "$d/etc/subuid") $(stat -c %a "$d/etc/subgid")" "644 644" "file modes kept under umask 077"
+	[ ! -e "$d/etc/subgid.lock" ] || fail "the stale lock is still there"
+	[ -e "$d/etc/subuid.lock" ] || fail "the live lock was removed"
+	local start
+	start=$(sed -n 's/^paude:\([0-9]*\):65536$/\1/p' "$d/etc/subgid")
+	eq "$(printf '%s\n' "$out" | head -n 1 | tr -s ' ' | sed 's/^ //')" "0 $start 65536" \
+		"the sandbox maps the range it added"
+}

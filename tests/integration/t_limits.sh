@@ -199,3 +199,16 @@ t_limit_memory_bounds_tmpfs() {
 	*) fail "exit $RC ($ERR)" ;;
 	esac
 }
+
+t_limit_parallel_runs() {
+	# Runs that make cgroups at the same time never remove each other's.
+	local d i fails
+	d=$(scratch)
+	for i in $(seq 1 16); do
+		( prun --pids-limit 50 --memory 64m "$IMG" /bin/sh -c 'sleep 0.2; echo ok' \
+			>"$d/out.$i" 2>&1; echo "rc=$?" >>"$d/out.$i" ) &
+	done
+	wait
+	fails=$(grep -L '^rc=0$' "$d"/out.* || true)
+	[ -z "$fails" ] || fail "parallel runs failed: $(cat $fails | head -n 5)"
+}
