@@ -67,7 +67,7 @@ static int load_seccomp(const char *path, struct pd_seccomp_prog *prog, struct p
 
 	if (!path)
 		return pd_seccomp_default(prog, err);
-	if (pd_read_file_at(AT_FDCWD, path, 0, SECCOMP_PROFILE_MAX, &json, &len, err) < 0)
+	if (pd_read_user_file(path, SECCOMP_PROFILE_MAX, &json, &len, err) < 0)
 		return pd_error_wrap(err, "--seccomp-profile");
 	if (pd_seccomp_from_json(json, len, prog, err) < 0)
 		return pd_error_wrap(err, "--seccomp-profile \"%s\"", path);

@@ -420,7 +420,7 @@ static int read_env_file(const char *path, char *const *environ_, char ***env, s
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 
-	if (pd_read_file_at(AT_FDCWD, path, 0, ENV_FILE_MAX, &text, &len, err) < 0)
+	if (pd_read_user_file(path, ENV_FILE_MAX, &text, &len, err) < 0)
 		return pd_error_wrap(err, "--env-file");
 	return pd_parse_env_file(text, len, path, environ_, env, err);
 }

@@ -205,6 +205,40 @@ int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
 	return 0;
 }
 
+int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
+		      struct pd_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0)
+		return pd_error_set(err, errno, "open \"%s\"", path);
+	if (fstat(fd, &st) < 0)
+		return pd_error_set(err, errno, "stat \"%s\"", path);
+	if (S_ISDIR(st.st_mode))
+		return pd_error_set(err, EISDIR, "read \"%s\"", path);
+	buf = pd_xmalloc(max + 1);
+	for (;;) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return pd_error_set(err, errno, "read \"%s\"", path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			return pd_error_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
+	}
+	buf[n] = '\0';
+	*out = steal_ptr(&buf);
+	*len = n;
+	return 0;
+}
+
 int pd_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

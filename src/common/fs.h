@@ -69,6 +69,14 @@ int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len
 int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
 		    char **out, size_t *len, struct pd_error *err);
 
+/*
+ * pd_read_user_file() - read a file the user named on the command line
+ * (--env-file, --seccomp-profile): a pipe such as <(...) or /dev/stdin is
+ * fine, a directory is not; at most @max bytes (EFBIG beyond).
+ */
+int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
+		      struct pd_error *err);
+
 /* pd_write_all() / pd_read_all() - loop over short I/O and EINTR. Set errno. */
 int pd_write_all(int fd, const void *buf, size_t len);
 ssize_t pd_read_all(int fd, void *buf, size_t len);

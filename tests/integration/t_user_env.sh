@@ -229,3 +229,13 @@ t_workdir_is_a_file() {
 	status_is "$RC" 125 "-w onto a file"
 	contains "$ERR" "/etc/passwd"
 }
+
+t_env_file_from_a_pipe() {
+	# --env-file <(...) works (a pipe, not a regular file); a directory does not.
+	local o rc=0
+	o=$(pexec bash -c "\"$PAUDE\" run --env-file <(printf 'P=from-pipe\n') \"$IMG\" /bin/sh -c 'echo \$P'" 2>/dev/null)
+	eq "$o" "from-pipe" "--env-file from a pipe"
+	o=$(prun --env-file / "$IMG" true 2>&1) || rc=$?
+	status_is "$rc" 125 "--env-file /"
+	contains "$o" "Is a directory"
+}
