@@ -181,9 +181,9 @@ mem_of() {   # TITLE CMD...  (as root; measures the command's process tree minus
 	for p in $pids; do case " $sleeper " in *" $p "*) ;; *) keep+=("$p") ;; esac; done
 	read -r pss rss <<<"$(pss_of "${keep[@]}")"
 	printf "  %-34s PSS %6s kB   RSS %6s kB   (%s processes)\n" "$title" "$pss" "$rss" "${#keep[@]}"
-	kill $top 2>/dev/null; wait $top 2>/dev/null || true
+	kill -KILL $top 2>/dev/null; wait $top 2>/dev/null || true
 }
 echo
 echo "memory kept up per sandbox (root, command sleeping):"
 mem_of "paude run" "$W/paude" run "dir:$W/root-rootfs" /bin/sleep 3$$
-mem_of "bwrap --unshare-all" bwrap --unshare-all --ro-bind "$W/root-rootfs" / --proc /proc --dev /dev --tmpfs /tmp /bin/sleep 3$$
+mem_of "bwrap --unshare-all" bwrap --unshare-all --die-with-parent --ro-bind "$W/root-rootfs" / --proc /proc --dev /dev --tmpfs /tmp /bin/sleep 3$$

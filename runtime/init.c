@@ -43,8 +43,7 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 	int fd;
 
 	(void)sb;
-	sigfillset(&all);
-	(void)sigprocmask(SIG_BLOCK, &all, NULL);
+	sigfillset(&all);   /* already blocked since before the fork (sandbox.c) */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; fd >= 0 && i < 3; i++)
 		(void)dup2(fd, i);

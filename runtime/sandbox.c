@@ -222,6 +222,18 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 		pd_sync_send_error(sb->sync, &err);
 		_exit(125);
 	}
+	/*
+	 * Block every signal before the command exists: pid 1 drops a signal it
+	 * has no handler for unless it is blocked, so a command that exits at
+	 * once would otherwise take its SIGCHLD with it and init would wait
+	 * forever.  The command restores the caller's mask itself.
+	 */
+	{
+		sigset_t all;
+
+		sigfillset(&all);
+		(void)sigprocmask(SIG_BLOCK, &all, NULL);
+	}
 	cmd = fork();
 	if (cmd < 0) {
 		pd_error_set(&err, errno, "fork the command");

@@ -110,3 +110,14 @@ t_exit_when_command_exits() {
 	status_is "$RC" 6 "the command's status"
 	[ $(( (e - s) / 1000000 )) -lt 5000 ] || fail "paude waited for the background child"
 }
+
+t_signals_instant_exit_never_hangs() {
+	# A command that exits at once: its SIGCHLD must reach init even when it
+	# comes before init's loop starts (it did not once: init waited forever).
+	local i rc
+	for i in $(seq 1 60); do
+		rc=0
+		pexec timeout -s KILL 10 "$PAUDE" run "$IMG" /bin/true 2>/dev/null || rc=$?
+		status_is "$rc" 0 "run $i of /bin/true (137: hung and killed)"
+	done
+}
