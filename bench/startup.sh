@@ -168,17 +168,22 @@ pss_of() {   # PIDS... -> "PSS_kB RSS_kB"
 	done
 	echo "$pss $rss"
 }
-mem_of() {   # TITLE CMD...  (as root; measures the command's process tree minus the sleeper)
+mem_of() {   # TITLE CMD...  (as root; the command's process tree minus the sleeper)
 	local title=$1; shift
 	"$@" &
 	local top=$!
 	sleep 0.5
-	local pids sleeper
-	pids=$(ps -o pid= --ppid $top; echo $top)
-	pids="$pids $(for p in $pids; do ps -o pid= --ppid $p; done)"
-	sleeper=$(pgrep -f "sleep 3$$" | tr '\n' ' ')
-	local keep=()
-	for p in $pids; do case " $sleeper " in *" $p "*) ;; *) keep+=("$p") ;; esac; done
+	local all=($top) frontier=($top) next p keep=()
+	while [ ${#frontier[@]} -gt 0 ]; do
+		next=()
+		for p in "${frontier[@]}"; do
+			for c in $(ps -o pid= --ppid "$p"); do next+=("$c"); all+=("$c"); done
+		done
+		frontier=("${next[@]}")
+	done
+	for p in "${all[@]}"; do
+		[ "$(ps -o comm= -p "$p")" = sleep ] || keep+=("$p")
+	done
 	read -r pss rss <<<"$(pss_of "${keep[@]}")"
 	printf "  %-34s PSS %6s kB   RSS %6s kB   (%s processes)\n" "$title" "$pss" "$rss" "${#keep[@]}"
 	kill -KILL $top 2>/dev/null; wait $top 2>/dev/null || true
