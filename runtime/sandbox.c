@@ -359,12 +359,12 @@ static int make_stdio_pipes(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
-static void kill_and_reap(int pidfd)
+/* The child is ours and not reaped, so its pid cannot have been reused. */
+static void kill_and_reap(int pidfd, pid_t pid)
 {
-	siginfo_t info;
-
-	(void)pd_pidfd_send_signal(pidfd, SIGKILL);
-	while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+	if (pd_pidfd_send_signal(pidfd, SIGKILL) < 0)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
 }
 
@@ -420,7 +420,7 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 		goto out_pipe;
 	}
 	if (parent_prepare(&sb, pid, err) < 0) {
-		kill_and_reap(pidfd);
+		kill_and_reap(pidfd, pid);
 		goto out_pipe;
 	}
 	pd_sources_close_host(&sb);

@@ -4,6 +4,7 @@
  * and the only place that prints errors and chooses the exit status.
  */
 #include "cli.h"
+#include "common/cleanup.h"
 #include "common/proctitle.h"
 
 #include <stdio.h>
@@ -17,15 +18,27 @@ static void print_error(const struct pd_command *c, const struct pd_error *err)
 			c ? c->name : "", c ? " " : "");
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	char **args;
+	int r;
+
+	/* From here on the arguments are a heap copy: the original area becomes
+	 * the sandbox init's blanked command line. */
+	args = pd_proctitle_init(argc, argv);
+	r = dispatch(argc, args);
+	pd_strv_free(args);
+	return r;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	struct pd_error err = { 0 };
 	const struct pd_command *c;
 	int r;
 
-	/* From here on argv is a heap copy: the original area becomes the
-	 * sandbox init's blanked command line. */
-	argv = pd_proctitle_init(argc, argv);
 	if (argc < 2) {
 		pd_print_main_help();
 		return 2;

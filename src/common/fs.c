@@ -23,6 +23,11 @@ int pd_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t res
 	do
 		r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	while (r < 0 && (errno == EINTR || errno == EAGAIN));
+	/* Without resolve flags openat is the same call: use it where openat2
+	 * is missing (an old kernel, a tracer).  With them there is no safe
+	 * fallback, and the caller gets ENOSYS. */
+	if (r < 0 && errno == ENOSYS && resolve == 0)
+		r = openat(dirfd, path, flags | O_CLOEXEC, mode);
 	return (int)r;
 }
 

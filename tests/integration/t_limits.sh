@@ -29,12 +29,14 @@ fork-error none" "forkbomb 100 without a limit"
 t_limit_pids_mechanism() {
 	# root: the v1 pids controller (pids.max = limit + 1 for paude's init);
 	# rootless: RLIMIT_NPROC in the sandbox's own user namespace.
-	local out d
+	local out d before
 	out=$(mktemp -p "$IT_DIR")
+	before=$(cg_leftovers)
 	pbg "$out" --pids-limit 10 "$IMG" /bin/sh -c 'pd-probe rlimits | grep ^nproc; echo ready; pd-probe sleep 5'
 	wait_for "$out" ready
 	if [ "$MODE" = root ]; then
-		d=$(find "$(cg_dir pids)" -maxdepth 1 -name 'paude-*' -type d | head -n 1)
+		# This run's cgroup: paude-<pid of this paude>-<random>.
+		d=$(find "$(cg_dir pids)" -maxdepth 1 -name "paude-$BG_PID-*" -type d | head -n 1)
 		[ -n "$d" ] || { kill "$BG_PID"; fail "no paude-* cgroup under $(cg_dir pids)"; }
 		local max
 		max=$(cat "$d/pids.max")
@@ -42,7 +44,7 @@ t_limit_pids_mechanism() {
 		eq "$max" 11 "pids.max"
 	else
 		kill -TERM "$BG_PID"; wait "$BG_PID" || true
-		[ -z "$(cg_leftovers)" ] || fail "a rootless run made cgroups: $(cg_leftovers)"
+		eq "$(cg_leftovers)" "$before" "cgroups after a rootless run"
 		contains "$(cat "$out")" "nproc 11 11" "RLIMIT_NPROC (the limit + the command's own process)"
 	fi
 }
@@ -92,7 +94,7 @@ t_limit_memory_cgroup_value() {
 	out=$(mktemp -p "$IT_DIR")
 	pbg "$out" --memory 64m "$IMG" /bin/sh -c 'echo ready; pd-probe sleep 5'
 	wait_for "$out" ready
-	d=$(find "$(cg_dir memory)" -maxdepth 1 -name 'paude-*' -type d | head -n 1)
+	d=$(find "$(cg_dir memory)" -maxdepth 1 -name "paude-$BG_PID-*" -type d | head -n 1)
 	v=$(cat "$d/memory.limit_in_bytes" 2>/dev/null)
 	kill -TERM "$BG_PID"; wait "$BG_PID" || true
 	eq "$v" 67108864 "memory.limit_in_bytes of the sandbox's cgroup ($d)"
@@ -136,7 +138,7 @@ t_limit_cpus() {
 	out=$(mktemp -p "$IT_DIR")
 	pbg "$out" --cpus 0.5 "$IMG" /bin/sh -c 'echo ready; pd-probe sleep 5'
 	wait_for "$out" ready
-	d=$(find "$(cg_dir cpu)" -maxdepth 1 -name 'paude-*' -type d | head -n 1)
+	d=$(find "$(cg_dir cpu)" -maxdepth 1 -name "paude-$BG_PID-*" -type d | head -n 1)
 	local q p
 	q=$(cat "$d/cpu.cfs_quota_us" 2>/dev/null)
 	p=$(cat "$d/cpu.cfs_period_us" 2>/dev/null)
@@ -172,7 +174,7 @@ t_limit_cgroup2_delegated() {
 	pbg "$out" --memory 64m --pids-limit 10 --cpus 0.5 "$IMG" /bin/sh -c 'echo ready; pd-probe sleep 5'
 	wait_for "$out" ready
 	local d
-	d=$(find /sys/fs/cgroup -maxdepth 6 -name 'paude-*' -type d | head -n 1)
+	d=$(find /sys/fs/cgroup -maxdepth 6 -name "paude-$BG_PID-*" -type d | head -n 1)
 	local m p c
 	m=$(cat "$d/memory.max"); p=$(cat "$d/pids.max"); c=$(cat "$d/cpu.max")
 	kill -TERM "$BG_PID"; wait "$BG_PID" || true
