@@ -162,26 +162,15 @@ int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len
 	return 0;
 }
 
-int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
-		    char **out, size_t *len, struct pd_error *err)
+/* Read all of @fd (at most @max bytes, else EFBIG) into a NUL-terminated heap buffer. */
+static int read_bounded(int fd, const char *path, size_t max, char **out, size_t *len,
+			struct pd_error *err)
 {
-	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, n = 0;
-	struct stat st;
 
 	if (max >= SIZE_MAX / 2)
 		max = SIZE_MAX / 2 - 1;
-	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us. */
-	fd = pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
-	if (fd < 0)
-		return pd_error_set(err, errno, "open \"%s\"", path);
-	if (fstat(fd, &st) < 0)
-		return pd_error_set(err, errno, "stat \"%s\"", path);
-	if (S_ISDIR(st.st_mode))
-		return pd_error_set(err, EISDIR, "read \"%s\"", path);
-	if (!S_ISREG(st.st_mode))
-		return pd_error_set_msg(err, EINVAL, "\"%s\" is not a regular file", path);
 	buf = pd_xmalloc(cap + 1);
 	for (;;) {
 		ssize_t r;
@@ -210,13 +199,30 @@ int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
 	return 0;
 }
 
+int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
+		    char **out, size_t *len, struct pd_error *err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us. */
+	fd = pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
+	if (fd < 0)
+		return pd_error_set(err, errno, "open \"%s\"", path);
+	if (fstat(fd, &st) < 0)
+		return pd_error_set(err, errno, "stat \"%s\"", path);
+	if (S_ISDIR(st.st_mode))
+		return pd_error_set(err, EISDIR, "read \"%s\"", path);
+	if (!S_ISREG(st.st_mode))
+		return pd_error_set_msg(err, EINVAL, "\"%s\" is not a regular file", path);
+	return read_bounded(fd, path, max, out, len, err);
+}
+
 int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
 		      struct pd_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	cleanup_free char *buf = NULL;
 	struct stat st;
-	size_t n = 0;
 
 	if (fd < 0)
 		return pd_error_set(err, errno, "open \"%s\"", path);
@@ -224,24 +230,7 @@ int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
 		return pd_error_set(err, errno, "stat \"%s\"", path);
 	if (S_ISDIR(st.st_mode))
 		return pd_error_set(err, EISDIR, "read \"%s\"", path);
-	buf = pd_xmalloc(max + 1);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return pd_error_set(err, errno, "read \"%s\"", path);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max)
-			return pd_error_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
-	}
-	buf[n] = '\0';
-	*out = steal_ptr(&buf);
-	*len = n;
-	return 0;
+	return read_bounded(fd, path, max, out, len, err);
 }
 
 int pd_write_all(int fd, const void *buf, size_t len)

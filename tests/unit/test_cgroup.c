@@ -12,10 +12,6 @@
 #include "common/util.h"
 #include "runtime/limits.h"
 
-#define EXPECT_INT(got, want) do { \
-	long long got_ = (long long)(got), want_ = (long long)(want); \
-	ck_assert_msg(got_ == want_, "%s: expected %lld, got %lld", #got, want_, got_); \
-} while (0)
 
 static const char hybrid[] =
 	"12:pids:/p\n"

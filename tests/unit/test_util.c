@@ -14,20 +14,6 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define EXPECT_INT(got, want) do { \
-	long long got_ = (long long)(got), want_ = (long long)(want); \
-	ck_assert_msg(got_ == want_, "%s: expected %lld, got %lld", #got, want_, got_); \
-} while (0)
-#define EXPECT_UINT(got, want) do { \
-	unsigned long long got_ = (unsigned long long)(got), want_ = (unsigned long long)(want); \
-	ck_assert_msg(got_ == want_, "%s: expected %llu, got %llu", #got, want_, got_); \
-} while (0)
-#define EXPECT_STR(got, want) do { \
-	const char *got_ = (got), *want_ = (want); \
-	ck_assert_msg(got_ && want_ ? strcmp(got_, want_) == 0 : got_ == want_, \
-		      "%s: expected \"%s\", got \"%s\"", #got, want_ ? want_ : "(null)", \
-		      got_ ? got_ : "(null)"); \
-} while (0)
 
 static const char *show(const char *s)
 {
