@@ -9,7 +9,7 @@ CC      ?= cc
 CLANG   ?= clang
 PKG_CONFIG ?= pkg-config
 
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+VERSION := 0.1.0
 
 # `make V=1` shows the full commands.
 ifeq ($(V),1)
