@@ -2,7 +2,11 @@
 /* Runs every suite registered with PD_UNIT_SUITE(); exit status 1 on any failure. */
 #include "unit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,16 @@ char *pd_unit_tmpdir(void)
 	snprintf(t, n, "%s/paude-unit-XXXXXX", base);
 	ck_assert_msg(mkdtemp(t) != NULL, "mkdtemp %s failed", t);
 	return t;
+}
+
+bool pd_unit_have_openat2(void)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
+	long r = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (r >= 0)
+		close((int)r);
+	return r >= 0 || errno != ENOSYS;
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)

@@ -641,21 +641,6 @@ START_TEST(write_read_all)
 }
 END_TEST
 
-/*
- * openat2(2) is what the code under test is built on; where it does not
- * exist (valgrind 3.19 answers ENOSYS for it) these tests cannot say
- * anything, so they are left out with a note instead of failing.
- */
-static bool have_openat2(void)
-{
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
-	long r = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
-
-	if (r >= 0)
-		close((int)r);
-	return r >= 0 || errno != ENOSYS;
-}
-
 static Suite *fs_suite(void)
 {
 	Suite *s = suite_create("fs");
@@ -664,7 +649,7 @@ static Suite *fs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, write_read_all);
 	suite_add_tcase(s, tc);
-	if (!have_openat2()) {
+	if (!pd_unit_have_openat2()) {
 		fprintf(stderr, "note: openat2 unavailable (ENOSYS): fs tests on it left out\n");
 		return s;
 	}

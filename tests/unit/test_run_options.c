@@ -918,21 +918,6 @@ START_TEST(usage_error_contract)
 }
 END_TEST
 
-/*
- * openat2(2) is what the code under test is built on; where it does not
- * exist (valgrind 3.19 answers ENOSYS for it) these tests cannot say
- * anything, so they are left out with a note instead of failing.
- */
-static bool have_openat2(void)
-{
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
-	long r = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
-
-	if (r >= 0)
-		close((int)r);
-	return r >= 0 || errno != ENOSYS;
-}
-
 static Suite *run_options_suite(void)
 {
 	Suite *s = suite_create("run_options");
@@ -972,7 +957,7 @@ static Suite *run_options_suite(void)
 	tcase_add_test(tp, parse_bad_values);
 	tcase_add_test(tp, parse_twice_resets_getopt);
 	tcase_add_test(tp, parse_env_from_host);
-	if (have_openat2())
+	if (pd_unit_have_openat2())
 		tcase_add_test(tp, parse_env_file);
 	else
 		fprintf(stderr, "note: openat2 unavailable (ENOSYS): --env-file test left out\n");

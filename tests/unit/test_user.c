@@ -559,21 +559,6 @@ START_TEST(resolve_hostile_files)
 }
 END_TEST
 
-/*
- * openat2(2) is what the code under test is built on; where it does not
- * exist (valgrind 3.19 answers ENOSYS for it) these tests cannot say
- * anything, so they are left out with a note instead of failing.
- */
-static bool have_openat2(void)
-{
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
-	long r = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
-
-	if (r >= 0)
-		close((int)r);
-	return r >= 0 || errno != ENOSYS;
-}
-
 static Suite *user_suite(void)
 {
 	Suite *s = suite_create("user");
@@ -590,7 +575,7 @@ static Suite *user_suite(void)
 	tcase_add_test(tp, group_members_bounded);
 	suite_add_tcase(s, tp);
 
-	if (!have_openat2()) {
+	if (!pd_unit_have_openat2()) {
 		fprintf(stderr, "note: openat2 unavailable (ENOSYS): pd_user_resolve tests left out\n");
 		return s;
 	}
