@@ -34,7 +34,7 @@ t_help_and_version() {
 	status_is "$RC" 0 "paude -h"
 	pcli --version
 	status_is "$RC" 0 "paude --version"
-	eq "$OUT" "paude $(cat "$IT_TOP/VERSION")" "paude --version"
+	eq "$OUT" "paude $(sed -n 's/^VERSION := //p' "$IT_TOP/Makefile")" "paude --version"
 	pcli help run
 	status_is "$RC" 0 "paude help run"
 	contains "$OUT" "Usage: paude run [OPTIONS] IMAGE [COMMAND [ARG...]]"
