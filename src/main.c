@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "common/proctitle.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@ int main(int argc, char **argv)
 {
 	char **args;
 	int r;
+
+	/* fds 0-2 must be taken, or the first pipe paude makes would become one
+	 * of them and be clobbered when the command's stdio are set up. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR | O_CLOEXEC) < 0)
+			return 125;
 
 	/* From here on the arguments are a heap copy: the original area becomes
 	 * the sandbox init's blanked command line. */

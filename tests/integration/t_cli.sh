@@ -159,3 +159,15 @@ t_default_command_is_sh() {
 	o=$(echo 'echo from-default-shell' | prun -i "$IMG" 2>/dev/null)
 	eq "$o" "from-default-shell" "IMAGE without COMMAND runs /bin/sh"
 }
+
+t_closed_stdio() {
+	# paude started with fd 0, 1 or 2 closed still runs the command right.
+	local o rc=0
+	o=$(pexec "$PAUDE" run "$IMG" /bin/sh -c 'echo out; echo err >&2' <&- 2>/dev/null) || rc=$?
+	status_is "$rc" 0 "stdin closed"
+	eq "$o" out "stdin closed: stdout"
+	rc=0
+	o=$(pexec "$PAUDE" run "$IMG" /bin/sh -c 'echo out; echo err >&2' 2>&1 >&-) || rc=$?
+	status_is "$rc" 0 "stdout closed"
+	eq "$(printf '%s\n' "$o" | grep -v '^paude: note')" err "stdout closed: stderr"
+}
