@@ -94,8 +94,10 @@ static int setup_stdio(struct pd_sandbox *sb, struct pd_error *err)
 	in = sb->spec->interactive ? sb->child_stdio[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return pd_error_set(err, errno, "open \"/dev/null\"");
+	/* No pipe of its own for stderr: it shares stdout's (sandbox.c). */
 	if (dup2(in, STDIN_FILENO) < 0 || dup2(sb->child_stdio[1], STDOUT_FILENO) < 0 ||
-	    dup2(sb->child_stdio[2], STDERR_FILENO) < 0)
+	    dup2(sb->child_stdio[2] >= 0 ? sb->child_stdio[2] : sb->child_stdio[1],
+		 STDERR_FILENO) < 0)
 		return pd_error_set(err, errno, "stdio pipes");
 	return 0;
 }

@@ -50,6 +50,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/kcmp.h>
 #include <unistd.h>
 
 #define SANDBOX_NS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | \
@@ -340,13 +341,30 @@ static void close_fds(int fds[3])
 	}
 }
 
+/*
+ * paude's stdout and stderr are one and the same (2>&1, or one terminal):
+ * then the command gets one pipe for both, so their order is kept.
+ */
+static bool same_output(void)
+{
+	struct stat a, b;
+	long k = syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, STDOUT_FILENO, STDERR_FILENO);
+
+	if (k == 0)
+		return true;
+	return fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* stdout and stderr (and stdin with -i) as pipes; paude's ends non-blocking. */
 static int make_stdio_pipes(struct pd_sandbox *sb, struct pd_error *err)
 {
+	bool shared = same_output();
+
 	for (int i = 0; i < 3; i++) {
 		int p[2];
 
-		if (i == 0 && !sb->spec->interactive)
+		if ((i == 0 && !sb->spec->interactive) || (i == 2 && shared))
 			continue;
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return pd_error_set(err, errno, "stdio pipe");

@@ -15,10 +15,16 @@
  *  - a signalfd of the forwarded signals: SIGWINCH resizes the pty, the rest
  *    go to the sandbox's init (pidfd_send_signal), which passes them on;
  *  - init's pidfd: when it exits, its status is the command's;
- *  - the pumps.  Sandbox-side fds are non-blocking; a host-side fd is only
- *    touched when poll says so (stdin) or written whole (stdout, stderr: the
- *    host's file flags are never changed).  Input is read only once the
- *    previous chunk is in the sandbox, so nothing piles up.
+ *  - the pumps.  A pump moves one chunk at a time: it reads only when its
+ *    buffer is empty and writes only when poll says the other side can take
+ *    it, so back-pressure reaches the sandbox, and every wake-up of the loop
+ *    does a bounded amount of work before signals and the pidfd are looked
+ *    at again: a flooding command cannot make paude deaf to Ctrl-C or
+ *    SIGTERM.  paude writes its own stdout and stderr through new,
+ *    non-blocking open file descriptions of them (reopened through
+ *    /proc/self/fd, so the caller's flags never change); a stalled reader
+ *    then stalls the sandbox, not paude.  A reader that goes away (EPIPE)
+ *    ends the pump and closes the sandbox's end, which then gets EPIPE too.
  * When init exits, the output still in the pipes or the pty is drained, but
  * only until it stays idle for a moment: a sandbox that passed its end to
  * someone outside cannot keep paude waiting.  The host terminal is restored
@@ -34,30 +40,61 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define DRAIN_IDLE_MS 200
 #define DRAIN_MAX_MS 2000
+#define MAX_PUMPS 3
 
 struct pump {
 	int src, dst;
 	bool to_sandbox;       /* host stdin -> sandbox; else sandbox -> host */
+	bool dst_is_socket;    /* write with send(MSG_DONTWAIT) */
 	bool done;
 	char buf[16384];
-	size_t len, off;       /* to_sandbox: bytes read but not yet written */
+	size_t len, off;       /* bytes read and not yet written */
 };
 
 struct pumps {
-	struct pump p[3];
+	struct pump p[MAX_PUMPS];
 	size_t n;
 	int master;            /* -t: the pty master (shared by two pumps), else -1 */
+	int host_out[3];       /* paude's own fds 1 and 2, reopened non-blocking */
 };
 
-static void pump_add(struct pumps *ps, int src, int dst, bool to_sandbox)
+/*
+ * A writable description of host fd @fd that never blocks paude: a new open
+ * of it through /proc (ttys, pipes, FIFOs) with O_NONBLOCK.  Regular files
+ * and block devices never block for long; sockets get send(MSG_DONTWAIT).
+ */
+static int host_out_open(int fd, bool *is_socket)
+{
+	struct stat st;
+	char path[32];
+	int r;
+
+	*is_socket = false;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		if (S_ISSOCK(st.st_mode)) {
+			*is_socket = true;
+		} else {
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			r = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			if (r >= 0)
+				return r;
+		}
+	}
+	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static void pump_add(struct pumps *ps, int src, int dst, bool to_sandbox, bool dst_is_socket)
 {
 	struct pump *p = &ps->p[ps->n++];
 
@@ -65,69 +102,74 @@ static void pump_add(struct pumps *ps, int src, int dst, bool to_sandbox)
 	p->src = src;
 	p->dst = dst;
 	p->to_sandbox = to_sandbox;
+	p->dst_is_socket = dst_is_socket;
 }
 
-/* A pump ends: input pumps hand EOF on to the sandbox by closing its end. */
+/* A pump ends.  Its sandbox-side end is closed: EOF on the command's stdin,
+ * EPIPE on its stdout when nobody reads paude's. */
 static void pump_finish(struct pumps *ps, struct pump *p)
 {
 	if (p->done)
 		return;
 	p->done = true;
+	p->len = p->off = 0;
 	if (p->to_sandbox && p->dst != ps->master)
 		pd_close(p->dst);
 	if (!p->to_sandbox && p->src != ps->master)
 		pd_close(p->src);
-}
-
-/* sandbox -> host: read what is there, write it all. */
-static void pump_out(struct pumps *ps, struct pump *p)
-{
-	for (;;) {
-		ssize_t n = read(p->src, p->buf, sizeof(p->buf));
-
-		if (n > 0) {
-			/* EPIPE (nobody reads our output) just drops the bytes. */
-			(void)pd_write_all(p->dst, p->buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		/* EOF, or EIO on a pty master: every writer in the sandbox is gone. */
-		pump_finish(ps, p);
-		return;
+	if (!p->to_sandbox && p->src == ps->master && ps->master >= 0) {
+		/* The pty's output is gone (or nobody reads it): hang the pty up,
+		 * which the sandbox sees as SIGHUP, and end the input pump too. */
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->p[i].dst == ps->master)
+				ps->p[i].done = true;
+		pd_close(ps->master);
+		ps->master = -1;
 	}
 }
 
-/* host -> sandbox: read one chunk when the last is delivered, then deliver. */
-static void pump_in(struct pumps *ps, struct pump *p, bool readable)
+/* One step of a pump: read a chunk when empty, or write what is buffered. */
+static void pump_step(struct pumps *ps, struct pump *p, short revents)
 {
 	ssize_t n;
 
-	if (p->len == 0 && readable) {
+	if (p->len == 0) {
+		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+			return;
 		n = read(p->src, p->buf, sizeof(p->buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
-		if (n <= 0) {
+		if (n <= 0) {   /* EOF, or EIO on a pty master: the writers are gone */
 			pump_finish(ps, p);
 			return;
 		}
 		p->len = (size_t)n;
 		p->off = 0;
+		return;   /* written when the other side polls writable */
 	}
-	if (p->len == 0)
+	if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
 		return;
-	n = write(p->dst, p->buf + p->off, p->len - p->off);
+	if (p->dst_is_socket)
+		n = send(p->dst, p->buf + p->off, p->len - p->off, MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		n = write(p->dst, p->buf + p->off, p->len - p->off);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n < 0) {   /* the sandbox closed its stdin */
+	if (n <= 0) {   /* EPIPE and friends: that side is gone */
 		pump_finish(ps, p);
 		return;
 	}
 	p->off += (size_t)n;
 	if (p->off == p->len)
 		p->len = p->off = 0;
+}
+
+/* The pollfd a pump waits on now. */
+static struct pollfd pump_poll(const struct pump *p)
+{
+	if (p->len)
+		return (struct pollfd){ .fd = p->dst, .events = POLLOUT };
+	return (struct pollfd){ .fd = p->src, .events = POLLIN };
 }
 
 static void on_signal(int sigfd, int pidfd, const struct pumps *ps)
@@ -166,12 +208,15 @@ static bool on_sync(struct pd_sandbox *sb, struct pumps *ps, struct pd_tty *tty,
 		}
 		break;
 	case PD_SYNC_PTY:
-		if (m.fd >= 0 && ps->master < 0 && sb->spec->tty) {
+		if (m.fd >= 0 && ps->master < 0 && sb->spec->tty && ps->n + 2 <= MAX_PUMPS) {
+			bool sock;
+
 			ps->master = steal_fd(&m.fd);
 			(void)fcntl(ps->master, F_SETFL, O_NONBLOCK);
-			pump_add(ps, ps->master, STDOUT_FILENO, false);
+			ps->host_out[1] = host_out_open(STDOUT_FILENO, &sock);
+			pump_add(ps, ps->master, ps->host_out[1], false, sock);
 			if (sb->spec->interactive) {
-				pump_add(ps, STDIN_FILENO, ps->master, true);
+				pump_add(ps, STDIN_FILENO, ps->master, true, false);
 				pd_tty_make_raw(tty, STDIN_FILENO);
 			}
 		}
@@ -197,8 +242,8 @@ static void drain(struct pumps *ps)
 	long start = now_ms();
 
 	for (;;) {
-		struct pollfd pf[3];
-		struct pump *who[3];
+		struct pollfd pf[MAX_PUMPS];
+		struct pump *who[MAX_PUMPS];
 		nfds_t n = 0;
 		int r;
 
@@ -206,7 +251,7 @@ static void drain(struct pumps *ps)
 			if (ps->p[i].done || ps->p[i].to_sandbox)
 				continue;
 			who[n] = &ps->p[i];
-			pf[n++] = (struct pollfd){ .fd = ps->p[i].src, .events = POLLIN };
+			pf[n++] = pump_poll(&ps->p[i]);
 		}
 		if (n == 0 || now_ms() - start > DRAIN_MAX_MS)
 			return;
@@ -217,7 +262,7 @@ static void drain(struct pumps *ps)
 			return;   /* idle: whoever still holds an end is not ours to wait for */
 		for (nfds_t i = 0; i < n; i++)
 			if (pf[i].revents)
-				pump_out(ps, who[i]);
+				pump_step(ps, who[i], pf[i].revents);
 	}
 }
 
@@ -227,12 +272,16 @@ static void close_pumps(struct pumps *ps)
 		pump_finish(ps, &ps->p[i]);
 	pd_close(ps->master);
 	ps->master = -1;
+	for (int i = 1; i < 3; i++) {
+		pd_close(ps->host_out[i]);
+		ps->host_out[i] = -1;
+	}
 }
 
 int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 		 struct pd_error *err)
 {
-	struct pumps ps = { .master = -1 };
+	struct pumps ps = { .master = -1, .host_out = { -1, -1, -1 } };
 	struct pd_tty tty = { .fd = -1 };
 	struct pd_error child_err = { 0 };
 	bool have_err = false, sync_open = true, exited = false;
@@ -240,14 +289,20 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 	int r = 0;
 
 	if (!sb->spec->tty) {
-		pump_add(&ps, steal_fd(&sb->stdio[1]), STDOUT_FILENO, false);
-		pump_add(&ps, steal_fd(&sb->stdio[2]), STDERR_FILENO, false);
+		for (int i = 1; i < 3; i++) {
+			bool sock;
+
+			if (sb->stdio[i] < 0)
+				continue;   /* stderr shares stdout's pipe */
+			ps.host_out[i] = host_out_open(i, &sock);
+			pump_add(&ps, steal_fd(&sb->stdio[i]), ps.host_out[i], false, sock);
+		}
 		if (sb->spec->interactive)
-			pump_add(&ps, STDIN_FILENO, steal_fd(&sb->stdio[0]), true);
+			pump_add(&ps, STDIN_FILENO, steal_fd(&sb->stdio[0]), true, false);
 	}
 	while (!exited) {
-		struct pollfd pf[6];
-		struct pump *who[6];
+		struct pollfd pf[3 + MAX_PUMPS];
+		struct pump *who[3 + MAX_PUMPS];
 		nfds_t n = 0, first_pump, total;
 
 		if (sync_open)
@@ -256,17 +311,10 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 		pf[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 		first_pump = n;
 		for (size_t i = 0; i < ps.n; i++) {
-			struct pump *p = &ps.p[i];
-
-			if (p->done)
+			if (ps.p[i].done)
 				continue;
-			who[n] = p;
-			if (!p->to_sandbox)
-				pf[n++] = (struct pollfd){ .fd = p->src, .events = POLLIN };
-			else if (p->len)
-				pf[n++] = (struct pollfd){ .fd = p->dst, .events = POLLOUT };
-			else
-				pf[n++] = (struct pollfd){ .fd = p->src, .events = POLLIN };
+			who[n] = &ps.p[i];
+			pf[n++] = pump_poll(&ps.p[i]);
 		}
 		total = n;
 		if (poll(pf, total, -1) < 0) {
@@ -287,16 +335,9 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 			}
 			exited = info.si_pid != 0;
 		}
-		for (nfds_t i = first_pump; i < total; i++) {
-			struct pump *p = who[i];
-
-			if (p->done || !pf[i].revents)
-				continue;
-			if (p->to_sandbox)
-				pump_in(&ps, p, (pf[i].events & POLLIN) != 0);
-			else
-				pump_out(&ps, p);
-		}
+		for (nfds_t i = first_pump; i < total; i++)
+			if (!who[i]->done && pf[i].revents)
+				pump_step(&ps, who[i], pf[i].revents);
 	}
 	if (r == 0) {
 		drain(&ps);

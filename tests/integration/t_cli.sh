@@ -171,3 +171,11 @@ t_closed_stdio() {
 	status_is "$rc" 0 "stdout closed"
 	eq "$(printf '%s\n' "$o" | grep -v '^paude: note')" err "stdout closed: stderr"
 }
+
+t_stdout_stderr_order_kept() {
+	# With 2>&1 the command's stdout and stderr keep their order.
+	local o
+	o=$(prun "$IMG" /bin/sh -c 'for i in 1 2 3 4 5 6; do echo out$i; echo err$i >&2; done' 2>&1 |
+		grep -v '^paude: note' | tr '\n' ' ')
+	eq "$o" "out1 err1 out2 err2 out3 err3 out4 err4 out5 err5 out6 err6 " "2>&1 order"
+}

@@ -121,3 +121,35 @@ t_signals_instant_exit_never_hangs() {
 		status_is "$rc" 0 "run $i of /bin/true (137: hung and killed)"
 	done
 }
+
+t_signals_flood_with_stalled_reader() {
+	# A command flooding its stdout while nobody reads paude's must still get
+	# the signals paude is sent (paude must not block writing its output).
+	local d pid i
+	d=$(scratch)
+	( rc=0; pexec "$PAUDE" run "$IMG" yes floodfloodflood 2>"$d/err" || rc=$?; echo $rc >"$d/rc" ) | sleep 60 &
+	for i in $(seq 1 50); do
+		pid=$(pgrep -f -- "$PAUDE run $IMG yes flood" | head -n 1)
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || fail "paude did not start"
+	sleep 1   # the pipe to the stalled reader is full by now
+	kill -TERM "$pid"
+	for i in $(seq 1 80); do
+		[ -s "$d/rc" ] && break
+		sleep 0.1
+	done
+	pkill -f -- "$PAUDE run $IMG yes flood" 2>/dev/null && fail "paude still running 8 s after SIGTERM"
+	pkill -x sleep -P $$ 2>/dev/null || true
+	eq "$(cat "$d/rc")" 143 "paude's exit status (the command killed by SIGTERM)"
+}
+
+t_signals_epipe_ends_the_command() {
+	# `paude run IMG yes | head -1` ends like `yes | head -1`: once nobody
+	# reads paude's stdout, the command's writes fail too (SIGPIPE: 141).
+	local o st
+	o=$(pexec bash -c "timeout -s KILL 10 \"$PAUDE\" run \"$IMG\" yes 2>/dev/null | head -n 1; echo \"status=\${PIPESTATUS[0]}\"")
+	eq "$o" "y
+status=141" "yes | head -1"
+}
