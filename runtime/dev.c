@@ -73,14 +73,11 @@ static int mount_sub(int dev, const char *name, const char *fstype, const char *
 
 static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 {
-	char size[32];
-	const char *opts[] = { "mode", "1777", NULL, NULL, NULL };
+	struct pd_tmpfs_cap cap;
+	const char *opts[8] = { "mode", "1777", NULL };
 	cleanup_close int dir = -1, m = -1;
 
-	if (pd_tmpfs_size(sb, size, sizeof(size))) {
-		opts[2] = "size";
-		opts[3] = size;
-	}
+	pd_tmpfs_cap(sb, &cap, opts + 2);
 	if (pd_mounts_user_covers(sb->spec, "/tmp"))
 		return 0;
 	dir = pd_root_dir(sb->root_fd, "tmp", err);
@@ -97,8 +94,10 @@ static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 
 int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 {
-	static const char *const dev_opts[] = { "mode", "0755", "size", "65536k", NULL };
-	static const char *const shm_opts[] = { "mode", "1777", "size", "64m", NULL };
+	static const char *const dev_opts[] = { "mode", "0755", "size", "65536k", "nr_inodes", "256",
+						 NULL };
+	static const char *const shm_opts[] = { "mode", "1777", "size", "64m", "nr_inodes", "16384",
+						 NULL };
 	const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
 				   "gid", "5", NULL };
 	cleanup_close int dir = -1, m = -1, dev = -1;

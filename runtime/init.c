@@ -8,7 +8,8 @@
  * command line is blanked.  It then only waits for signals:
  *  - SIGCHLD: reap every zombie (orphans are reparented to pid 1); when the
  *    command itself exits, exit with its status (128+N for a signal), which
- *    tears the whole pid namespace down;
+ *    tears the whole pid namespace down; a child that made init its tracer
+ *    (PTRACE_TRACEME, an anti-debugging idiom) is detached, not taken for dead;
  *  - a forwarded signal (from paude on the host, or sent to pid 1 from
  *    inside): pass it on to the command.
  * The kernel drops signals a pid-namespace init has no handler for; here all
@@ -23,6 +24,7 @@
 #include <linux/close_range.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,10 +65,16 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 		}
 		for (;;) {
 			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
+			pid_t p = waitpid(-1, &st, WNOHANG | __WALL);
 
 			if (p <= 0)
 				break;
+			/* A child that made init its tracer (PTRACE_TRACEME) reports
+			 * its stops here: let it go on, with its signal. */
+			if (WIFSTOPPED(st)) {
+				(void)ptrace(PTRACE_DETACH, p, NULL, (void *)(long)WSTOPSIG(st));
+				continue;
+			}
 			if (p != command)
 				continue;
 			if (WIFSIGNALED(st))

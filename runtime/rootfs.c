@@ -36,12 +36,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool pd_tmpfs_size(const struct pd_sandbox *sb, char *buf, size_t sz)
+size_t pd_tmpfs_cap(const struct pd_sandbox *sb, struct pd_tmpfs_cap *c, const char **opts)
 {
-	if (!sb->spec->limits.memory)
-		return false;
-	snprintf(buf, sz, "%llu", (unsigned long long)sb->spec->limits.memory);
-	return true;
+	uint64_t m = sb->spec->limits.memory;
+	uint64_t inodes = m / 2048;
+
+	if (!m)
+		return 0;
+	/* Inodes are memory too (about 1 KiB of slab each, outside any rlimit):
+	 * at most one per 2 KiB of the limit, so they can cost at most half. */
+	snprintf(c->size, sizeof(c->size), "%llu", (unsigned long long)m);
+	snprintf(c->inodes, sizeof(c->inodes), "%llu",
+		 (unsigned long long)(inodes < 1024 ? 1024 : inodes));
+	opts[0] = "size";
+	opts[1] = c->size;
+	opts[2] = "nr_inodes";
+	opts[3] = c->inodes;
+	opts[4] = NULL;
+	return 4;
 }
 
 int pd_root_dir(int rootfd, const char *name, struct pd_error *err)
@@ -148,17 +160,14 @@ static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err
 
 int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 {
-	char size[32];
-	const char *stage_opts[] = { "mode", "0700", NULL, NULL, NULL };
+	struct pd_tmpfs_cap cap;
+	const char *stage_opts[8] = { "mode", "0700", NULL };
 	cleanup_close int stage = -1, ovl = -1, at = -1;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return pd_error_set(err, errno, "make \"/\" private");
 	/* The writable layer is memory: --memory bounds it too (docs/LIMITS.md). */
-	if (pd_tmpfs_size(sb, size, sizeof(size))) {
-		stage_opts[2] = "size";
-		stage_opts[3] = size;
-	}
+	pd_tmpfs_cap(sb, &cap, stage_opts + 2);
 	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "staging tmpfs",
 			  err);
 	if (stage < 0)

@@ -91,8 +91,15 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err);
 /* etcfiles.c: /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
 int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
 
-/* pd_tmpfs_size() - the size= of the writable layer and /tmp: --memory, when given. */
-bool pd_tmpfs_size(const struct pd_sandbox *sb, char *buf, size_t sz);
+/*
+ * pd_tmpfs_cap() - with --memory, the size= and nr_inodes= options of the
+ * writable layer and /tmp, written to @opts (room for 5 entries, NULL-ended).
+ * Return: the number of option entries written (0 without --memory).
+ */
+struct pd_tmpfs_cap {
+	char size[32], inodes[32];
+};
+size_t pd_tmpfs_cap(const struct pd_sandbox *sb, struct pd_tmpfs_cap *c, const char **opts);
 
 /* pd_root_dir() - a top-level directory of the root for a kernel filesystem:
  * created when missing, refused when it is a symlink or not a directory. */

@@ -11,13 +11,12 @@
  * kills the process.
  *
  * Each architecture is built in its own libseccomp context, and the
- * contexts are merged at the end.  That way a rule libseccomp cannot express
- * on a sub-architecture (on x86, socket(2) rules with arguments are also
- * rewritten onto the multiplexed socketcall(2), whose arguments live in
- * memory) is handled there alone, and fails closed: a permissive rule
- * (allow, log) is dropped on that sub-architecture, any other rule is
- * applied to the syscall without its argument conditions.  On the native
- * architecture every libseccomp error is an error.
+ * contexts are merged at the end.  That way a call whose argument rules
+ * libseccomp cannot express on a sub-architecture (on x86, socket(2) rules
+ * with arguments are also rewritten onto the multiplexed socketcall(2),
+ * whose arguments live in memory) is handled there alone, and fails closed
+ * (collapse(): refused outright with the profile's first refusal of it).
+ * On the native architecture every libseccomp error is an error.
  *
  * libseccomp compares only the low 32 bits of an argument on 32-bit ABIs
  * (i386, x32) and silently truncates wider values.  Comparisons are
@@ -190,6 +189,16 @@ struct arch_ctx {
 	uint32_t token;
 	bool native;
 	bool is32;
+	/* Calls whose argument rules this ABI cannot express (see collapse()). */
+	struct collapsed *collapsed;
+	size_t n_collapsed;
+};
+
+struct collapsed {
+	const char *name;
+	bool refuse;                        /* refuse it outright here ... */
+	struct pd_seccomp_action action;    /* ... with the profile's first refusal */
+	bool added;
 };
 
 /* One libseccomp context per architecture, merged at the end. */
@@ -201,8 +210,12 @@ struct build {
 
 static void build_release(struct build *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		pd_scmp_releasep(&b->arch[i].ctx);
+		free(b->arch[i].collapsed);
+		b->arch[i].collapsed = NULL;
+		b->arch[i].n_collapsed = 0;
+	}
 	b->n = 0;
 }
 
@@ -332,13 +345,13 @@ static int arch_add(struct build *b, uint32_t token, uint32_t native, uint32_t d
 }
 
 /* Add one rule (already split) to one architecture's context. */
-static int arch_rule_add(const struct arch_ctx *a, const struct pd_seccomp_action *action,
+/* Add one rule (already split) to one architecture's context. */
+static int arch_rule_add(struct arch_ctx *a, const struct pd_seccomp_action *action,
 			 int nr, const struct scmp_arg_cmp *conds, size_t n)
 {
 	struct scmp_arg_cmp c[PD_SECCOMP_MAX_ARGS];
 	uint32_t act = scmp_action(action);
 	unsigned m = 0;
-	int rc;
 
 	for (size_t k = 0; k < n; k++) {
 		c[m] = conds[k];
@@ -357,26 +370,16 @@ static int arch_rule_add(const struct arch_ctx *a, const struct pd_seccomp_actio
 			break;
 		}
 	}
-	rc = seccomp_rule_add_array(a->ctx, act, nr, m, c);
-	if (rc == 0 || a->native)
-		return rc;
-	/* Not expressible on this sub-architecture: fail closed. */
-	if (action_permissive(action))
-		return 0;
-	if (m == 0)
-		return rc;
-	/* Another refusal of the same call got there first: it stays refused. */
-	rc = seccomp_rule_add_array(a->ctx, act, nr, 0, NULL);
-	return rc == -EEXIST ? 0 : rc;
+	return seccomp_rule_add_array(a->ctx, act, nr, m, c);
 }
 
-static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t def,
-		    struct pd_error *err)
+/* The conditions of rule @r, and whether they must be added one by one. */
+static int rule_conds(const struct build *b, const struct pd_seccomp_rule *r,
+		      struct scmp_arg_cmp *conds, bool *split, struct pd_error *err)
 {
-	struct scmp_arg_cmp conds[PD_SECCOMP_MAX_ARGS];
 	unsigned seen = 0;
-	bool split = false;
 
+	*split = false;
 	if (r->n_args > PD_SECCOMP_MAX_ARGS)
 		return pd_error_set(err, E2BIG, "%s: syscalls[%zu]: %zu argument comparisons, at most %d",
 				    b->what, r->origin, r->n_args, PD_SECCOMP_MAX_ARGS);
@@ -388,11 +391,115 @@ static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t d
 			return pd_error_set(err, EINVAL, "%s: syscalls[%zu].args[%zu]: invalid comparison",
 					    b->what, r->origin, k);
 		if (seen & (1u << arg->index))
-			split = true;
+			*split = true;
 		seen |= 1u << arg->index;
 		conds[k] = (struct scmp_arg_cmp){ .arg = arg->index, .op = op,
 						  .datum_a = arg->value, .datum_b = arg->value2 };
 	}
+	return 0;
+}
+
+static bool rule_names(const struct pd_seccomp_rule *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_names; i++)
+		if (!strcmp(r->names[i], name))
+			return true;
+	return false;
+}
+
+/* Add rule @r's conditions for call @nr to @a (split when needed). */
+static int arch_add_conds(struct arch_ctx *a, const struct pd_seccomp_rule *r, int nr,
+			  const struct scmp_arg_cmp *conds, bool split)
+{
+	int rc = 0;
+
+	if (!split)
+		return arch_rule_add(a, &r->action, nr, conds, r->n_args);
+	for (size_t k = 0; k < r->n_args && rc == 0; k++)
+		rc = arch_rule_add(a, &r->action, nr, &conds[k], 1);
+	return rc;
+}
+
+/*
+ * On a sub-architecture, libseccomp cannot express some argument rules (on
+ * i386 it rewrites socket(2) rules onto the multiplexed socketcall(2), whose
+ * arguments live in memory).  Whether it can is decided per call, up front,
+ * by adding all of that call's rules to a scratch filter.  When it cannot,
+ * the call is refused outright on that ABI with the profile's first refusal
+ * of it, or, when the profile only ever allows it, left to the default
+ * action: it fails closed either way, and the decision no longer depends on
+ * the order of the rules.  On the native architecture every rule must go in.
+ */
+static int collapse(struct build *b, struct arch_ctx *a, const struct pd_seccomp_profile *p,
+		    uint32_t def, struct pd_error *err)
+{
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct pd_seccomp_rule *r = &p->rules[i];
+
+		if (r->n_args == 0 || scmp_action(&r->action) == def)
+			continue;
+		for (size_t j = 0; j < r->n_names; j++) {
+			const char *name = r->names[j];
+			int nr = seccomp_syscall_resolve_name(name);
+			struct arch_ctx scratch = *a;
+			struct collapsed c = { .name = name };
+			bool known = false, ok = true;
+
+			for (size_t k = 0; k < a->n_collapsed; k++)
+				known = known || !strcmp(a->collapsed[k].name, name);
+			if (known || nr == __NR_SCMP_ERROR ||
+			    seccomp_syscall_resolve_name_arch(a->token, name) <= PD_SCMP_PNR_ABSENT)
+				continue;
+			scratch.ctx = seccomp_init(def);
+			if (!scratch.ctx || seccomp_arch_add(scratch.ctx, a->token) < 0 ||
+			    seccomp_arch_remove(scratch.ctx, SCMP_ARCH_NATIVE) < 0) {
+				pd_scmp_releasep(&scratch.ctx);
+				return pd_error_set(err, EINVAL, "%s: scratch filter", b->what);
+			}
+			for (size_t k = i; k < p->n_rules && ok; k++) {
+				struct scmp_arg_cmp conds[PD_SECCOMP_MAX_ARGS];
+				bool split;
+
+				if (!rule_names(&p->rules[k], name) ||
+				    scmp_action(&p->rules[k].action) == def)
+					continue;
+				if (rule_conds(b, &p->rules[k], conds, &split, err) < 0) {
+					pd_scmp_releasep(&scratch.ctx);
+					return -1;
+				}
+				ok = arch_add_conds(&scratch, &p->rules[k], nr, conds, split) == 0;
+				if (!c.refuse && !action_permissive(&p->rules[k].action)) {
+					c.refuse = true;
+					c.action = p->rules[k].action;
+				}
+			}
+			pd_scmp_releasep(&scratch.ctx);
+			if (ok)
+				continue;
+			a->collapsed = pd_xreallocarray(a->collapsed, a->n_collapsed + 1,
+							sizeof(*a->collapsed));
+			a->collapsed[a->n_collapsed++] = c;
+		}
+	}
+	return 0;
+}
+
+static struct collapsed *collapsed_of(struct arch_ctx *a, const char *name)
+{
+	for (size_t k = 0; k < a->n_collapsed; k++)
+		if (!strcmp(a->collapsed[k].name, name))
+			return &a->collapsed[k];
+	return NULL;
+}
+
+static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t def,
+		    struct pd_error *err)
+{
+	struct scmp_arg_cmp conds[PD_SECCOMP_MAX_ARGS];
+	bool split;
+
+	if (rule_conds(b, r, conds, &split, err) < 0)
+		return -1;
 	if (scmp_action(&r->action) == def)
 		return 0;
 
@@ -403,17 +510,20 @@ static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t d
 		if (nr == __NR_SCMP_ERROR)
 			continue;
 		for (size_t j = 0; j < b->n; j++) {
-			const struct arch_ctx *a = &b->arch[j];
+			struct arch_ctx *a = &b->arch[j];
 			const struct arch_name *an = arch_by_token(a->token);
-			int rc = 0;
+			struct collapsed *c = collapsed_of(a, name);
+			int rc;
 
 			if (seccomp_syscall_resolve_name_arch(a->token, name) <= PD_SCMP_PNR_ABSENT)
 				continue;
-			if (split) {
-				for (size_t k = 0; k < r->n_args && rc == 0; k++)
-					rc = arch_rule_add(a, &r->action, nr, &conds[k], 1);
+			if (c) {
+				if (!c->refuse || c->added)
+					continue;
+				c->added = true;
+				rc = seccomp_rule_add_array(a->ctx, scmp_action(&c->action), nr, 0, NULL);
 			} else {
-				rc = arch_rule_add(a, &r->action, nr, conds, r->n_args);
+				rc = arch_add_conds(a, r, nr, conds, split);
 			}
 			if (rc < 0)
 				return pd_error_set(err, -rc, "%s: syscalls[%zu]: add rule for \"%s\" (%s)",
@@ -486,6 +596,9 @@ int pd_seccomp_compile(const struct pd_seccomp_profile *p, struct pd_seccomp_pro
 		if (!dup && arch_add(&b, p->arches[i], native, def, err) < 0)
 			return -1;
 	}
+	for (size_t i = 1; i < b.n; i++)
+		if (collapse(&b, &b.arch[i], p, def, err) < 0)
+			return -1;
 	for (size_t i = 0; i < p->n_rules; i++)
 		if (rule_add(&b, &p->rules[i], def, err) < 0)
 			return -1;

@@ -152,7 +152,7 @@ static const struct pd_seccomp_rule rules[] = {
 		"setresuid", "setresuid32", "setreuid", "setreuid32", "setrlimit", "setsid",
 		"setsockopt", "setuid", "setuid32", "setxattr", "shmat", "shmctl", "shmdt",
 		"shmget", "shutdown", "sigaltstack", "signal", "signalfd", "signalfd4",
-		"sigprocmask", "sigreturn", "socketpair", "splice", "stat",
+		"sigprocmask", "sigreturn", "splice", "stat",
 		"stat64", "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync",
 		"sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time",
 		"timer_create", "timer_delete", "timer_getoverrun", "timer_gettime",
@@ -224,6 +224,9 @@ static const struct pd_seccomp_rule rules[] = {
 	SOCKET_DENY(7), SOCKET_DENY(8), SOCKET_DENY(9), SOCKET_DENY(11), SOCKET_DENY(12),
 	SOCKET_DENY(13), SOCKET_DENY(14), SOCKET_DENY(15),
 	{ ROW, DENY(EAFNOSUPPORT), NAMES("socket"), ARGS1(ARG(0, GT, AF_NETLINK, 0)) },
+	/* socketpair creates sockets of its family first: unix pairs only. */
+	{ ROW, ALLOW, NAMES("socketpair"), ARGS1(ARG(0, EQ, AF_UNIX, 0)) },
+	{ ROW, DENY(EAFNOSUPPORT), NAMES("socketpair"), ARGS1(ARG(0, NE, AF_UNIX, 0)) },
 	{ ROW, DENY(EPERM), NAMES("socketcall") },
 
 	/*

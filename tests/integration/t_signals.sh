@@ -153,3 +153,11 @@ t_signals_epipe_ends_the_command() {
 	eq "$o" "y
 status=141" "yes | head -1"
 }
+
+t_signals_traceme_not_taken_for_exit() {
+	# A command that makes init its tracer (PTRACE_TRACEME) and then stops
+	# on a signal must go on, not be taken for dead.
+	pcap "$IMG" pd-probe traceme
+	status_is "$RC" 0 "($ERR)"
+	eq "$OUT" "traceme survived" "the command, traced by init"
+}

@@ -1499,6 +1499,21 @@ static int cmd_exit(int argc, char **argv)
  * namespace the kernel ignores such a signal; the probe then prints
  * "kill-self survived" and exits 1.
  */
+/* traceme: make the parent (init) our tracer, stop on a signal, go on. */
+static int cmd_traceme(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0) {
+		printf("traceme %s\n", errno_name(errno));
+		return 0;
+	}
+	raise(SIGWINCH);   /* a traced process stops on every signal */
+	raise(SIGURG);
+	printf("traceme survived\n");
+	return 0;
+}
+
 static int cmd_kill_self(int argc, char **argv)
 {
 	int sig = signal_from_name(argv[1]);
@@ -1638,6 +1653,7 @@ static const struct subcommand {
 	{ "isatty", 0, 0, cmd_isatty, "" },
 	{ "exit", 1, 1, cmd_exit, "N" },
 	{ "kill-self", 1, 1, cmd_kill_self, "SIGNAME" },
+	{ "traceme", 0, 0, cmd_traceme, "" },
 	{ "sleep", 1, 1, cmd_sleep, "SECONDS" },
 	{ "connect", 2, 3, cmd_connect, "ADDR PORT [TIMEOUT]" },
 };

@@ -471,6 +471,11 @@ START_TEST(test_default_socket)
 		{ "socket(AF_ALG)", NATIVE, SYS_socket, { AF_ALG, SOCK_SEQPACKET, 0 }, EAFNOSUPPORT },
 		{ "socket(AF_UNSPEC)", NATIVE, SYS_socket, { AF_UNSPEC, SOCK_STREAM, 0 }, EAFNOSUPPORT },
 		{ "socket(AF_KEY)", NATIVE, SYS_socket, { AF_KEY, SOCK_RAW, 0 }, EAFNOSUPPORT },
+		{ "socketpair(AF_UNIX)", NATIVE, SYS_socketpair, { AF_UNIX, SOCK_STREAM, 0, BADPTR }, EFAULT },
+		{ "socketpair(AF_VSOCK)", NATIVE, SYS_socketpair, { AF_VSOCK, SOCK_STREAM, 0, BADPTR },
+		  EAFNOSUPPORT },
+		{ "socketpair(AF_TIPC)", NATIVE, SYS_socketpair, { AF_TIPC, SOCK_SEQPACKET, 0, BADPTR },
+		  EAFNOSUPPORT },
 		{ "socket(AF_INET | high bits)", NATIVE, SYS_socket,
 		  { 0x100000000UL | AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, EAFNOSUPPORT },
 	};
@@ -622,8 +627,10 @@ START_TEST(test_default_i386_abi)
 		{ "i386 getpid", I386, 20, { 0 }, 0 },
 		{ "i386 socket(AF_NETLINK, NETLINK_AUDIT)", I386, 359,
 		  { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT }, EINVAL },
-		/* i386 socket rules cannot all be expressed: it fails closed. */
-		{ "i386 socket(AF_VSOCK)", I386, 359, { AF_VSOCK, SOCK_STREAM, 0 }, ENOSYS },
+		/* i386 socket rules cannot all be expressed: refused outright, with
+		 * the profile's first refusal of socket (EINVAL). */
+		{ "i386 socket(AF_VSOCK)", I386, 359, { AF_VSOCK, SOCK_STREAM, 0 }, EINVAL },
+		{ "i386 socket(AF_UNIX)", I386, 359, { AF_UNIX, SOCK_STREAM, 0 }, EINVAL },
 		{ "i386 socketcall", I386, 102, { 1, BADPTR }, EPERM },
 		{ "i386 chmod(04755)", I386, 15, { BADPTR, 04755 }, EPERM },
 		{ "i386 chmod(0755)", I386, 15, { BADPTR, 0755 }, EFAULT },
@@ -832,6 +839,37 @@ END_TEST
 
 #ifdef __x86_64__
 /* A profile for x86_64 alone: an i386 syscall is a bad architecture. */
+/*
+ * On i386 a call whose argument rules libseccomp cannot express is refused
+ * outright with the profile's first refusal of it, whatever the rule order:
+ * socket(AF_UNIX) is allowed on x86_64 only.
+ */
+START_TEST(test_json_subarch_collapse)
+{
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		"\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
+		"\"subArchitectures\":[\"SCMP_ARCH_X86\"]}],"
+		"\"syscalls\":["
+		"{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":97,"
+		"\"args\":[{\"index\":0,\"value\":40,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":22,"
+		"\"args\":[{\"index\":0,\"value\":41,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+	static const struct probe p[] = {
+		{ "socket(AF_UNIX)", NATIVE, SYS_socket, { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
+		{ "socket(AF_VSOCK)", NATIVE, SYS_socket, { AF_VSOCK, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "i386 socket(AF_UNIX)", I386, 359, { AF_UNIX, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "i386 socket(AF_VSOCK)", I386, 359, { AF_VSOCK, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "i386 getpid", I386, 20, { 0 }, 0 },
+	};
+	struct pd_seccomp_prog prog = { 0 };
+
+	compile_json(json, &prog);
+	check_probes(&prog, p, N(p));
+	pd_seccomp_prog_release(&prog);
+}
+END_TEST
+
 START_TEST(test_json_bad_arch_kills)
 {
 	static const char json[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\","
@@ -1148,6 +1186,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(js, test_json_moby);
 #ifdef __x86_64__
 	tcase_add_test(js, test_json_bad_arch_kills);
+	tcase_add_test(js, test_json_subarch_collapse);
 	tcase_add_test(js, test_json_32bit_narrowing);
 #endif
 	tcase_add_test(js, test_json_includes_excludes);
