@@ -35,8 +35,15 @@ void pd_forward_sigset(sigset_t *set)
 	};
 
 	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* A signal the caller ignores (nohup: SIGHUP; a background job
+		 * of a shell: SIGINT, SIGQUIT) is not passed on either. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		sigaddset(set, sigs[i]);
+	}
 }
 
 _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)

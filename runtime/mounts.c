@@ -65,17 +65,7 @@ static int check_dest(const char *dest, char *clean, size_t sz, struct pd_error 
  */
 #define MAX_PLACED 256
 
-struct placed {
-	char dest[4096];
-	int fd;
-};
-
-struct placement {
-	struct placed *p;
-	size_t n;
-};
-
-static void placement_release(struct placement *pl)
+void pd_placement_release(struct pd_placement *pl)
 {
 	for (size_t i = 0; i < pl->n; i++)
 		pd_close(pl->p[i].fd);
@@ -84,10 +74,19 @@ static void placement_release(struct placement *pl)
 	pl->n = 0;
 }
 
-static void place(struct placement *pl, const char *dest, int mnt_fd)
+static void place(struct pd_placement *pl, const char *dest, int mnt_fd)
 {
 	int fd = fcntl(mnt_fd, F_DUPFD_CLOEXEC, 3);
+	size_t k = 0;
 
+	/* Mounts the new one covers are out of sight: never a base again. */
+	for (size_t i = 0; i < pl->n; i++) {
+		if (pd_path_is_under(pl->p[i].dest, dest))
+			pd_close(pl->p[i].fd);
+		else
+			pl->p[k++] = pl->p[i];
+	}
+	pl->n = k;
 	if (fd < 0 || pl->n == MAX_PLACED) {
 		pd_close(fd);
 		return;
@@ -98,7 +97,7 @@ static void place(struct placement *pl, const char *dest, int mnt_fd)
 }
 
 /* The base to resolve @dest from, and @dest relative to it ("/" for itself). */
-static int base_for(const struct pd_sandbox *sb, const struct placement *pl, const char *dest,
+static int base_for(const struct pd_sandbox *sb, const struct pd_placement *pl, const char *dest,
 		    const char **rel)
 {
 	size_t best = 0;
@@ -117,7 +116,7 @@ static int base_for(const struct pd_sandbox *sb, const struct placement *pl, con
 	return fd;
 }
 
-static int bind_one(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *m,
+static int bind_one(struct pd_sandbox *sb, struct pd_placement *pl, const struct pd_mount *m,
 		    const char *dest, size_t src_idx, struct pd_error *err)
 {
 	cleanup_close int mnt = -1, target = -1;
@@ -131,22 +130,26 @@ static int bind_one(struct pd_sandbox *sb, struct placement *pl, const struct pd
 		return pd_error_wrap(err, "volume \"%s\"", m->source);
 	if (fstat(mnt, &st) < 0)
 		return pd_error_set(err, errno, "volume \"%s\"", m->source);
-	if (S_ISDIR(st.st_mode))
+	if (!strcmp(rel, "/") && base != sb->root_fd) {
+		target = fcntl(base, F_DUPFD_CLOEXEC, 3);   /* on top of an earlier mount */
+		if (target < 0)
+			return pd_error_set(err, errno, "mount destination \"%s\"", dest);
+	} else if (S_ISDIR(st.st_mode)) {
 		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
-	else
+	} else {
 		target = pd_mkfile_in_root_x(base, rel, 0644, RESOLVE_NO_XDEV, "mount destination", err);
+	}
 	if (target < 0)
 		return rel == dest ? -1 : pd_error_wrap(err, "beneath the mount at \"%s\"", dest);
 	if (!prepared && pd_mnt_setattr(mnt, pd_source_attrs(m), 0, true, -1, dest, err) < 0)
 		return -1;
 	if (pd_mnt_attach(mnt, target, dest, err) < 0)
 		return pd_error_wrap(err, "volume \"%s\"", m->source);
-	if (S_ISDIR(st.st_mode))
-		place(pl, dest, mnt);
+	place(pl, dest, mnt);
 	return 0;
 }
 
-static int tmpfs_one(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *m,
+static int tmpfs_one(struct pd_sandbox *sb, struct pd_placement *pl, const struct pd_mount *m,
 		     const char *dest, struct pd_error *err)
 {
 	const char *rel;
@@ -169,7 +172,13 @@ static int tmpfs_one(struct pd_sandbox *sb, struct placement *pl, const struct p
 		attrs |= MOUNT_ATTR_NOEXEC;
 	if (m->read_only)
 		attrs |= MOUNT_ATTR_RDONLY;
-	target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
+	if (!strcmp(rel, "/") && base != sb->root_fd) {
+		target = fcntl(base, F_DUPFD_CLOEXEC, 3);   /* on top of an earlier mount */
+		if (target < 0)
+			return pd_error_set(err, errno, "mount destination \"%s\"", dest);
+	} else {
+		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
+	}
 	if (target < 0)
 		return rel == dest ? -1 : pd_error_wrap(err, "beneath the mount at \"%s\"", dest);
 	mnt = pd_mnt_fs("tmpfs", opts, attrs, dest, err);
@@ -199,7 +208,7 @@ static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd
 	return 0;
 }
 
-static int apply_list(struct pd_sandbox *sb, struct placement *pl, const struct pd_mount *ms,
+static int apply_list(struct pd_sandbox *sb, struct pd_placement *pl, const struct pd_mount *ms,
 		      size_t n, int list, struct pd_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -229,17 +238,30 @@ static int apply_list(struct pd_sandbox *sb, struct placement *pl, const struct 
 int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err)
 {
 	const struct pd_sandbox_spec *spec = sb->spec;
-	struct placement pl = { 0 };
+	struct pd_placement *pl = &sb->placed;
 	int r = 0;
 
 	if (sb->tmp_mnt_fd >= 0)
-		place(&pl, "/tmp", sb->tmp_mnt_fd);
+		place(pl, "/tmp", sb->tmp_mnt_fd);
 	for (size_t i = 0; i < spec->rootfs.n_links && r == 0; i++)
 		r = link_one(sb, &spec->rootfs.links[i], err);
 	if (r == 0)
-		r = apply_list(sb, &pl, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err);
+		r = apply_list(sb, pl, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err);
 	if (r == 0)
-		r = apply_list(sb, &pl, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
-	placement_release(&pl);
+		r = apply_list(sb, pl, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
 	return r;
+}
+
+int pd_mounts_mkdir(struct pd_sandbox *sb, const char *path, struct pd_error *err)
+{
+	char clean[4096];
+	const char *rel;
+	int base;
+
+	if (pd_path_clean(path, clean, sizeof(clean)) < 0)
+		return pd_error_set(err, errno, "\"%s\"", path);
+	base = base_for(sb, &sb->placed, clean, &rel);
+	if (!strcmp(rel, "/"))
+		return fcntl(base, F_DUPFD_CLOEXEC, 3);
+	return pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "working directory", err);
 }

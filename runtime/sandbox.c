@@ -142,7 +142,7 @@ static int make_workdir(struct pd_sandbox *sb, struct pd_error *err)
 			RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	existed = fd >= 0;
 	if (!existed)
-		fd = pd_mkdirs_in_root(sb->root_fd, sb->spec->workdir, 0755, "working directory", err);
+		fd = pd_mounts_mkdir(sb, sb->spec->workdir, err);
 	if (fd < 0)
 		return -1;
 	if (!existed && (sb->user.uid || sb->user.gid) &&
@@ -196,6 +196,7 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 		return -1;
 	/* 10. pivot_root: the host's tree is detached; the root goes read-only
 	 *     when asked. */
+	pd_placement_release(&sb->placed);
 	if (pd_rootfs_pivot(sb, err) < 0)
 		return -1;
 	/* 11. The uts and network namespaces: hostname, loopback up. */

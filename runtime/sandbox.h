@@ -25,6 +25,17 @@ struct pd_source {
 	int mnt_fd;                 /* in the sandbox: the mount paude sent, or -1 */
 };
 
+/* Mounts placed so far (mounts.c): a destination's base for resolution. */
+struct pd_placed {
+	char dest[4096];
+	int fd;
+};
+
+struct pd_placement {
+	struct pd_placed *p;
+	size_t n;
+};
+
 struct pd_sandbox {
 	const struct pd_sandbox_spec *spec;
 	struct pd_idmap_plan ids;
@@ -41,6 +52,7 @@ struct pd_sandbox {
 	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
 	int devnull_fd;             /* the sandbox's /dev/null (source of the masks) */
 	int tmp_mnt_fd;             /* the sandbox's /tmp mount, -1 when the user mounts there */
+	struct pd_placement placed; /* the mounts on top of the root, by destination */
 
 	/* Without -t: pipes for stdin (-i), stdout and stderr; paude pumps the
 	 * other ends, so the command never holds a host fd. -1 where unused. */
@@ -83,6 +95,9 @@ uint64_t pd_source_attrs(const struct pd_mount *m);
 /* mounts.c: the image's and the user's mounts and links. */
 int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err);
 bool pd_mounts_user_covers(const struct pd_sandbox_spec *spec, const char *dest);
+/* pd_mounts_mkdir() - make directory @path like a mount destination (working directory). */
+int pd_mounts_mkdir(struct pd_sandbox *sb, const char *path, struct pd_error *err);
+void pd_placement_release(struct pd_placement *pl);
 
 /* kernfs.c and dev.c: /proc (masked), /sys, /dev, /tmp. */
 int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err);

@@ -161,3 +161,23 @@ t_signals_traceme_not_taken_for_exit() {
 	status_is "$RC" 0 "($ERR)"
 	eq "$OUT" "traceme survived" "the command, traced by init"
 }
+
+t_signals_nohup_respected() {
+	# Under nohup (SIGHUP ignored) a SIGHUP to paude is not passed on.
+	local out
+	out=$(mktemp -p "$IT_DIR")
+	pexec nohup "$PAUDE" run "$IMG" pd-probe wait-signal >"$out" 2>&1 </dev/null &
+	local job=$! pid="" i
+	for i in $(seq 1 50); do
+		pid=$(pgrep -f -- "$PAUDE run $IMG pd-probe wait-signal" | head -n 1)
+		[ -n "$pid" ] && grep -q ready "$out" && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || fail "paude did not start: $(cat "$out")"
+	kill -HUP "$pid"
+	sleep 0.5
+	kill -TERM "$pid"
+	wait "$job" || true
+	not_contains "$(cat "$out")" "signal SIGHUP" "SIGHUP under nohup"
+	contains "$(cat "$out")" "signal SIGTERM" "SIGTERM still passed on"
+}

@@ -214,3 +214,31 @@ t_vol_no_setuid_files_on_host() {
 	contains "$out" mkdir-g+s-refused
 	eq "$(find "$d" -perm /6000 | wc -l)" 0 "setuid/setgid files on the host: $(find "$d" -perm /6000)"
 }
+
+t_vol_file_over_file_mounts() {
+	# A file volume over another file mount (twice at one place, or over a
+	# file the host image binds) stacks on it.
+	local d
+	d=$(scratch)
+	echo one > "$d/a"; echo two > "$d/b"
+	[ -z "$RUNUSER" ] || chown "$RUNUSER:" "$d/a" "$d/b"
+	pcap -v "$d/a:/w/f" -v "$d/b:/w/f" "$IMG" cat /w/f
+	status_is "$RC" 0 "($ERR)"
+	eq "$OUT" two "the later file volume"
+	pcap -v "$d/a:/etc/passwd" host cat /etc/passwd
+	status_is "$RC" 0 "($ERR)"
+	eq "$OUT" one "a volume over the host image's /etc/passwd"
+}
+
+t_vol_covered_mount_not_used() {
+	# -v A:/w -v B:/w/x -v C:/w -v D:/w/x/y: D lands in C (what /w shows),
+	# never under the covered B, and nothing is made in B's host directory.
+	local a b c dd before
+	a=$(scratch); b=$(scratch); c=$(scratch); dd=$(scratch)
+	before=$(find "$b" | sort)
+	pcap -v "$a:/w" -v "$b:/w/x" -v "$c:/w" -v "$dd:/w/x/y" "$IMG" /bin/sh -c 'touch /w/x/y/here; ls /w/x'
+	status_is "$RC" 0 "($ERR)"
+	eq "$OUT" y "/w/x in the sandbox"
+	[ -e "$dd/here" ] || fail "the file written to /w/x/y is not in D"
+	eq "$(find "$b" | sort)" "$before" "B's host directory"
+}
