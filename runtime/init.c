@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,7 +80,8 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 			/* A child that made init its tracer (PTRACE_TRACEME) reports
 			 * its stops here: let it go on, with its signal. */
 			if (WIFSTOPPED(st)) {
-				(void)ptrace(PTRACE_DETACH, p, NULL, (void *)(long)WSTOPSIG(st));
+				(void)syscall(SYS_ptrace, PTRACE_DETACH, (long)p, 0L,
+					      (long)WSTOPSIG(st));
 				continue;
 			}
 			if (p != command)
