@@ -39,9 +39,12 @@ void pd_forward_sigset(sigset_t *set)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct sigaction old;
 
-		/* A signal the caller ignores (nohup: SIGHUP; a background job
-		 * of a shell: SIGINT, SIGQUIT) is not passed on either. */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		/* Under nohup (SIGHUP ignored) a hangup is not passed on either.
+		 * SIGINT and SIGQUIT are, even when ignored: a shell ignores them
+		 * for every background job, and `kill -INT` must still reach the
+		 * command (as with podman). */
+		if (sigs[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
 			continue;
 		sigaddset(set, sigs[i]);
 	}

@@ -392,6 +392,7 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 	struct pd_sandbox sb = {
 		.spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1, .tmp_mnt_fd = -1,
 		.stdio = { -1, -1, -1 }, .child_stdio = { -1, -1, -1 },
+		.host_out = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } },
 	};
 	cleanup_close int sigfd = -1, pidfd = -1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
@@ -405,11 +406,16 @@ int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct 
 	decide_root_read_only(&sb);
 	if (spec->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &sb.winsize) == 0)
 		sb.have_winsize = true;
+	/* While paude is dumpable: its /proc/self/fd is its own until then. */
+	pd_host_output_open(&sb.host_out[1], STDOUT_FILENO);
+	pd_host_output_open(&sb.host_out[2], STDERR_FILENO);
 	if (pd_sources_open(&sb, err) < 0 || (!spec->tty && make_stdio_pipes(&sb, err) < 0) ||
 	    pd_limits_setup(&sb.limits, &spec->limits, err) < 0) {
 		pd_sources_release(&sb);
 		close_fds(sb.stdio);
 		close_fds(sb.child_stdio);
+		pd_close(sb.host_out[1].fd);
+		pd_close(sb.host_out[2].fd);
 		return -1;
 	}
 
@@ -453,6 +459,8 @@ out:
 	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
 	close_fds(sb.stdio);
 	close_fds(sb.child_stdio);
+	pd_close(sb.host_out[1].fd);
+	pd_close(sb.host_out[2].fd);
 	pd_sources_release(&sb);
 	return r;
 }

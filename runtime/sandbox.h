@@ -36,6 +36,13 @@ struct pd_placement {
 	size_t n;
 };
 
+/* One of paude's own outputs, as the supervisor writes it. */
+struct pd_host_output {
+	int fd;
+	bool is_socket;
+	size_t chunk;
+};
+
 struct pd_sandbox {
 	const struct pd_sandbox_spec *spec;
 	struct pd_idmap_plan ids;
@@ -58,6 +65,7 @@ struct pd_sandbox {
 	 * other ends, so the command never holds a host fd. -1 where unused. */
 	int stdio[3];               /* paude's ends (non-blocking) */
 	int child_stdio[3];         /* the command's ends */
+	struct pd_host_output host_out[3];  /* paude's stdout, stderr ([1], [2]) */
 
 	bool have_winsize;
 	struct winsize winsize;
@@ -134,6 +142,7 @@ _Noreturn void pd_command_exec(struct pd_sandbox *sb);
 _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command);
 
 /* supervisor.c: the parent on the host, after GO, until init exits. */
+void pd_host_output_open(struct pd_host_output *o, int fd);
 int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 		 struct pd_error *err);
 

@@ -39,6 +39,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct pump {
 	int src, dst;
 	bool to_sandbox;       /* host stdin -> sandbox; else sandbox -> host */
 	bool dst_is_socket;    /* write with send(MSG_DONTWAIT) */
+	size_t chunk;          /* largest write, 0 = no limit (see pd_host_output_open) */
 	bool done;
 	char buf[16384];
 	size_t len, off;       /* bytes read and not yet written */
@@ -66,35 +68,40 @@ struct pumps {
 	struct pump p[MAX_PUMPS];
 	size_t n;
 	int master;            /* -t: the pty master (shared by two pumps), else -1 */
-	int host_out[3];       /* paude's own fds 1 and 2, reopened non-blocking */
 };
 
 /*
  * A writable description of host fd @fd that never blocks paude: a new open
- * of it through /proc (ttys, pipes, FIFOs) with O_NONBLOCK.  Regular files
- * and block devices never block for long; sockets get send(MSG_DONTWAIT).
+ * of it through /proc (ttys, pipes, FIFOs) with O_NONBLOCK.  This must run
+ * while paude is still dumpable (its /proc/self/fd is root's afterwards).
+ * Regular files and block devices never block for long; sockets get
+ * send(MSG_DONTWAIT).  When the reopen fails, writes are kept small enough
+ * that poll's POLLOUT promises they do not block (a pipe page; a few bytes
+ * of a terminal's room).
  */
-static int host_out_open(int fd, bool *is_socket)
+void pd_host_output_open(struct pd_host_output *o, int fd)
 {
 	struct stat st;
 	char path[32];
-	int r;
 
-	*is_socket = false;
+	o->is_socket = false;
+	o->chunk = 0;
+	o->fd = -1;
 	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
 		if (S_ISSOCK(st.st_mode)) {
-			*is_socket = true;
+			o->is_socket = true;
 		} else {
 			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-			r = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-			if (r >= 0)
-				return r;
+			o->fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			if (o->fd < 0)
+				o->chunk = S_ISFIFO(st.st_mode) ? PIPE_BUF : 256;
 		}
 	}
-	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (o->fd < 0)
+		o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static void pump_add(struct pumps *ps, int src, int dst, bool to_sandbox, bool dst_is_socket)
+static struct pump *pump_add(struct pumps *ps, int src, int dst, bool to_sandbox)
 {
 	struct pump *p = &ps->p[ps->n++];
 
@@ -102,7 +109,16 @@ static void pump_add(struct pumps *ps, int src, int dst, bool to_sandbox, bool d
 	p->src = src;
 	p->dst = dst;
 	p->to_sandbox = to_sandbox;
-	p->dst_is_socket = dst_is_socket;
+	return p;
+}
+
+/* A pump from the sandbox to one of paude's own outputs. */
+static void pump_add_out(struct pumps *ps, int src, const struct pd_host_output *o)
+{
+	struct pump *p = pump_add(ps, src, o->fd, false);
+
+	p->dst_is_socket = o->is_socket;
+	p->chunk = o->chunk;
 }
 
 /* A pump ends.  Its sandbox-side end is closed: EOF on the command's stdin,
@@ -149,10 +165,16 @@ static void pump_step(struct pumps *ps, struct pump *p, short revents)
 	}
 	if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
 		return;
-	if (p->dst_is_socket)
-		n = send(p->dst, p->buf + p->off, p->len - p->off, MSG_DONTWAIT | MSG_NOSIGNAL);
-	else
-		n = write(p->dst, p->buf + p->off, p->len - p->off);
+	{
+		size_t want = p->len - p->off;
+
+		if (p->chunk && want > p->chunk)
+			want = p->chunk;
+		if (p->dst_is_socket)
+			n = send(p->dst, p->buf + p->off, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(p->dst, p->buf + p->off, want);
+	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {   /* EPIPE and friends: that side is gone */
@@ -209,14 +231,11 @@ static bool on_sync(struct pd_sandbox *sb, struct pumps *ps, struct pd_tty *tty,
 		break;
 	case PD_SYNC_PTY:
 		if (m.fd >= 0 && ps->master < 0 && sb->spec->tty && ps->n + 2 <= MAX_PUMPS) {
-			bool sock;
-
 			ps->master = steal_fd(&m.fd);
 			(void)fcntl(ps->master, F_SETFL, O_NONBLOCK);
-			ps->host_out[1] = host_out_open(STDOUT_FILENO, &sock);
-			pump_add(ps, ps->master, ps->host_out[1], false, sock);
+			pump_add_out(ps, ps->master, &sb->host_out[1]);
 			if (sb->spec->interactive) {
-				pump_add(ps, STDIN_FILENO, ps->master, true, false);
+				pump_add(ps, STDIN_FILENO, ps->master, true);
 				pd_tty_make_raw(tty, STDIN_FILENO);
 			}
 		}
@@ -272,16 +291,12 @@ static void close_pumps(struct pumps *ps)
 		pump_finish(ps, &ps->p[i]);
 	pd_close(ps->master);
 	ps->master = -1;
-	for (int i = 1; i < 3; i++) {
-		pd_close(ps->host_out[i]);
-		ps->host_out[i] = -1;
-	}
 }
 
 int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 		 struct pd_error *err)
 {
-	struct pumps ps = { .master = -1, .host_out = { -1, -1, -1 } };
+	struct pumps ps = { .master = -1 };
 	struct pd_tty tty = { .fd = -1 };
 	struct pd_error child_err = { 0 };
 	bool have_err = false, sync_open = true, exited = false;
@@ -289,16 +304,11 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 	int r = 0;
 
 	if (!sb->spec->tty) {
-		for (int i = 1; i < 3; i++) {
-			bool sock;
-
-			if (sb->stdio[i] < 0)
-				continue;   /* stderr shares stdout's pipe */
-			ps.host_out[i] = host_out_open(i, &sock);
-			pump_add(&ps, steal_fd(&sb->stdio[i]), ps.host_out[i], false, sock);
-		}
+		for (int i = 1; i < 3; i++)
+			if (sb->stdio[i] >= 0)   /* else stderr shares stdout's pipe */
+				pump_add_out(&ps, steal_fd(&sb->stdio[i]), &sb->host_out[i]);
 		if (sb->spec->interactive)
-			pump_add(&ps, STDIN_FILENO, steal_fd(&sb->stdio[0]), true, false);
+			pump_add(&ps, STDIN_FILENO, steal_fd(&sb->stdio[0]), true);
 	}
 	while (!exited) {
 		struct pollfd pf[3 + MAX_PUMPS];
