@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -199,38 +200,39 @@ static int read_bounded(int fd, const char *path, size_t max, char **out, size_t
 	return 0;
 }
 
-int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
-		    char **out, size_t *len, struct pd_error *err)
+/* Read the file open at @fd (or report why it did not open); @regular_only
+ * refuses anything but a regular file, else only directories are refused. */
+static int read_opened(int fd, const char *path, bool regular_only, size_t max, char **out,
+		       size_t *len, struct pd_error *err)
 {
-	cleanup_close int fd = -1;
 	struct stat st;
 
-	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us. */
-	fd = pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
 	if (fd < 0)
 		return pd_error_set(err, errno, "open \"%s\"", path);
 	if (fstat(fd, &st) < 0)
 		return pd_error_set(err, errno, "stat \"%s\"", path);
 	if (S_ISDIR(st.st_mode))
 		return pd_error_set(err, EISDIR, "read \"%s\"", path);
-	if (!S_ISREG(st.st_mode))
+	if (regular_only && !S_ISREG(st.st_mode))
 		return pd_error_set_msg(err, EINVAL, "\"%s\" is not a regular file", path);
 	return read_bounded(fd, path, max, out, len, err);
+}
+
+int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
+		    char **out, size_t *len, struct pd_error *err)
+{
+	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us. */
+	cleanup_close int fd = pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
+
+	return read_opened(fd, path, true, max, out, len, err);
 }
 
 int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
 		      struct pd_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	struct stat st;
 
-	if (fd < 0)
-		return pd_error_set(err, errno, "open \"%s\"", path);
-	if (fstat(fd, &st) < 0)
-		return pd_error_set(err, errno, "stat \"%s\"", path);
-	if (S_ISDIR(st.st_mode))
-		return pd_error_set(err, EISDIR, "read \"%s\"", path);
-	return read_bounded(fd, path, max, out, len, err);
+	return read_opened(fd, path, false, max, out, len, err);
 }
 
 int pd_write_all(int fd, const void *buf, size_t len)
