@@ -3,9 +3,11 @@
  * dev.c - the sandbox's /dev and /tmp.
  *
  * /dev is a small tmpfs (nosuid,nodev,noexec) holding exactly:
- *   null zero full random urandom tty   binds of the host's nodes (a user
- *                                       namespace cannot mknod), each onto an
- *                                       empty file
+ *   null zero full random urandom tty   binds of the sandbox's own nodes
+ *                                       (root mode: paude makes them on the
+ *                                       host, devnodes.c) or, rootless, of the
+ *                                       host's (a user namespace cannot
+ *                                       mknod), each onto an empty file
  *   pts/     a new devpts instance (ptmxmode 0666; gid 5 when mapped)
  *   ptmx     -> pts/ptmx
  *   shm/     tmpfs 1777, nosuid,nodev,noexec, 64m
@@ -26,8 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
@@ -37,7 +37,8 @@ static const struct {
 
 #define NO_SUID_DEV_EXEC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
-static int bind_node(int dev, const char *name, struct pd_error *err)
+/* Bind node @name from @nodes (paude's own, root mode) or the host's /dev. */
+static int bind_node(int dev, int nodes, const char *name, struct pd_error *err)
 {
 	char host[64], what[64];
 	cleanup_close int file = -1, m = -1;
@@ -47,10 +48,30 @@ static int bind_node(int dev, const char *name, struct pd_error *err)
 	file = openat(dev, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (file < 0)
 		return pd_error_set(err, errno, "create %s", what);
-	m = pd_mnt_clone(AT_FDCWD, host, false, what, err);
+	m = nodes >= 0 ? pd_mnt_clone(nodes, name, false, what, err)
+		       : pd_mnt_clone(AT_FDCWD, host, false, what, err);
 	if (m < 0)
 		return -1;
 	return pd_mnt_attach(m, file, what, err);
+}
+
+/* Root mode: attach paude's tmpfs of nodes in the staging area; *out is its
+ * directory, or -1 rootless (the host's nodes are bound then). */
+static int attach_nodes(struct pd_sandbox *sb, int *out, struct pd_error *err)
+{
+	*out = -1;
+	if (sb->devnodes_fd < 0)
+		return 0;
+	if (mkdirat(sb->stage_fd, "devnodes", 0700) < 0)
+		return pd_error_set(err, errno, "staging: mkdir \"devnodes\"");
+	if (pd_mnt_attach_at(sb->devnodes_fd, sb->stage_fd, "devnodes", "device nodes", err) < 0)
+		return -1;
+	pd_close(sb->devnodes_fd);
+	sb->devnodes_fd = -1;
+	*out = openat(sb->stage_fd, "devnodes", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*out < 0)
+		return pd_error_set(err, errno, "staging: open \"devnodes\"");
+	return 0;
 }
 
 static int mount_sub(int dev, const char *name, const char *fstype, const char *const *opts,
@@ -77,7 +98,7 @@ static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 	const char *opts[8] = { "mode", "1777", NULL };
 	cleanup_close int dir = -1, m = -1;
 
-	pd_tmpfs_cap(sb, &cap, opts + 2);
+	pd_tmpfs_cap(&sb->spec->limits, 0, 0, &cap, opts + 2);
 	if (pd_mounts_user_covers(sb->spec, "/tmp"))
 		return 0;
 	dir = pd_root_dir(sb->root_fd, "tmp", err);
@@ -100,8 +121,10 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 						 NULL };
 	const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
 				   "gid", "5", NULL };
-	cleanup_close int dir = -1, m = -1, dev = -1;
+	cleanup_close int dir = -1, m = -1, dev = -1, nodes = -1;
 
+	if (attach_nodes(sb, &nodes, err) < 0)
+		return -1;
 	dir = pd_root_dir(sb->root_fd, "dev", err);
 	if (dir < 0)
 		return -1;
@@ -113,13 +136,9 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 	dev = openat(sb->root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dev < 0)
 		return pd_error_set(err, errno, "open \"/dev\"");
-	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
-		if (bind_node(dev, dev_nodes[i], err) < 0)
+	for (size_t i = 0; i < PD_N_DEVNODES; i++)
+		if (bind_node(dev, nodes, pd_devnodes[i].name, err) < 0)
 			return -1;
-	/* The masks of /proc and /sys are clones of this /dev/null. */
-	sb->devnull_fd = openat(dev, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (sb->devnull_fd < 0)
-		return pd_error_set(err, errno, "open \"/dev/null\"");
 	if (!pd_idmap_has_gid(&sb->ids, 5))
 		pts_opts[6] = NULL;   /* no tty group in a single-id map */
 	/* devpts holds the pty devices themselves: it cannot be nodev. */

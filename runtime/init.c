@@ -5,7 +5,8 @@
  * Once the command is forked, init keeps nothing of paude's: the sync socket
  * and every other fd are closed, stdio is /dev/null, it is non-dumpable (so
  * /proc/1/exe, /proc/1/environ, /proc/1/fd are closed to the sandbox) and its
- * command line is blanked.  It then only waits for signals:
+ * command line is blanked.  It holds no capability but CAP_KILL, has
+ * no_new_privs and a seccomp filter of its own (init_filter.c).  It then only waits for signals:
  *  - SIGCHLD: reap every zombie (orphans are reparented to pid 1); when the
  *    command itself exits, exit with its status (128+N for a signal), which
  *    tears the whole pid namespace down; a child that made init its tracer
@@ -18,6 +19,9 @@
 #include "sandbox.h"
 #include "common/cleanup.h"
 #include "common/proctitle.h"
+#include "sync.h"
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,19 +54,37 @@ void pd_forward_sigset(sigset_t *set)
 	}
 }
 
+/*
+ * Give up what setting the sandbox up took: every capability but CAP_KILL
+ * (a command of another uid must still get its signals), no_new_privs, and
+ * a filter of only the calls the loop below makes.  A failure is reported
+ * like a setup step's, and the sandbox ends.
+ */
+static void drop_privileges(struct pd_sandbox *sb, pid_t command)
+{
+	struct pd_error err = { 0 };
+
+	if (pd_caps_keep_only(CAP_KILL, &err) == 0 && pd_init_filter_apply(&err) == 0)
+		return;
+	pd_error_wrap(&err, "paude's init");
+	pd_sync_send_error(sb->sync, &err);
+	(void)kill(command, SIGKILL);
+	_exit(125);
+}
+
 _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 {
 	sigset_t all;
 	int fd;
 
-	(void)sb;
 	sigfillset(&all);   /* already blocked since before the fork (sandbox.c) */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; fd >= 0 && i < 3; i++)
 		(void)dup2(fd, i);
-	(void)close_range(3, ~0U, 0);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	pd_proctitle_set("paude-init");
+	drop_privileges(sb, command);
+	(void)close_range(3, ~0U, 0);
 
 	for (;;) {
 		siginfo_t si;

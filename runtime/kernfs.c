@@ -3,8 +3,9 @@
  * kernfs.c - /proc and /sys of the sandbox.
  *
  * /proc is a new procfs of the sandbox's pid namespace (nosuid,nodev,noexec).
- * podman's masked paths read empty: a file is covered by a bind of
- * /dev/null, a directory by an empty read-only tmpfs; podman's read-only
+ * podman's masked paths read empty: a file is covered by a bind of an empty
+ * read-only file on a private tmpfs (devnodes.c), a directory by an empty
+ * read-only tmpfs that can hold nothing; podman's read-only
  * paths (/proc/sys, /proc/sysrq-trigger, ...) are re-bound read-only.
  * /sys is a new read-only sysfs of the sandbox's network namespace, with
  * podman's masks; when the kernel refuses a new sysfs, the host's is bound
@@ -54,11 +55,14 @@ static int mask_one(struct pd_sandbox *sb, int base, const char *fsname, const c
 	if (fstat(target, &st) < 0)
 		return pd_error_set(err, errno, "mask \"%s/%s\"", fsname, rel);
 	snprintf(what, sizeof(what), "mask over \"%s/%s\"", fsname, rel);
+	/* A directory: a tmpfs of its own, read-only from the start, that
+	 * can hold nothing (its root is its one inode). */
 	if (S_ISDIR(st.st_mode))
-		m = pd_mnt_fs("tmpfs", (const char *const[]){ "size", "0", "mode", "0555", NULL },
+		m = pd_mnt_fs("tmpfs", (const char *const[]){ "size", "4k", "nr_inodes", "1", "mode",
+							      "0555", "ro", NULL, NULL },
 			      RO_ATTRS, what, err);
 	else
-		m = pd_mnt_clone(sb->devnull_fd, NULL, false, what, err);
+		m = pd_mnt_clone(sb->mask_fd, NULL, false, what, err);
 	if (m < 0)
 		return -1;
 	return pd_mnt_attach(m, target, what, err);
@@ -98,6 +102,9 @@ static int mount_proc(struct pd_sandbox *sb, struct pd_error *err)
 	proc = openat(sb->root_fd, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (proc < 0)
 		return pd_error_set(err, errno, "open \"/proc\"");
+	/* While /proc/sys is still writable to the sandbox's root. */
+	if (pd_limits_write_quotas(&sb->limits, proc, err) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]); i++)
 		if (mask_one(sb, proc, "/proc", proc_masked[i], err) < 0)
 			return -1;
@@ -161,6 +168,9 @@ static int mount_sys(struct pd_sandbox *sb, struct pd_error *err)
 
 int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err)
 {
+	sb->mask_fd = pd_mask_file(sb->stage_fd, err);
+	if (sb->mask_fd < 0)
+		return -1;
 	if (mount_proc(sb, err) < 0)
 		return -1;
 	return mount_sys(sb, err);

@@ -8,11 +8,13 @@
  *    whole sandbox;
  *  - cgroup v1 controllers (memory, pids, cpu), writable as root on a v1 or
  *    hybrid host: memory.limit_in_bytes (+memsw), pids.max, cfs quota;
- *  - otherwise rlimits set in the command: pids through RLIMIT_NPROC, which
- *    the kernel counts per user in the sandbox's own user namespace (so it
- *    caps the sandbox's tasks), memory through RLIMIT_DATA (per process, and
- *    paude says so); --cpus has no rlimit and is refused with how to get it.
- * A cgroup is only made when one of those limits is asked for.
+ *  - otherwise pids through RLIMIT_NPROC, which the kernel counts per user
+ *    in the sandbox's own user namespace (so it caps the sandbox's tasks);
+ *    --memory and --cpus have no rlimit that bounds the whole sandbox and
+ *    are refused with how to get them.
+ * A cgroup is only made when one of those limits is asked for: the default
+ * task limit (PD_DEFAULT_PIDS_LIMIT of src/) is always RLIMIT_NPROC, so that
+ * a SIGKILLed paude leaves no cgroup behind.
  */
 #ifndef PAUDE_LIMITS_H
 #define PAUDE_LIMITS_H
@@ -34,16 +36,31 @@ enum pd_limits_mode {
 
 #define PD_CGROUP_MAX_DIRS 4
 
+/*
+ * Per-user kernel quotas a sandbox could drain from its caller (every user
+ * namespace's use is charged to its creator's too): the sandbox's own user
+ * namespace gets a quarter of the caller's (/proc/sys/user/max_*), and its
+ * command a quarter of the caller's queued signals and message-queue bytes
+ * (RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE) unless --ulimit says otherwise.
+ */
+#define PD_QUOTA_SHARE 4
+#define PD_N_QUOTAS 4
+extern const char *const pd_quota_names[PD_N_QUOTAS];
+
 struct pd_limits_plan {
 	enum pd_limits_mode mode;
+	uint64_t quota[PD_N_QUOTAS];      /* /proc/sys/user/<pd_quota_names[i]>, 0 = leave */
+	uint64_t sigpending, msgqueue;    /* rlimits of the command, 0 = leave */
 	char *dirs[PD_CGROUP_MAX_DIRS];   /* cgroups made for this sandbox */
 	size_t n_dirs;
 	uint64_t nproc;                   /* rlimit mode: 0 = none */
-	uint64_t data;                    /* rlimit mode: 0 = none */
 };
 
 /* pd_limits_setup() - make the cgroup(s) and write the limits (parent, before clone). */
 int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct pd_error *err);
+
+/* pd_limits_write_quotas() - in the sandbox: its user namespace's quotas, through @procfd. */
+int pd_limits_write_quotas(const struct pd_limits_plan *lp, int procfd, struct pd_error *err);
 
 /* pd_limits_enter() - move @pid into the sandbox's cgroup(s) (parent, after clone). */
 int pd_limits_enter(const struct pd_limits_plan *lp, pid_t pid, struct pd_error *err);
@@ -58,6 +75,28 @@ int pd_limits_apply_rlimits(const struct pd_limits_plan *lp, const struct pd_lim
 
 /* pd_limits_cleanup() - remove the cgroups (waits briefly for exiting tasks). */
 void pd_limits_cleanup(struct pd_limits_plan *lp);
+
+/*
+ * Every tmpfs the sandbox can write (the writable layer, /tmp, --tmpfs) is
+ * bounded in size and inodes, --memory or not: PD_TMPFS_DEFAULT_DIVISOR-th
+ * of RAM and an inode per 16 KiB of that by default; a size asked for
+ * (--tmpfs size=) may be larger; --memory caps both (inodes are memory too,
+ * about 1 KiB of slab each: at most one per 2 KiB of the limit).
+ */
+#define PD_TMPFS_DEFAULT_DIVISOR 4
+#define PD_TMPFS_BYTES_PER_INODE 16384
+struct pd_tmpfs_cap {
+	char size[32], inodes[32];
+};
+/*
+ * pd_tmpfs_cap() - the size= and nr_inodes= options of a writable tmpfs,
+ * @size and @inodes as asked (0: the defaults), written to @opts (room for
+ * 5 entries, NULL-ended).  Return: the number of entries written (4).
+ */
+size_t pd_tmpfs_cap(const struct pd_limits *l, uint64_t size, uint64_t inodes,
+		    struct pd_tmpfs_cap *c, const char **opts);
+/* pd_tmpfs_default_size() - the default size of a writable tmpfs, in bytes. */
+uint64_t pd_tmpfs_default_size(void);
 
 /* Parsers behind the detection, exposed for tests. */
 /* pd_cgroup_self_path() - the path of @controller ("" = v2) in /proc/self/cgroup text. */

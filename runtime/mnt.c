@@ -45,6 +45,24 @@ int pd_mnt_fs(const char *fstype, const char *const *opts, unsigned int attrs,
 	return m;
 }
 
+/*
+ * ENOSPC from move_mount or open_tree is not about disk space: the mount
+ * namespace would hold more mounts than /proc/sys/fs/mount-max allows (a
+ * bind of a tree with very many mounts inside).  Say so.
+ */
+static int mount_error(int e, const char *step, const char *what, const char *path,
+		       struct pd_error *err)
+{
+	if (e == ENOSPC)
+		return pd_error_set_msg(err, ENOSPC, "%s %s%s%s%s: too many mounts (the limit of a "
+					"mount namespace, /proc/sys/fs/mount-max, would be passed)",
+					step, what, path ? " \"" : "", path ? path : "",
+					path ? "\"" : "");
+	if (path)
+		return pd_error_set(err, e, "%s: %s \"%s\"", what, step, path);
+	return pd_error_set(err, e, "%s %s", step, what);
+}
+
 int pd_mnt_clone(int dirfd, const char *path, bool recursive, const char *what,
 		 struct pd_error *err)
 {
@@ -55,7 +73,7 @@ int pd_mnt_clone(int dirfd, const char *path, bool recursive, const char *what,
 		flags |= AT_EMPTY_PATH;
 	fd = open_tree(dirfd, path ? path : "", flags | OPEN_TREE_CLOEXEC);
 	if (fd < 0)
-		return pd_error_set(err, errno, "%s: bind \"%s\"", what, path ? path : "");
+		return mount_error(errno, "bind", what, path ? path : "", err);
 	/* A clone keeps its source's propagation: make it private, so nothing
 	 * mounted on it (or unmounted from it) can reach the host. */
 	{
@@ -90,7 +108,7 @@ int pd_mnt_setattr(int mntfd, uint64_t set, uint64_t clr, bool recursive, int us
 int pd_mnt_attach(int mntfd, int target_fd, const char *what, struct pd_error *err)
 {
 	if (move_mount(mntfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return pd_error_set(err, errno, "mount %s", what);
+		return mount_error(errno, "mount", what, NULL, err);
 	return 0;
 }
 
@@ -98,6 +116,6 @@ int pd_mnt_attach_at(int mntfd, int dirfd, const char *name, const char *what,
 		     struct pd_error *err)
 {
 	if (move_mount(mntfd, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return pd_error_set(err, errno, "mount %s", what);
+		return mount_error(errno, "mount", what, NULL, err);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -157,17 +158,15 @@ static int tmpfs_one(struct pd_sandbox *sb, struct pd_placement *pl, const struc
 	cleanup_close int mnt = -1, target = -1;
 	char mode[16];
 	const char *opts[8];
-	size_t n = 0;
+	struct pd_tmpfs_cap cap;
 	unsigned int attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 
 	snprintf(mode, sizeof(mode), "%o", m->tmpfs_mode ? m->tmpfs_mode : 01777);
-	opts[n++] = "mode";
-	opts[n++] = mode;
-	if (m->tmpfs_size) {
-		opts[n++] = "size";
-		opts[n++] = m->tmpfs_size;
-	}
-	opts[n] = NULL;
+	opts[0] = "mode";
+	opts[1] = mode;
+	/* Bounded like the writable layer: asked-for size, --memory, defaults. */
+	pd_tmpfs_cap(&sb->spec->limits, m->tmpfs_size ? strtoull(m->tmpfs_size, NULL, 10) : 0,
+		     m->tmpfs_inodes, &cap, opts + 2);
 	if (m->noexec)
 		attrs |= MOUNT_ATTR_NOEXEC;
 	if (m->read_only)

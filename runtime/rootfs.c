@@ -36,26 +36,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-size_t pd_tmpfs_cap(const struct pd_sandbox *sb, struct pd_tmpfs_cap *c, const char **opts)
-{
-	uint64_t m = sb->spec->limits.memory;
-	uint64_t inodes = m / 2048;
-
-	if (!m)
-		return 0;
-	/* Inodes are memory too (about 1 KiB of slab each, outside any rlimit):
-	 * at most one per 2 KiB of the limit, so they can cost at most half. */
-	snprintf(c->size, sizeof(c->size), "%llu", (unsigned long long)m);
-	snprintf(c->inodes, sizeof(c->inodes), "%llu",
-		 (unsigned long long)(inodes < 1024 ? 1024 : inodes));
-	opts[0] = "size";
-	opts[1] = c->size;
-	opts[2] = "nr_inodes";
-	opts[3] = c->inodes;
-	opts[4] = NULL;
-	return 4;
-}
-
 int pd_root_dir(int rootfd, const char *name, struct pd_error *err)
 {
 	int fd = openat(rootfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -166,8 +146,8 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return pd_error_set(err, errno, "make \"/\" private");
-	/* The writable layer is memory: --memory bounds it too (docs/LIMITS.md). */
-	pd_tmpfs_cap(sb, &cap, stage_opts + 2);
+	/* The writable layer is memory: bounded, and by --memory too (docs/LIMITS.md). */
+	pd_tmpfs_cap(&sb->spec->limits, 0, 0, &cap, stage_opts + 2);
 	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "staging tmpfs",
 			  err);
 	if (stage < 0)
@@ -185,6 +165,7 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 	sb->root_fd = openat(stage, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (sb->root_fd < 0)
 		return pd_error_set(err, errno, "open the new root");
+	sb->stage_fd = steal_fd(&stage);
 	return 0;
 }
 
@@ -237,5 +218,7 @@ int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
 		return -1;
 	pd_close(sb->root_fd);
 	sb->root_fd = -1;
+	pd_close(sb->stage_fd);
+	sb->stage_fd = -1;
 	return 0;
 }

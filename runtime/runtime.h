@@ -26,9 +26,13 @@ struct pd_mount {
 	char *source;     /* bind: host path, trusted (the user or src/ chose it) */
 	char *dest;       /* absolute path inside the sandbox */
 	bool read_only;   /* recursive read-only */
-	char *tmpfs_size; /* tmpfs: "size" option as given (e.g. "64m"), or NULL */
+	char *tmpfs_size; /* tmpfs: size in bytes (decimal), or NULL for the default */
+	uint64_t tmpfs_inodes; /* tmpfs: nr_inodes, 0 for the default */
 	uint32_t tmpfs_mode; /* tmpfs: mode bits, 0 = 01777 */
 	bool noexec;      /* tmpfs: noexec */
+	bool host_owners; /* bind, root mode: keep the host's owners (unmapped: nobody)
+			   * instead of an idmapped mount; for the host's own system
+			   * files, which container root must not be seen to own */
 };
 
 struct pd_symlink {
@@ -60,6 +64,8 @@ struct pd_rlimit {
 struct pd_limits {
 	uint64_t memory;        /* bytes; 0 = no limit */
 	uint64_t pids;          /* tasks; 0 = no limit */
+	bool pids_default;      /* @pids is the default, not asked for: enforced per uid
+				 * with RLIMIT_NPROC, so no cgroup is made for it alone */
 	uint64_t cpu_quota_us;  /* with cpu_period_us; 0 = no limit */
 	uint64_t cpu_period_us;
 	struct pd_rlimit *rlimits;  /* --ulimit */

@@ -77,6 +77,10 @@ static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
 			pd_source_received(sb, m.arg, m.fd);
 			continue;
 		}
+		if (m.type == PD_SYNC_DEV_FD && m.fd >= 0 && sb->devnodes_fd < 0) {
+			sb->devnodes_fd = m.fd;
+			continue;
+		}
 		pd_close(m.fd);
 	}
 }
@@ -106,8 +110,9 @@ static int resolve_user(struct pd_sandbox *sb, struct pd_error *err)
 {
 	const char *spec = sb->spec->user;
 
+	/* Without --user the error is the account file's own, not a --user one. */
 	if (pd_user_resolve(sb->root_fd, spec, &sb->user, err) < 0)
-		return pd_error_wrap(err, "--user");
+		return spec ? pd_error_wrap(err, "--user") : -1;
 	if (!pd_idmap_has_uid(&sb->ids, sb->user.uid) || !pd_idmap_has_gid(&sb->ids, sb->user.gid)) {
 		if (sb->ids.mode == PD_IDMAP_SINGLE)
 			return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u): this "
@@ -255,8 +260,17 @@ static int parent_prepare(struct pd_sandbox *sb, pid_t pid, struct pd_error *err
 		return pd_error_wrap(err, "user namespace id map");
 	if (pd_limits_enter(&sb->limits, pid, err) < 0)
 		return pd_error_wrap(err, "limits");
-	if (sb->ids.mode == PD_IDMAP_ROOT && pd_sources_send_idmapped(sb, pid, err) < 0)
-		return -1;
+	if (sb->ids.mode == PD_IDMAP_ROOT) {
+		cleanup_close int nodes = -1;
+
+		if (pd_sources_send_idmapped(sb, pid, err) < 0)
+			return -1;
+		nodes = pd_devnodes_make(sb->ids.uid[0].outside, sb->ids.gid[0].outside, err);
+		if (nodes < 0)
+			return -1;
+		if (pd_sync_send(sb->sync, PD_SYNC_DEV_FD, 0, nodes, NULL, 0) < 0)
+			return pd_error_set(err, errno, "send the device nodes to the sandbox");
+	}
 	if (pd_sync_send(sb->sync, PD_SYNC_GO, 0, -1, NULL, 0) < 0)
 		return pd_error_set(err, errno, "start the sandbox");
 	return 0;
@@ -390,7 +404,8 @@ static void kill_and_reap(int pidfd, pid_t pid)
 int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct pd_error *err)
 {
 	struct pd_sandbox sb = {
-		.spec = spec, .sync = -1, .root_fd = -1, .devnull_fd = -1, .tmp_mnt_fd = -1,
+		.spec = spec, .sync = -1, .root_fd = -1, .stage_fd = -1, .devnodes_fd = -1,
+		.mask_fd = -1, .tmp_mnt_fd = -1,
 		.stdio = { -1, -1, -1 }, .child_stdio = { -1, -1, -1 },
 		.host_out = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } },
 	};

@@ -57,7 +57,9 @@ struct pd_sandbox {
 	/* Filled in the sandbox before the command is forked. */
 	struct pd_user user;
 	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
-	int devnull_fd;             /* the sandbox's /dev/null (source of the masks) */
+	int stage_fd;               /* the staging tmpfs, before pivot_root */
+	int devnodes_fd;            /* root mode: paude's tmpfs of device nodes */
+	int mask_fd;                /* the empty read-only file the masks are binds of */
 	int tmp_mnt_fd;             /* the sandbox's /tmp mount, -1 when the user mounts there */
 	struct pd_placement placed; /* the mounts on top of the root, by destination */
 
@@ -111,18 +113,22 @@ void pd_placement_release(struct pd_placement *pl);
 int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err);
 int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err);
 
+/* devnodes.c: device nodes of the sandbox's own, and the file masks are made of. */
+#define PD_N_DEVNODES 6
+struct pd_devnode {
+	const char *name;
+	unsigned int major, minor;
+};
+extern const struct pd_devnode pd_devnodes[PD_N_DEVNODES];
+/* pd_devnodes_make() - on the host, as root: a detached tmpfs holding pd_devnodes. */
+int pd_devnodes_make(uid_t owner, gid_t group, struct pd_error *err);
+/* pd_mask_file() - an O_PATH fd of an empty read-only file on a tmpfs of its own,
+ * mounted at @stage/mask. */
+int pd_mask_file(int stage, struct pd_error *err);
+
 /* etcfiles.c: /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
 int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
 
-/*
- * pd_tmpfs_cap() - with --memory, the size= and nr_inodes= options of the
- * writable layer and /tmp, written to @opts (room for 5 entries, NULL-ended).
- * Return: the number of option entries written (0 without --memory).
- */
-struct pd_tmpfs_cap {
-	char size[32], inodes[32];
-};
-size_t pd_tmpfs_cap(const struct pd_sandbox *sb, struct pd_tmpfs_cap *c, const char **opts);
 
 /* pd_root_dir() - a top-level directory of the root for a kernel filesystem:
  * created when missing, refused when it is a symlink or not a directory. */
@@ -134,6 +140,10 @@ int pd_net_loopback_up(struct pd_error *err);
 /* caps.c: zero capabilities in every set, locked securebits. */
 int pd_caps_prepare_drop(struct pd_error *err);
 int pd_caps_clear(struct pd_error *err);
+/* pd_caps_keep_only() - securebits locked, every set but @keep (a CAP_*) emptied. */
+int pd_caps_keep_only(int keep, struct pd_error *err);
+/* init_filter.c: no_new_privs and the seccomp filter of paude's init. */
+int pd_init_filter_apply(struct pd_error *err);
 
 /* exec.c: the command process after fork, up to execve. Never returns. */
 _Noreturn void pd_command_exec(struct pd_sandbox *sb);

@@ -12,6 +12,8 @@
  *     any CLONE_NEW* flag are refused with EPERM: no nested sandboxes;
  *   - clone3 is left out, so it fails with ENOSYS and glibc falls back to
  *     clone, whose flags a filter can see (clone3 passes them in memory);
+ *   - fcntl F_SETLEASE (a lease stalls every other opener of the file on
+ *     the host) is refused with EPERM;
  *   - ioctl TIOCSTI and TIOCLINUX (typing into, or driving, the terminal
  *     the sandbox shares with its caller) are refused with EPERM;
  *   - socket families other than unix, inet, inet6 and netlink, and
@@ -37,6 +39,7 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -84,6 +87,25 @@
 _Static_assert((TIOCSTI & ~0xfULL) == TIOC_PREFIX && (TIOCSTI & 0xf) == 0x2, "TIOCSTI");
 _Static_assert((TIOCLINUX & ~0xfULL) == TIOC_PREFIX && (TIOCLINUX & 0xf) == 0xc, "TIOCLINUX");
 
+/* fcntl: every command but F_SETLEASE, as "the low 32 bits first differ at bit n". */
+#define FCNTL_OTHER_BIT(call, n) \
+	{ ROW, ALLOW, NAMES(call), \
+	  ARGS1(ARG(1, MASKED_EQ, LOW32_FROM(n), ((uint64_t)F_SETLEASE ^ (1ULL << (n))) & LOW32_FROM(n))) }
+#define FCNTL_DENY(call) \
+	{ ROW, DENY(EPERM), NAMES(call), ARGS1(ARG(1, MASKED_EQ, 0xffffffffULL, F_SETLEASE)) }
+#define FCNTL_ALLOW_OTHERS(call) \
+	FCNTL_OTHER_BIT(call, 31), FCNTL_OTHER_BIT(call, 30), FCNTL_OTHER_BIT(call, 29), \
+	FCNTL_OTHER_BIT(call, 28), FCNTL_OTHER_BIT(call, 27), FCNTL_OTHER_BIT(call, 26), \
+	FCNTL_OTHER_BIT(call, 25), FCNTL_OTHER_BIT(call, 24), FCNTL_OTHER_BIT(call, 23), \
+	FCNTL_OTHER_BIT(call, 22), FCNTL_OTHER_BIT(call, 21), FCNTL_OTHER_BIT(call, 20), \
+	FCNTL_OTHER_BIT(call, 19), FCNTL_OTHER_BIT(call, 18), FCNTL_OTHER_BIT(call, 17), \
+	FCNTL_OTHER_BIT(call, 16), FCNTL_OTHER_BIT(call, 15), FCNTL_OTHER_BIT(call, 14), \
+	FCNTL_OTHER_BIT(call, 13), FCNTL_OTHER_BIT(call, 12), FCNTL_OTHER_BIT(call, 11), \
+	FCNTL_OTHER_BIT(call, 10), FCNTL_OTHER_BIT(call, 9), FCNTL_OTHER_BIT(call, 8), \
+	FCNTL_OTHER_BIT(call, 7), FCNTL_OTHER_BIT(call, 6), FCNTL_OTHER_BIT(call, 5), \
+	FCNTL_OTHER_BIT(call, 4), FCNTL_OTHER_BIT(call, 3), FCNTL_OTHER_BIT(call, 2), \
+	FCNTL_OTHER_BIT(call, 1), FCNTL_OTHER_BIT(call, 0)
+
 #define SOCKET_DENY(family) \
 	{ ROW, DENY(EAFNOSUPPORT), NAMES("socket"), ARGS1(ARG(0, EQ, family, 0)) }
 
@@ -107,7 +129,7 @@ static const struct pd_seccomp_rule rules[] = {
 		"epoll_create1", "epoll_ctl", "epoll_ctl_old", "epoll_pwait", "epoll_pwait2",
 		"epoll_wait", "epoll_wait_old", "eventfd", "eventfd2", "execve", "execveat",
 		"exit", "exit_group", "faccessat", "faccessat2", "fadvise64", "fadvise64_64",
-		"fallocate", "fanotify_init", "fanotify_mark", "fchdir", "fchown", "fchown32", "fchownat", "fcntl", "fcntl64",
+		"fallocate", "fanotify_init", "fanotify_mark", "fchdir", "fchown", "fchown32", "fchownat",
 		"fdatasync", "fgetxattr", "flistxattr", "flock", "fork", "fremovexattr",
 		"fsetxattr", "fstat", "fstat64", "fstatat64", "fstatfs", "fstatfs64", "fsync",
 		"ftruncate", "ftruncate64", "futex", "futex_time64", "futimesat",
@@ -272,6 +294,17 @@ static const struct pd_seccomp_rule rules[] = {
 	NS_DENY("unshare", CLONE_NEWCGROUP),
 	NS_DENY("unshare", CLONE_NEWTIME),
 	/* clone3 is not listed: ENOSYS, and glibc falls back to clone. */
+
+	/*
+	 * paude: no file leases.  A write lease on a file the sandbox is seen
+	 * to own (its volumes; a read-only one too) makes every other opener
+	 * on the host wait up to lease-break-time: one sandbox could stall the
+	 * host's program starts.  F_SETLEASE is refused (EPERM); every other
+	 * fcntl command is allowed, the low 32 bits compared (the kernel
+	 * truncates cmd to an unsigned int).
+	 */
+	FCNTL_DENY("fcntl"), FCNTL_ALLOW_OTHERS("fcntl"),
+	FCNTL_DENY("fcntl64"), FCNTL_ALLOW_OTHERS("fcntl64"),
 
 	/* paude: no typing into (TIOCSTI) or driving (TIOCLINUX) the terminal. */
 	IOCTL_DENY(TIOCSTI),

@@ -8,7 +8,9 @@
  * its identity (device, inode) recorded.  From then on:
  *  - as root, the idmapped mount is cloned from that fd (open_tree with
  *    AT_EMPTY_PATH), never from the path again, made private, and passed to
- *    the sandbox over the sync socket;
+ *    the sandbox over the sync socket (the `host` image's binds of the
+ *    host's own system files are not idmapped: their owners stay unmapped,
+ *    so container root is never seen to own them);
  *  - rootless, the sandbox can only clone a mount of its own namespace, so it
  *    binds the path in it and checks the result is the inode paude opened:
  *    a path swapped in between (a symlink planted by whoever can write a
@@ -53,12 +55,13 @@ uint64_t pd_source_attrs(const struct pd_mount *m)
 
 /* Source @idx: its host path, what to call it, and the attributes of its bind. */
 static const char *source_at(const struct pd_sandbox_spec *spec, size_t idx, const char **what,
-			     uint64_t *attrs)
+			     uint64_t *attrs, bool *host_owners)
 {
 	const struct pd_rootfs *r = &spec->rootfs;
 	const struct pd_mount *m;
 
 	*attrs = 0;
+	*host_owners = false;
 	if (idx < r->n_lowers) {
 		*what = "root filesystem";
 		return r->lowers[idx];
@@ -74,6 +77,7 @@ static const char *source_at(const struct pd_sandbox_spec *spec, size_t idx, con
 	if (m->type != PD_MOUNT_BIND)
 		return NULL;
 	*attrs = pd_source_attrs(m);
+	*host_owners = m->host_owners;
 	return m->source;
 }
 
@@ -85,10 +89,11 @@ int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err)
 		struct pd_source *s = &sb->src[i];
 		const char *what, *path;
 		uint64_t attrs;
+		bool host_owners;
 		struct stat st;
 
 		s->host_fd = s->mnt_fd = -1;
-		path = source_at(sb->spec, i, &what, &attrs);
+		path = source_at(sb->spec, i, &what, &attrs, &host_owners);
 		if (!path)
 			continue;
 		s->host_fd = open(path, O_PATH | O_CLOEXEC);
@@ -128,7 +133,8 @@ static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error
 {
 	const char *what;
 	uint64_t attrs;
-	const char *path = source_at(sb->spec, i, &what, &attrs);
+	bool host_owners;
+	const char *path = source_at(sb->spec, i, &what, &attrs, &host_owners);
 	cleanup_close int m = -1;
 	struct mount_attr a;
 
@@ -143,6 +149,12 @@ static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error
 		.userns_fd = (uint64_t)userns,
 		.propagation = MS_PRIVATE,
 	};
+	if (host_owners) {
+		/* The host's system files: owned by nobody inside, so the
+		 * sandbox can take no lease or owner's right on them. */
+		a.attr_set = attrs;
+		a.userns_fd = 0;
+	}
 	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
 		if (errno != EINVAL && errno != EOPNOTSUPP)
 			return pd_error_set(err, errno, "%s \"%s\": idmap", what, path);

@@ -25,9 +25,10 @@
  *    /proc/self/fd, so the caller's flags never change); a stalled reader
  *    then stalls the sandbox, not paude.  A reader that goes away (EPIPE)
  *    ends the pump and closes the sandbox's end, which then gets EPIPE too.
- * When init exits, the output still in the pipes or the pty is drained, but
- * only until it stays idle for a moment: a sandbox that passed its end to
- * someone outside cannot keep paude waiting.  The host terminal is restored
+ * When init exits, the output still in the pipes or the pty is drained to
+ * its end, however slow paude's reader; only a source that stays idle without
+ * an end (held by someone outside) is given up.  A write error other than
+ * EPIPE on paude's own output is paude's failure, reported as such.  The host terminal is restored
  * before returning, whatever happened.
  */
 #include "sandbox.h"
@@ -47,11 +48,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DRAIN_IDLE_MS 200
-#define DRAIN_MAX_MS 2000
 #define MAX_PUMPS 3
 
 struct pump {
@@ -60,6 +59,9 @@ struct pump {
 	bool dst_is_socket;    /* write with send(MSG_DONTWAIT) */
 	size_t chunk;          /* largest write, 0 = no limit (see pd_host_output_open) */
 	bool done;
+	int werr;              /* a write error other than EPIPE (paude's output failed) */
+	int out_fd;            /* which of paude's outputs (1, 2), 0 for stdin */
+	char last;             /* the last byte written, '\0' before any */
 	char buf[16384];
 	size_t len, off;       /* bytes read and not yet written */
 };
@@ -113,12 +115,31 @@ static struct pump *pump_add(struct pumps *ps, int src, int dst, bool to_sandbox
 }
 
 /* A pump from the sandbox to one of paude's own outputs. */
-static void pump_add_out(struct pumps *ps, int src, const struct pd_host_output *o)
+static void pump_add_out(struct pumps *ps, int src, const struct pd_host_output *o, int out_fd)
 {
 	struct pump *p = pump_add(ps, src, o->fd, false);
 
+	p->out_fd = out_fd;
 	p->dst_is_socket = o->is_socket;
 	p->chunk = o->chunk;
+}
+
+/*
+ * The host's stdin ended under -t -i: type the pty's end-of-file character,
+ * as docker does (twice after a partial line: the first one only ends the
+ * line), so `echo hi | paude run -t -i IMG cat` ends.  Best effort.
+ */
+static void pty_send_eof(int master, char last)
+{
+	struct termios t;
+	char eof[2];
+
+	if (tcgetattr(master, &t) < 0 || !(t.c_lflag & ICANON))
+		return;   /* a raw-mode reader gets no end-of-file from a byte */
+	eof[0] = eof[1] = (char)t.c_cc[VEOF];
+	if (write(master, eof, last == '\n' || last == '\0' ? 1 : 2) < 0) {
+		/* the pty is gone or full: nothing more to end */
+	}
 }
 
 /* A pump ends.  Its sandbox-side end is closed: EOF on the command's stdin,
@@ -129,6 +150,8 @@ static void pump_finish(struct pumps *ps, struct pump *p)
 		return;
 	p->done = true;
 	p->len = p->off = 0;
+	if (p->to_sandbox && p->dst == ps->master && ps->master >= 0)
+		pty_send_eof(ps->master, p->last);
 	if (p->to_sandbox && p->dst != ps->master)
 		pd_close(p->dst);
 	if (!p->to_sandbox && p->src != ps->master)
@@ -178,10 +201,13 @@ static void pump_step(struct pumps *ps, struct pump *p, short revents)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {   /* EPIPE and friends: that side is gone */
+		if (n < 0 && errno != EPIPE && !p->to_sandbox)
+			p->werr = errno;
 		pump_finish(ps, p);
 		return;
 	}
 	p->off += (size_t)n;
+	p->last = p->buf[p->off - 1];
 	if (p->off == p->len)
 		p->len = p->off = 0;
 }
@@ -194,11 +220,18 @@ static struct pollfd pump_poll(const struct pump *p)
 	return (struct pollfd){ .fd = p->src, .events = POLLIN };
 }
 
-static void on_signal(int sigfd, int pidfd, const struct pumps *ps)
+/* A signal that asks paude to stop (as opposed to SIGWINCH, SIGUSR1...). */
+static bool is_stop_signal(uint32_t sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+}
+
+static void on_signal(int sigfd, int pidfd, const struct pumps *ps, bool *stopping)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		*stopping |= is_stop_signal(si.ssi_signo);
 		if (si.ssi_signo == SIGWINCH) {
 			struct winsize ws;
 
@@ -233,7 +266,7 @@ static bool on_sync(struct pd_sandbox *sb, struct pumps *ps, struct pd_tty *tty,
 		if (m.fd >= 0 && ps->master < 0 && sb->spec->tty && ps->n + 2 <= MAX_PUMPS) {
 			ps->master = steal_fd(&m.fd);
 			(void)fcntl(ps->master, F_SETFL, O_NONBLOCK);
-			pump_add_out(ps, ps->master, &sb->host_out[1]);
+			pump_add_out(ps, ps->master, &sb->host_out[1], 1);
 			if (sb->spec->interactive) {
 				pump_add(ps, STDIN_FILENO, ps->master, true);
 				pd_tty_make_raw(tty, STDIN_FILENO);
@@ -247,22 +280,21 @@ static bool on_sync(struct pd_sandbox *sb, struct pumps *ps, struct pd_tty *tty,
 	return true;
 }
 
-static long now_ms(void)
+/*
+ * After init exited: the rest of the output, to its end, however slowly
+ * paude's readers take it.  Every process of the sandbox is gone, so a pipe
+ * or pty that gives no end-of-file once empty is held by someone outside
+ * (an end passed out through a volume's socket): a source that stays idle
+ * for DRAIN_IDLE_MS is given up, a reader that is slow never is - unless
+ * paude was asked to stop (@stopping, or a stop signal now): then whatever
+ * does not move within DRAIN_IDLE_MS is dropped.
+ */
+static void drain(struct pumps *ps, int sigfd, bool stopping)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-/* After init exited: the rest of the output, until it is idle or too long. */
-static void drain(struct pumps *ps)
-{
-	long start = now_ms();
-
 	for (;;) {
-		struct pollfd pf[MAX_PUMPS];
+		struct pollfd pf[MAX_PUMPS + 1];
 		struct pump *who[MAX_PUMPS];
+		bool idle_bound = stopping;
 		nfds_t n = 0;
 		int r;
 
@@ -271,17 +303,28 @@ static void drain(struct pumps *ps)
 				continue;
 			who[n] = &ps->p[i];
 			pf[n++] = pump_poll(&ps->p[i]);
+			idle_bound |= ps->p[i].len == 0;
 		}
-		if (n == 0 || now_ms() - start > DRAIN_MAX_MS)
+		if (n == 0)
 			return;
-		r = poll(pf, n, DRAIN_IDLE_MS);
+		pf[n] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		r = poll(pf, n + 1, idle_bound ? DRAIN_IDLE_MS : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			return;   /* idle: whoever still holds an end is not ours to wait for */
-		for (nfds_t i = 0; i < n; i++)
+		if (r < 0)
+			return;
+		if (pf[n].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				stopping |= is_stop_signal(si.ssi_signo);
+		}
+		for (nfds_t i = 0; i < n; i++) {
 			if (pf[i].revents)
 				pump_step(ps, who[i], pf[i].revents);
+			else if (r == 0 && (stopping || who[i]->len == 0))
+				pump_finish(ps, who[i]);   /* idle: not ours to wait for */
+		}
 	}
 }
 
@@ -299,14 +342,14 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 	struct pumps ps = { .master = -1 };
 	struct pd_tty tty = { .fd = -1 };
 	struct pd_error child_err = { 0 };
-	bool have_err = false, sync_open = true, exited = false;
+	bool have_err = false, sync_open = true, exited = false, stopping = false;
 	siginfo_t info = { 0 };
 	int r = 0;
 
 	if (!sb->spec->tty) {
 		for (int i = 1; i < 3; i++)
 			if (sb->stdio[i] >= 0)   /* else stderr shares stdout's pipe */
-				pump_add_out(&ps, steal_fd(&sb->stdio[i]), &sb->host_out[i]);
+				pump_add_out(&ps, steal_fd(&sb->stdio[i]), &sb->host_out[i], i);
 		if (sb->spec->interactive)
 			pump_add(&ps, STDIN_FILENO, steal_fd(&sb->stdio[0]), true);
 	}
@@ -337,7 +380,7 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 		if (sync_open && pf[n++].revents)
 			sync_open = on_sync(sb, &ps, &tty, &child_err, &have_err);
 		if (pf[n++].revents)
-			on_signal(sigfd, pidfd, &ps);
+			on_signal(sigfd, pidfd, &ps, &stopping);
 		if (pf[n++].revents & POLLIN) {
 			if (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno != EINTR) {
 				r = pd_error_set(err, errno, "wait for the sandbox");
@@ -350,7 +393,7 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 				pump_step(&ps, who[i], pf[i].revents);
 	}
 	if (r == 0) {
-		drain(&ps);
+		drain(&ps, sigfd, stopping);
 		/* A late error (an exec failure) may still be queued. */
 		while (sync_open)
 			sync_open = on_sync(sb, &ps, &tty, &child_err, &have_err);
@@ -359,6 +402,10 @@ int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
 	close_pumps(&ps);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < ps.n; i++)
+		if (ps.p[i].werr)
+			return pd_error_set(err, ps.p[i].werr, "write the command's output to paude's %s",
+					    ps.p[i].out_fd == 2 ? "stderr" : "stdout");
 	if (have_err) {
 		*err = child_err;
 		return -1;

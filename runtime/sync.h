@@ -24,6 +24,7 @@ enum pd_sync_type {
 	PD_SYNC_MOUNT_FD,     /* parent -> child: idmapped mount for source @arg */
 	PD_SYNC_ERROR,        /* child -> parent: a step failed */
 	PD_SYNC_PTY,          /* child -> parent: the pty master */
+	PD_SYNC_DEV_FD,       /* parent -> child: the tmpfs of device nodes (root mode) */
 };
 
 struct pd_sync_msg {

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * tty.c - the host terminal in raw mode while a -t -i command runs, and
+ * restored (pending input discarded) when it ends.
+ */
 #include "tty.h"
 
 #include <errno.h>
@@ -24,7 +28,9 @@ void pd_tty_restore(struct pd_tty *t)
 {
 	if (!t->raw)
 		return;
-	while (tcsetattr(t->fd, TCSADRAIN, &t->saved) < 0 && errno == EINTR)
+	/* TCSAFLUSH: input still pending (a terminal's answer to the command's
+	 * last query) is discarded, never handed to the user's shell. */
+	while (tcsetattr(t->fd, TCSAFLUSH, &t->saved) < 0 && errno == EINTR)
 		;
 	t->raw = false;
 }

@@ -42,6 +42,9 @@ int pd_usage_error(struct pd_error *err, const char *fmt, ...)
 /* pd_print_main_help() - `paude --help`. */
 void pd_print_main_help(void);
 
+/* pd_selfcheck() - refuse a setuid, setgid or file-capability paude (selfcheck.c). */
+int pd_selfcheck(struct pd_error *err);
+
 /* pd_is_help_arg() - "-h" or "--help". */
 int pd_is_help_arg(const char *s);
 

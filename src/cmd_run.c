@@ -42,14 +42,16 @@ static const char run_help[] =
 	"  -u, --user NAME|UID[:GROUP|GID]\n"
 	"                            run as this user of the image's /etc/passwd\n"
 	"  -v, --volume SRC:DST[:ro] bind the host path SRC at DST\n"
-	"      --tmpfs DST[:OPTS]    a tmpfs at DST (size=, mode=, ro, exec)\n"
+	"      --tmpfs DST[:OPTS]    a tmpfs at DST (size=, nr_inodes=, mode=, ro, exec;\n"
+	"                            default size a quarter of RAM)\n"
 	"      --hostname NAME       host name inside\n"
 	"      --read-only           make the root filesystem read-only\n"
 	"  -t, --tty                 give the command a terminal\n"
 	"  -i, --interactive         pass stdin to the command\n"
 	"      --cpus N              CPU time, e.g. 1.5 (needs a writable cgroup)\n"
-	"      --memory SIZE         memory limit, e.g. 512m\n"
-	"      --pids-limit N        at most N processes and threads\n"
+	"      --memory SIZE         memory limit, e.g. 512m (needs a writable cgroup)\n"
+	"      --pids-limit N        at most N processes and threads (default 2048;\n"
+	"                            -1 or 0: no limit)\n"
 	"      --ulimit NAME=SOFT[:HARD]\n"
 	"                            an rlimit (nofile, nproc, core, stack, ...)\n"
 	"      --network none        no network but loopback (the only mode yet)\n"
@@ -119,8 +121,7 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 		goto out;
 	}
 	env = pd_strv_dup(img.env);
-	for (char **p = o.env; p && *p; p++)
-		pd_env_set(&env, *p);
+	pd_env_merge(&env, o.env, pd_strv_len(o.env));
 	if (load_seccomp(o.seccomp_profile, &prog, err) < 0)
 		goto out;
 	pd_random_hex(hostname + 6, 6);

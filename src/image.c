@@ -37,6 +37,7 @@ static void add_bind(struct pd_rootfs *r, const char *src, const char *dst)
 		.source = pd_xstrdup(src),
 		.dest = pd_xstrdup(dst),
 		.read_only = true,
+		.host_owners = true,   /* the host's files are never container root's */
 	};
 }
 

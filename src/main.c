@@ -32,6 +32,14 @@ int main(int argc, char **argv)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR | O_CLOEXEC) < 0)
 			return 125;
 
+	{
+		struct pd_error err = { 0 };
+
+		if (pd_selfcheck(&err) < 0) {
+			print_error(NULL, &err);
+			return 125;
+		}
+	}
 	/* From here on the arguments are a heap copy: the original area becomes
 	 * the sandbox init's blanked command line. */
 	args = pd_proctitle_init(argc, argv);

@@ -65,33 +65,103 @@ static bool valid_env_name(const char *s, size_t n)
 	return true;
 }
 
-/* One "NAME=VALUE" or "NAME" item, from -e or a line of --env-file. */
-static int add_env_item(const char *item, size_t len, const char *where,
-			char *const *environ_, char ***env, struct pd_error *err)
+/*
+ * One "NAME=VALUE" or "NAME" item, from -e or a line of --env-file, as the
+ * "K=V" string it sets (*out NULL when "-e NAME" names nothing on the host).
+ */
+static int env_item(const char *item, size_t len, const char *where, char *const *environ_,
+		    char **out, struct pd_error *err)
 {
 	const char *eq = memchr(item, '=', len);
 	size_t nlen = eq ? (size_t)(eq - item) : len;
 	cleanup_free char *name = NULL;
 	const char *host;
 
+	*out = NULL;
 	if (!valid_env_name(item, nlen))
 		return pd_usage_error(err, "%s: invalid environment variable \"%.*s\"", where,
 				      (int)(len > 200 ? 200 : len), item);
 	if (eq) {
-		cleanup_free char *kv = pd_xstrndup(item, len);
-
-		pd_env_set(env, kv);
+		*out = pd_xstrndup(item, len);
 		return 0;
 	}
 	/* "-e NAME": the host's value, or nothing when the host has none. */
 	name = pd_xstrndup(item, nlen);
 	host = pd_env_get(environ_, name);
-	if (host) {
-		cleanup_free char *kv = pd_xasprintf("%s=%s", name, host);
-
-		pd_env_set(env, kv);
-	}
+	if (host)
+		*out = pd_xasprintf("%s=%s", name, host);
 	return 0;
+}
+
+static int add_env_item(const char *item, size_t len, const char *where,
+			char *const *environ_, char ***env, struct pd_error *err)
+{
+	cleanup_free char *kv = NULL;
+
+	if (env_item(item, len, where, environ_, &kv, err) < 0)
+		return -1;
+	if (kv)
+		pd_env_set(env, kv);
+	return 0;
+}
+
+struct env_entry {
+	const char *kv;
+	size_t nlen;    /* the name's length */
+	size_t idx;     /* position among base, then adds */
+};
+
+static int entry_by_name_then_idx(const void *pa, const void *pb)
+{
+	const struct env_entry *a = pa, *b = pb;
+	size_t n = a->nlen < b->nlen ? a->nlen : b->nlen;
+	int c = memcmp(a->kv, b->kv, n);
+
+	if (c)
+		return c;
+	if (a->nlen != b->nlen)
+		return a->nlen < b->nlen ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int entry_by_idx(const void *pa, const void *pb)
+{
+	const struct env_entry *a = pa, *b = pb;
+
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+void pd_env_merge(char ***env, char *const *adds, size_t n_adds)
+{
+	size_t n_base = pd_strv_len(*env), total = n_base + n_adds, n_out = 0;
+	cleanup_free struct env_entry *e = NULL;
+	char **out;
+
+	if (n_adds == 0)
+		return;
+	e = pd_xcalloc(total, sizeof(*e));
+	for (size_t i = 0; i < total; i++) {
+		const char *kv = i < n_base ? (*env)[i] : adds[i - n_base];
+
+		e[i] = (struct env_entry){ .kv = kv, .nlen = strcspn(kv, "="), .idx = i };
+	}
+	/* Each name once: where it first stood, with the value it was set to last. */
+	qsort(e, total, sizeof(*e), entry_by_name_then_idx);
+	for (size_t i = 0; i < total;) {
+		size_t j = i;
+
+		while (j + 1 < total && e[j + 1].nlen == e[i].nlen &&
+		       !memcmp(e[j + 1].kv, e[i].kv, e[i].nlen))
+			j++;
+		e[n_out++] = (struct env_entry){ .kv = e[j].kv, .nlen = e[i].nlen, .idx = e[i].idx };
+		i = j + 1;
+	}
+	qsort(e, n_out, sizeof(*e), entry_by_idx);
+	out = pd_xcalloc(n_out + 1, sizeof(*out));
+	for (size_t i = 0; i < n_out; i++)
+		out[i] = pd_xstrdup(e[i].kv);
+	pd_strv_free(*env);
+	*env = out;
 }
 
 int pd_parse_env_arg(const char *arg, char *const *environ_, char ***env, struct pd_error *err)
@@ -102,9 +172,11 @@ int pd_parse_env_arg(const char *arg, char *const *environ_, char ***env, struct
 int pd_parse_env_file(const char *text, size_t len, const char *name, char *const *environ_,
 		      char ***env, struct pd_error *err)
 {
-	size_t off = 0, lineno = 0;
+	size_t off = 0, lineno = 0, n_items = 0, cap = 0;
+	cleanup_strv char **items = NULL;
 
 	while (off < len) {
+		char *kv;
 		const char *line = text + off;
 		const char *nl = memchr(line, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - line) : len - off;
@@ -123,9 +195,19 @@ int pd_parse_env_file(const char *text, size_t len, const char *name, char *cons
 		if (memchr(line, '\0', n))
 			return pd_usage_error(err, "--env-file \"%s\" line %zu: NUL byte", name, lineno);
 		snprintf(where, sizeof(where), "--env-file \"%.200s\" line %zu", name, lineno);
-		if (add_env_item(line, n, where, environ_, env, err) < 0)
+		if (env_item(line, n, where, environ_, &kv, err) < 0)
 			return -1;
+		if (!kv)
+			continue;
+		if (n_items + 1 >= cap) {
+			cap = cap ? cap * 2 : 64;
+			items = pd_xreallocarray(items, cap, sizeof(*items));
+		}
+		items[n_items++] = kv;
+		items[n_items] = NULL;
 	}
+	/* One merge for the whole file: a large file costs n log n, not n^2. */
+	pd_env_merge(env, items, n_items);
 	return 0;
 }
 
@@ -231,8 +313,20 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 				pd_mount_release(m);
 				return pd_error_wrap(err, "--tmpfs \"%s\"", arg);
 			}
+			if (v == 0) {
+				pd_mount_release(m);
+				return pd_usage_error(err, "--tmpfs \"%s\": size=0 would be unlimited: "
+						      "give a size (the default is a quarter of RAM)", arg);
+			}
 			free(m->tmpfs_size);
 			m->tmpfs_size = pd_xasprintf("%llu", (unsigned long long)v);
+		} else if (!strncmp(o, "nr_inodes=", 10)) {
+			if (pd_parse_u64(o + 10, UINT32_MAX, &v) < 0 || v == 0) {
+				pd_mount_release(m);
+				return pd_usage_error(err, "--tmpfs \"%s\": nr_inodes= takes a number "
+						      "of inodes from 1 (0 would be unlimited)", arg);
+			}
+			m->tmpfs_inodes = v;
 		} else if (!strncmp(o, "mode=", 5)) {
 			char *end = NULL;
 			unsigned long mode;
@@ -249,7 +343,7 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 
 			pd_mount_release(m);
 			return pd_usage_error(err, "--tmpfs \"%s\": unknown option \"%s\" "
-					      "(size=, mode=, ro, rw, exec, noexec)", arg, bad);
+					      "(size=, nr_inodes=, mode=, ro, rw, exec, noexec)", arg, bad);
 		}
 	}
 	return 0;
@@ -502,6 +596,7 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 			return pd_usage_error(err, "--memory \"%s\": the minimum is 6m", arg);
 		return 0;
 	case OPT_PIDS:
+		o->limits.pids_default = false;
 		return pd_parse_pids_limit(arg, &o->limits.pids, err);
 	case OPT_ULIMIT:
 		if (pd_parse_ulimit(arg, &rl, err) < 0)
@@ -531,6 +626,8 @@ int pd_run_options_parse(int argc, char **argv, char *const *environ_,
 
 	memset(o, 0, sizeof(*o));
 	o->network = "none";
+	o->limits.pids = PD_DEFAULT_PIDS_LIMIT;   /* as podman: --pids-limit -1 lifts it */
+	o->limits.pids_default = true;
 	optind = 0;     /* full re-initialisation of getopt's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+e:w:u:v:tih", run_longopts, NULL)) != -1) {

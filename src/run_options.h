@@ -13,6 +13,9 @@
 #include "common/error.h"
 #include "runtime/runtime.h"
 
+/* Tasks a sandbox may have unless --pids-limit says otherwise (podman: 2048). */
+#define PD_DEFAULT_PIDS_LIMIT 2048
+
 struct pd_run_options {
 	char **env;               /* K=V from -e/--env-file, in command-line order */
 	const char *workdir;
@@ -52,6 +55,8 @@ int pd_check_hostname(const char *name, struct pd_error *err);
 int pd_check_user_spec(const char *spec, struct pd_error *err);
 /* pd_env_set() - set K=V in an env vector, replacing an earlier K. */
 void pd_env_set(char ***env, const char *kv);
+/* pd_env_merge() - pd_env_set() of each of @adds in turn, in n log n. */
+void pd_env_merge(char ***env, char *const *adds, size_t n_adds);
 const char *pd_env_get(char *const *env, const char *name);
 
 void pd_mount_release(struct pd_mount *m);

@@ -130,6 +130,51 @@ START_TEST(env_get_set)
 }
 END_TEST
 
+/* pd_env_merge() is pd_env_set() of each in turn... */
+START_TEST(env_merge_same_as_set)
+{
+	static char b0[] = "A=1", b1[] = "B=2", b2[] = "C=3";
+	static char a0[] = "B=x", a1[] = "D=4", a2[] = "A=y", a3[] = "D=5", a4[] = "E=", a5[] = "B=z";
+	char *base[] = { b0, b1, b2, NULL };
+	char *adds[] = { a0, a1, a2, a3, a4, a5, NULL };
+	char **merged = pd_strv_dup(base), **set = pd_strv_dup(base);
+
+	pd_env_merge(&merged, adds, 6);
+	for (size_t i = 0; adds[i]; i++)
+		pd_env_set(&set, adds[i]);
+	expect_env(merged, "A=y", "B=z", "C=3", "D=5", "E=", NULL);
+	expect_env(set, "A=y", "B=z", "C=3", "D=5", "E=", NULL);
+	pd_strv_free(merged);
+	pd_strv_free(set);
+}
+END_TEST
+
+/* ... in n log n: 200,000 entries, half of them names seen before, merge
+ * within libcheck's timeout (a quadratic merge takes minutes). */
+START_TEST(env_merge_large)
+{
+	enum { N = 200000 };
+	char **adds = pd_xcalloc(N + 1, sizeof(char *));
+	char **env = NULL;
+
+	for (size_t i = 0; i < N; i++)
+		adds[i] = pd_xasprintf("V%zu=%zu", i % (N / 2), i);
+	pd_env_merge(&env, adds, N);
+	ck_assert_msg(pd_strv_len(env) == N / 2, "expected %d names, got %zu", N / 2, pd_strv_len(env));
+	for (size_t i = 0; i < N / 2; i += 9973) {
+		char name[32], value[32], kv[64];
+
+		snprintf(name, sizeof(name), "V%zu", i);
+		snprintf(value, sizeof(value), "%zu", i + N / 2);
+		snprintf(kv, sizeof(kv), "V%zu=%zu", i, i + N / 2);
+		EXPECT_STR(pd_env_get(env, name), value);
+		EXPECT_STR(env[i], kv);   /* the first position is kept */
+	}
+	pd_strv_free(env);
+	pd_strv_free(adds);
+}
+END_TEST
+
 /* ---- --env-file ---- */
 
 static int env_file(const char *text, size_t len, char ***env, struct pd_error *e)
@@ -302,6 +347,11 @@ START_TEST(tmpfs_ok)
 	EXPECT_TRUE(m.read_only);
 	pd_mount_release(&m);
 
+	EXPECT_OK(pd_parse_tmpfs("/t:nr_inodes=100,size=1g", &m, &e), e);
+	EXPECT_STR(m.tmpfs_size, "1073741824");
+	EXPECT_UINT(m.tmpfs_inodes, 100);
+	pd_mount_release(&m);
+
 	EXPECT_OK(pd_parse_tmpfs("/t:ro,rw,mode=7777", &m, &e), e);
 	EXPECT_FALSE(m.read_only);
 	EXPECT_UINT(m.tmpfs_mode, 07777);
@@ -328,6 +378,12 @@ START_TEST(tmpfs_bad)
 		{ "/t:mode=-1", "bad mode \"-1\"" },
 		{ "/t:mode=99999999999999999999999", "bad mode" },
 		{ "/t:exec,mode=75x", "bad mode \"75x\"" },
+		/* 0 means "unlimited" to tmpfs: never accepted */
+		{ "/t:size=0", "--tmpfs \"/t:size=0\": size=0 would be unlimited" },
+		{ "/t:size=0k", "size=0 would be unlimited" },
+		{ "/t:nr_inodes=0", "nr_inodes= takes a number of inodes from 1" },
+		{ "/t:nr_inodes=x", "nr_inodes= takes a number of inodes from 1" },
+		{ "/t:nr_inodes=", "nr_inodes= takes a number of inodes from 1" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -693,7 +749,8 @@ START_TEST(parse_defaults)
 		      "defaults: expected no env, mounts or rlimits, got %p %zu %zu",
 		      (void *)R.o.env, R.o.n_mounts, R.o.limits.n_rlimits);
 	EXPECT_UINT(R.o.limits.memory, 0);
-	EXPECT_UINT(R.o.limits.pids, 0);
+	EXPECT_UINT(R.o.limits.pids, 2048);   /* podman's default task limit */
+	ck_assert_msg(R.o.limits.pids_default, "the default task limit is marked as such");
 	EXPECT_UINT(R.o.limits.cpu_quota_us, 0);
 	EXPECT_STR(R.o.user, NULL);
 	EXPECT_STR(R.o.workdir, NULL);
@@ -927,6 +984,8 @@ static Suite *run_options_suite(void)
 	tcase_add_test(tc, env_arg);
 	tcase_add_test(tc, env_arg_bad_names);
 	tcase_add_test(tc, env_get_set);
+	tcase_add_test(tc, env_merge_same_as_set);
+	tcase_add_test(tc, env_merge_large);
 	tcase_add_test(tc, env_file_lines);
 	tcase_add_test(tc, env_file_merges_with_earlier);
 	tcase_add_test(tc, env_file_refuses);
