@@ -75,11 +75,16 @@ $(GEN_HDR): $(BUILD)/tools/seccomp-gen
 	$(BUILD)/tools/seccomp-gen > $@.tmp && mv $@.tmp $@
 
 # Test helpers: a static probe that runs inside sandboxes, and a pty harness.
-tools: $(BUILD)/tests/pd-probe $(BUILD)/tests/ptyrun
+tools: $(BUILD)/tests/pd-probe $(BUILD)/tests/ptyrun $(BUILD)/tests/pd-drive
 
 $(BUILD)/tests/pd-probe: tests/probe/pd-probe.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -o $@ $<
+
+# A driver of the runtime's API (create, exec, stop) for the integration tests.
+$(BUILD)/tests/pd-drive: tests/tools/pd-drive.c $(BUILD)/libpaude.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libpaude.a $(PKG_LIBS)
 
 $(BUILD)/tests/ptyrun: tests/tools/ptyrun.c
 	@mkdir -p $(dir $@)

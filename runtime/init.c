@@ -9,10 +9,14 @@
  * no_new_privs and a seccomp filter of its own (init_filter.c).  It then only waits for signals:
  *  - SIGCHLD: reap every zombie (orphans are reparented to pid 1); when the
  *    command itself exits, exit with its status (128+N for a signal), which
- *    tears the whole pid namespace down; a child that made init its tracer
- *    (PTRACE_TRACEME, an anti-debugging idiom) is detached, not taken for dead;
+ *    tears the whole pid namespace down - unless init stays up (a session's
+ *    sandbox, init_stays): then it goes on reaping what comes and goes; a
+ *    child that made init its tracer (PTRACE_TRACEME, an anti-debugging
+ *    idiom) is detached, not taken for dead;
  *  - a forwarded signal (from paude on the host, or sent to pid 1 from
- *    inside): pass it on to the command.
+ *    inside): pass it on to the command; staying up, a stop signal (TERM,
+ *    INT, HUP, QUIT) goes to every process of the sandbox, and init exits
+ *    with 128+N once they are all gone (the owner may SIGKILL it sooner).
  * The kernel drops signals a pid-namespace init has no handler for; here all
  * of them are blocked and taken with sigwaitinfo, so they queue instead.
  */
@@ -33,27 +37,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void pd_forward_sigset(sigset_t *set)
-{
-	static const int sigs[] = {
-		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH,
-	};
-
-	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct sigaction old;
-
-		/* Under nohup (SIGHUP ignored) a hangup is not passed on either.
-		 * SIGINT and SIGQUIT are, even when ignored: a shell ignores them
-		 * for every background job, and `kill -INT` must still reach the
-		 * command (as with podman). */
-		if (sigs[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		sigaddset(set, sigs[i]);
-	}
-}
-
 /*
  * Give up what setting the sandbox up took: every capability but CAP_KILL
  * (a command of another uid must still get its signals), no_new_privs, and
@@ -68,12 +51,20 @@ static void drop_privileges(struct pd_sandbox *sb, pid_t command)
 		return;
 	pd_error_wrap(&err, "paude's init");
 	pd_sync_send_error(sb->sync, &err);
-	(void)kill(command, SIGKILL);
+	if (command > 0)
+		(void)kill(command, SIGKILL);
 	_exit(125);
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
 }
 
 _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 {
+	bool stays = sb->spec->init_stays;
+	int stop_sig = 0;
 	sigset_t all;
 	int fd;
 
@@ -93,13 +84,20 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
-			(void)kill(command, sig);
-			continue;
+			/* Staying up, a stop signal stops everyone, then init. */
+			if (stays && is_stop_signal(sig)) {
+				stop_sig = sig;
+				(void)kill(-1, sig);
+			} else if (command > 0) {
+				(void)kill(command, sig);
+			}
 		}
 		for (;;) {
 			int st;
 			pid_t p = waitpid(-1, &st, WNOHANG | __WALL);
 
+			if (p < 0 && errno == ECHILD && stop_sig)
+				_exit(128 + stop_sig);   /* everyone is gone */
 			if (p <= 0)
 				break;
 			/* A child that made init its tracer (PTRACE_TRACEME) reports
@@ -110,6 +108,9 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 				continue;
 			}
 			if (p != command)
+				continue;
+			command = 0;
+			if (stays)
 				continue;
 			if (WIFSIGNALED(st))
 				_exit(128 + WTERMSIG(st));

@@ -13,6 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -78,28 +81,128 @@ struct pd_seccomp_prog {
 	size_t len;        /* number of instructions */
 };
 
+/*
+ * A process to run confined: the sandbox's first command, or one joined to
+ * a running sandbox later (pd_sandbox_exec).  Everything it gets is named
+ * here; nothing else of the owner's reaches it.
+ */
+struct pd_process {
+	char **argv;                /* argv[0] resolved in the sandbox's PATH */
+	char **env;                 /* complete environment, K=V */
+	const char *workdir;        /* absolute; created when missing (first command) */
+	const char *user;           /* NAME|UID[:GROUP|GID] of the image's files; NULL = root */
+	uint64_t caps;              /* capabilities kept, bit CAP_*; only in the sandbox's
+				     * user namespace; 0 = none (the default) */
+	const struct pd_seccomp_prog *seccomp;  /* required */
+	int stdio[3];               /* the owner's fds it gets as 0-2; -1 = /dev/null;
+				     * ignored with @tty */
+	bool tty;                   /* a pty of the sandbox's own devpts; the master goes
+				     * to the owner (PD_SANDBOX_EV_PTY, or *pty_master) */
+	bool have_winsize;
+	struct winsize winsize;     /* the pty's size */
+	sigset_t sigmask;           /* the signal mask it starts with */
+};
+
 struct pd_sandbox_spec {
 	struct pd_rootfs rootfs;
 	struct pd_mount *mounts;    /* user volumes and tmpfs, applied in order */
 	size_t n_mounts;
-	char **argv;                /* argv[0] resolved in the sandbox's PATH */
-	char **env;                 /* complete environment, K=V */
-	const char *workdir;        /* absolute; created when missing */
-	const char *user;           /* NAME|UID[:GROUP|GID]; NULL = root */
 	const char *hostname;
-	bool tty;                   /* -t: a pty from the sandbox's own devpts */
-	bool interactive;           /* -i: stdin reaches the command */
-	struct pd_limits limits;
-	const struct pd_seccomp_prog *seccomp;  /* required */
+	struct pd_limits limits;    /* for the whole sandbox; rlimits for every process */
+	struct pd_process process;  /* the first command, forked by init */
+	bool init_stays;            /* init outlives the first command, until it is
+				     * stopped (SIGTERM, SIGINT, SIGHUP) or killed */
 };
 
 /*
- * pd_sandbox_run() - run spec->argv confined, wait for it, clean up.
- * @exit_status: the command's status (0-255; 128+N when killed by signal N)
- * Return: 0 when the command ran; -1 with @err set when paude failed (then
- * err->status is 126/127 if exec itself failed, else 0 for "paude's fault").
+ * The life of a sandbox, as crun's create/start/exec/kill/delete.  The
+ * runtime changes nothing process-wide: the owner blocks the signals it
+ * wants on its loop, ignores SIGPIPE, and decides its own dumpability.
+ *
+ *   pd_sandbox_create()  clone the sandbox's init into its namespaces, write
+ *                        its id maps, join its cgroup, hand it its mounts; it
+ *                        waits for GO.  The namespace fds are the owner's from
+ *                        here on (the cgroup namespace's arrives after start);
+ *   pd_sandbox_start()   GO: the sandbox sets itself up and forks its first
+ *                        command;
+ *   events               on the sync fd (pd_sandbox_sync_fd): a step's error,
+ *                        the first command's pty master, the cgroup namespace,
+ *                        end-of-file once the first command is exec'd;
+ *                        the sandbox's end on its pidfd (pd_sandbox_pidfd);
+ *   pd_sandbox_exec()    run another process in it;
+ *   pd_sandbox_kill()    a signal to its init;
+ *   pd_sandbox_destroy() kill whatever is left, reap, remove its cgroups,
+ *                        close every fd.
+ * Whoever creates a sandbox, or runs pd_userns_helper(), must be
+ * single-threaded then (docs/HACKING.md), and should have called
+ * pd_proctitle_init() at start: init's command line (a copy of the owner's,
+ * readable in the sandbox's /proc) is blanked through it.
  */
-int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct pd_error *err);
+struct pd_sandbox;
+
+enum pd_sandbox_ns {
+	PD_NS_USER, PD_NS_MNT, PD_NS_PID, PD_NS_NET, PD_NS_UTS, PD_NS_IPC, PD_NS_CGROUP,
+	PD_NS_COUNT,
+};
+
+enum pd_sandbox_event_type {
+	PD_SANDBOX_EV_NONE,
+	PD_SANDBOX_EV_ERROR,        /* a setup step or the first exec failed: @err */
+	PD_SANDBOX_EV_PTY,          /* the first command's pty master: @fd, now the owner's */
+	PD_SANDBOX_EV_SYNC_CLOSED,  /* the first command was exec'd, or the sandbox is gone */
+};
+
+struct pd_sandbox_event {
+	enum pd_sandbox_event_type type;
+	int fd;
+	struct pd_error err;
+};
+
+int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **out,
+		      struct pd_error *err);
+int pd_sandbox_start(struct pd_sandbox *sb, struct pd_error *err);
+int pd_sandbox_sync_fd(const struct pd_sandbox *sb);
+int pd_sandbox_pidfd(const struct pd_sandbox *sb);
+/* pd_sandbox_ns_fd() - the owner's fd of one of the sandbox's namespaces, or -1. */
+int pd_sandbox_ns_fd(const struct pd_sandbox *sb, enum pd_sandbox_ns ns);
+/*
+ * pd_sandbox_next_event() - one message from the sandbox, when its sync fd
+ * is readable.  Return: 1 with @ev filled, 0 at end-of-file (then the event
+ * is PD_SANDBOX_EV_SYNC_CLOSED and the fd stays readable: stop polling it),
+ * -1 with @err on a read error.
+ */
+int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev,
+			  struct pd_error *err);
+/*
+ * pd_sandbox_reap() - when the pidfd is readable: the sandbox's end.
+ * @status: its init's exit status (the first command's: 0-255, 128+N).
+ * Return: 1 ended, 0 not yet, -1 with @err.
+ */
+int pd_sandbox_reap(struct pd_sandbox *sb, int *status, struct pd_error *err);
+/* pd_sandbox_kill() - signal the sandbox's init (it forwards to the command). */
+int pd_sandbox_kill(struct pd_sandbox *sb, int sig);
+/*
+ * pd_sandbox_exec() - run @p inside the running sandbox @sb: its namespaces,
+ * its cgroup, the same user resolution, capability rule, no_new_privs and
+ * @p->seccomp as the first command.  The process is the owner's child.
+ * @pid, @pidfd: its pid and a pidfd of it (the owner waits for it);
+ * @pty_master: with @p->tty, the pty master (else -1).
+ * The sandbox is checked to be the one created (init alive, same namespaces).
+ */
+int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pid, int *pidfd,
+		    int *pty_master, struct pd_error *err);
+void pd_sandbox_destroy(struct pd_sandbox *sb);
+
+/*
+ * pd_userns_helper() - run @fn(@data, @err) in a short-lived forked helper
+ * inside the user namespace @userns_fd (and, when >= 0, the network
+ * namespace @netns_fd), with every capability of that user namespace, and
+ * wait for it.  What @fn fails with comes back in @err.  Returns @fn's
+ * return value (0 or -1), -1 with @err when the helper could not run.
+ * The caller must be single-threaded.
+ */
+int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct pd_error *err),
+		     void *data, struct pd_error *err);
 
 /* Seccomp (runtime/seccomp.c): the default filter and Docker/OCI JSON profiles. */
 int pd_seccomp_default(struct pd_seccomp_prog *out, struct pd_error *err);

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sandbox.c - run one command confined: paude's runtime core.
+ * sandbox.c - a confined sandbox and its life: paude's runtime core.
  *
  * Theory of operation
  * -------------------
- * paude (the parent, on the host) decides the id mapping (idmap.c) and the
- * limits (limits.c), then clone()s a child into new user, mount, pid,
- * network, uts and ipc namespaces.  That child is pid 1 of the sandbox.
+ * The owner (paude run, later a session's supervisor) calls
+ * pd_sandbox_create(): it decides the id mapping (idmap.c) and the limits
+ * (limits.c), then clone()s a child into new user, mount, pid, network, uts
+ * and ipc namespaces.  That child is pid 1 of the sandbox.
  *
- * The parent, for the child:
+ * The owner, for the child, before it says GO (pd_sandbox_start()):
  *   - writes its uid/gid maps (itself as root, or through newuidmap/
  *     newgidmap, or a single-id map with setgroups denied);
  *   - moves it into the sandbox's cgroup, when limits need one;
@@ -16,12 +17,15 @@
  *     gets (rootfs layers, volumes) against the child's user namespace, so
  *     host uid 0 shows as the container's root without chowning anything,
  *     and passes the mount fds over the sync socket (sync.c);
- *   - sends GO, becomes non-dumpable, and supervises (supervisor.c).
+ *   - opens the child's namespaces (while it is still dumpable) and keeps
+ *     them for the sandbox's life (the cgroup namespace's fd comes over the
+ *     sync socket once the child made it).
  * The child, in sandbox_setup() below, does every isolation step in order;
  * any failure travels back over the sync socket with its errno and the step
- * that failed, and the parent prints it (exit 125).  Then it forks the
- * command (exec.c), which sheds its privileges and execs, and itself becomes
- * the sandbox's init (init.c).
+ * that failed, as an event on the owner's loop.  Then it forks the first
+ * command (process.c), which sheds its privileges and execs, and itself
+ * becomes the sandbox's init (init.c).  Later processes join it through
+ * pd_sandbox_exec() (join.c).
  *
  * Nothing is left on the host: mounts live in the sandbox's mount namespace,
  * the writable layer in a tmpfs inside it, and the cgroup is removed when
@@ -93,6 +97,17 @@ static bool parent_gone(struct pd_sandbox *sb)
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
+static int send_cgroup_ns(struct pd_sandbox *sb, struct pd_error *err)
+{
+	cleanup_close int fd = open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pd_error_set(err, errno, "open the cgroup namespace");
+	if (pd_sync_send(sb->sync, PD_SYNC_NS_FD, PD_NS_CGROUP, fd, NULL, 0) < 0)
+		return pd_error_set(err, errno, "send the cgroup namespace to paude");
+	return 0;
+}
+
 /* Become uid/gid 0 of the new user namespace, without the host's groups. */
 static int become_root(struct pd_sandbox *sb, struct pd_error *err)
 {
@@ -105,32 +120,30 @@ static int become_root(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
-/* --user: resolved in the image's files, and mapped in this sandbox. */
-static int resolve_user(struct pd_sandbox *sb, struct pd_error *err)
+int pd_user_for(int rootfd, const char *spec, const struct pd_idmap_plan *ids, struct pd_user *u,
+		struct pd_error *err)
 {
-	const char *spec = sb->spec->user;
-
 	/* Without --user the error is the account file's own, not a --user one. */
-	if (pd_user_resolve(sb->root_fd, spec, &sb->user, err) < 0)
+	if (pd_user_resolve(rootfd, spec, u, err) < 0)
 		return spec ? pd_error_wrap(err, "--user") : -1;
-	if (!pd_idmap_has_uid(&sb->ids, sb->user.uid) || !pd_idmap_has_gid(&sb->ids, sb->user.gid)) {
-		if (sb->ids.mode == PD_IDMAP_SINGLE)
+	if (!pd_idmap_has_uid(ids, u->uid) || !pd_idmap_has_gid(ids, u->gid)) {
+		if (ids->mode == PD_IDMAP_SINGLE)
 			return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u): this "
 						"sandbox maps only uid and gid 0, because %s has no "
 						"subordinate ids; add a range (usermod --add-subuids "
 						"100000-165535 --add-subgids 100000-165535 %s) and install "
-						"newuidmap (Debian package uidmap)", spec, sb->user.uid,
-						sb->user.gid, sb->ids.user_name, sb->ids.user_name);
+						"newuidmap (Debian package uidmap)", spec, u->uid,
+						u->gid, ids->user_name, ids->user_name);
 		return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u) is outside the "
-					"sandbox's id map (0-%u)", spec, sb->user.uid, sb->user.gid,
-					pd_idmap_max(&sb->ids));
+					"sandbox's id map (0-%u)", spec, u->uid, u->gid,
+					pd_idmap_max(ids));
 	}
 	/* Supplementary groups that are not mapped cannot be set: leave them out. */
-	for (size_t i = 0; i < sb->user.n_groups;) {
-		if (pd_idmap_has_gid(&sb->ids, sb->user.groups[i]))
+	for (size_t i = 0; i < u->n_groups;) {
+		if (pd_idmap_has_gid(ids, u->groups[i]))
 			i++;
 		else
-			sb->user.groups[i] = sb->user.groups[--sb->user.n_groups];
+			u->groups[i] = u->groups[--u->n_groups];
 	}
 	return 0;
 }
@@ -141,19 +154,20 @@ static int make_workdir(struct pd_sandbox *sb, struct pd_error *err)
 	cleanup_close int fd = -1;
 	bool existed;
 
-	if (!sb->spec->workdir)
+	const char *wd = sb->spec->process.workdir;
+
+	if (!wd)
 		return 0;
-	fd = pd_openat2(sb->root_fd, sb->spec->workdir, O_PATH | O_DIRECTORY, 0,
-			RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	fd = pd_openat2(sb->root_fd, wd, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	existed = fd >= 0;
 	if (!existed)
-		fd = pd_mounts_mkdir(sb, sb->spec->workdir, err);
+		fd = pd_mounts_mkdir(sb, wd, err);
 	if (fd < 0)
 		return -1;
 	if (!existed && (sb->user.uid || sb->user.gid) &&
 	    fchownat(fd, "", sb->user.uid, sb->user.gid, AT_EMPTY_PATH) < 0)
-		return pd_error_set(err, errno, "working directory \"%s\": chown to %u:%u",
-				    sb->spec->workdir, sb->user.uid, sb->user.gid);
+		return pd_error_set(err, errno, "working directory \"%s\": chown to %u:%u", wd,
+				    sb->user.uid, sb->user.gid);
 	return 0;
 }
 
@@ -181,9 +195,12 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 		return pd_error_set(err, errno, "set the parent-death signal");
 	if (parent_gone(sb))
 		_exit(125);
-	/* 4. A cgroup namespace rooted at the sandbox's cgroup (joined by now). */
+	/* 4. A cgroup namespace rooted at the sandbox's cgroup (joined by now);
+	 *    the owner keeps an fd of it. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return pd_error_set(err, errno, "unshare the cgroup namespace");
+	if (send_cgroup_ns(sb, err) < 0)
+		return -1;
 	/* 5. The overlay root in a staging tmpfs (host tree still reachable). */
 	if (pd_rootfs_build(sb, err) < 0)
 		return -1;
@@ -196,8 +213,9 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 	/* 8. The image's mounts and links, then the user's volumes and tmpfs. */
 	if (pd_mounts_apply(sb, err) < 0)
 		return -1;
-	/* 9. Who the command runs as, from the image's own account files. */
-	if (resolve_user(sb, err) < 0 || make_workdir(sb, err) < 0)
+	/* 9. Who the first command runs as, from the image's own account files. */
+	if (pd_user_for(sb->root_fd, sb->spec->process.user, &sb->ids, &sb->user, err) < 0 ||
+	    make_workdir(sb, err) < 0)
 		return -1;
 	/* 10. pivot_root: the host's tree is detached; the root goes read-only
 	 *     when asked. */
@@ -215,8 +233,9 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 
 static _Noreturn void child_main(struct pd_sandbox *sb)
 {
+	const struct pd_sandbox_spec *spec = sb->spec;
 	struct pd_error err = { 0 };
-	pid_t cmd;
+	pid_t cmd = 0;
 
 	/* Die with paude: the kernel then tears the whole pid namespace down. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -233,7 +252,7 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 	 * Block every signal before the command exists: pid 1 drops a signal it
 	 * has no handler for unless it is blocked, so a command that exits at
 	 * once would otherwise take its SIGCHLD with it and init would wait
-	 * forever.  The command restores the caller's mask itself.
+	 * forever.  The command sets its own mask.
 	 */
 	{
 		sigset_t all;
@@ -241,21 +260,38 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 		sigfillset(&all);
 		(void)sigprocmask(SIG_BLOCK, &all, NULL);
 	}
-	cmd = fork();
-	if (cmd < 0) {
-		pd_error_set(&err, errno, "fork the command");
-		pd_sync_send_error(sb->sync, &err);
-		_exit(125);
+	if (spec->process.argv) {
+		cmd = fork();
+		if (cmd < 0) {
+			pd_error_set(&err, errno, "fork the command");
+			pd_sync_send_error(sb->sync, &err);
+			_exit(125);
+		}
+		if (cmd == 0) {
+			struct pd_process_ctx ctx = {
+				.user = &sb->user,
+				.may_setgroups = sb->ids.mode != PD_IDMAP_SINGLE,
+				.lp = &sb->limits,
+				.limits = &spec->limits,
+				.extra_tasks = 1,   /* init */
+				.hostname = spec->hostname,
+				.report_fd = sb->sync,
+			};
+
+			pd_process_exec(&spec->process, &ctx);
+		}
 	}
-	if (cmd == 0)
-		pd_command_exec(sb);
 	pd_init_run(sb, cmd);
 }
 
 /* ---- on the host ---- */
 
-static int parent_prepare(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
+/* ---- on the host: the owner's side ---- */
+
+static int parent_prepare(struct pd_sandbox *sb, struct pd_error *err)
 {
+	pid_t pid = sb->pid;
+
 	if (pd_idmap_write(&sb->ids, pid, err) < 0)
 		return pd_error_wrap(err, "user namespace id map");
 	if (pd_limits_enter(&sb->limits, pid, err) < 0)
@@ -271,12 +307,33 @@ static int parent_prepare(struct pd_sandbox *sb, pid_t pid, struct pd_error *err
 		if (pd_sync_send(sb->sync, PD_SYNC_DEV_FD, 0, nodes, NULL, 0) < 0)
 			return pd_error_set(err, errno, "send the device nodes to the sandbox");
 	}
-	if (pd_sync_send(sb->sync, PD_SYNC_GO, 0, -1, NULL, 0) < 0)
-		return pd_error_set(err, errno, "start the sandbox");
 	return 0;
 }
 
-/* A rootless sandbox's root owns its root filesystem only if it is ours. */
+/*
+ * The sandbox's namespaces, opened while its init is still dumpable (after
+ * GO it is not, and a rootless owner could not open them any more).
+ */
+static int open_namespaces(struct pd_sandbox *sb, struct pd_error *err)
+{
+	static const char *const names[PD_NS_COUNT] = {
+		[PD_NS_USER] = "user", [PD_NS_MNT] = "mnt", [PD_NS_PID] = "pid",
+		[PD_NS_NET] = "net", [PD_NS_UTS] = "uts", [PD_NS_IPC] = "ipc",
+	};
+
+	for (int i = 0; i < PD_NS_COUNT; i++) {
+		char path[64];
+
+		if (!names[i])
+			continue;   /* the cgroup namespace comes from the sandbox */
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)sb->pid, names[i]);
+		sb->ns[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (sb->ns[i] < 0)
+			return pd_error_set(err, errno, "open \"%s\"", path);
+	}
+	return 0;
+}
+
 static void decide_root_read_only(struct pd_sandbox *sb)
 {
 	const struct pd_rootfs *rfs = &sb->spec->rootfs;
@@ -294,7 +351,6 @@ static void decide_root_read_only(struct pd_sandbox *sb)
 	pd_note("root filesystem \"%s\" is owned by uid %u, which this sandbox does not map: "
 		"it is read-only inside", rfs->lowers[0], (unsigned)st.st_uid);
 }
-
 struct submount_find {
 	const char *dir;
 	char found[1024];
@@ -338,144 +394,183 @@ static int check_lowers_rootless(const struct pd_sandbox *sb, struct pd_error *e
 
 static int validate(const struct pd_sandbox_spec *spec, struct pd_error *err)
 {
-	if (!spec->argv || !spec->argv[0] || !spec->argv[0][0])
+	const struct pd_process *p = &spec->process;
+
+	if (!p->argv && !spec->init_stays)
 		return pd_error_set(err, EINVAL, "no command to run");
-	if (!spec->seccomp)
+	if (p->argv && (!p->argv[0] || !p->argv[0][0]))
+		return pd_error_set(err, EINVAL, "no command to run");
+	if (p->argv && !p->seccomp)
 		return pd_error_set(err, EINVAL, "no seccomp filter");
-	if (spec->workdir && spec->workdir[0] != '/')
+	if (p->workdir && p->workdir[0] != '/')
 		return pd_error_set(err, EINVAL, "working directory \"%s\" is not absolute",
-				    spec->workdir);
+				    p->workdir);
 	return 0;
 }
 
-static void close_fds(int fds[3])
+static struct pd_sandbox *sandbox_new(const struct pd_sandbox_spec *spec)
 {
-	for (int i = 0; i < 3; i++) {
-		pd_close(fds[i]);
-		fds[i] = -1;
+	struct pd_sandbox *sb = pd_xcalloc(1, sizeof(*sb));
+
+	sb->spec = spec;
+	sb->sync = sb->pidfd = sb->root_fd = sb->stage_fd = sb->devnodes_fd = -1;
+	sb->mask_fd = sb->tmp_mnt_fd = -1;
+	for (int i = 0; i < PD_NS_COUNT; i++)
+		sb->ns[i] = -1;
+	return sb;
+}
+
+int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **out,
+		      struct pd_error *err)
+{
+	struct pd_sandbox *sb;
+	int sv[2];
+
+	*out = NULL;
+	pd_assert_single_threaded();
+	if (validate(spec, err) < 0)
+		return -1;
+	sb = sandbox_new(spec);
+	if (pd_idmap_plan(&sb->ids, err) < 0 || check_lowers_rootless(sb, err) < 0)
+		goto fail;
+	decide_root_read_only(sb);
+	if (pd_sources_open(sb, err) < 0 || pd_limits_setup(&sb->limits, &spec->limits, err) < 0 ||
+	    pd_sync_pair(sv, err) < 0)
+		goto fail;
+	sb->pid = pd_clone_pidfd(SANDBOX_NS, &sb->pidfd);
+	if (sb->pid == 0) {
+		pd_close(sv[0]);
+		sb->sync = sv[1];
+		child_main(sb);
 	}
+	pd_close(sv[1]);
+	sb->sync = sv[0];
+	if (sb->pid < 0) {
+		sb->pidfd = -1;
+		pd_error_set(err, errno, "clone the sandbox (user, mount, pid, network, uts, ipc "
+			     "namespaces)");
+		goto fail;
+	}
+	if (parent_prepare(sb, err) < 0 || open_namespaces(sb, err) < 0)
+		goto fail;
+	*out = sb;
+	return 0;
+fail:
+	pd_sandbox_destroy(sb);
+	return -1;
+}
+
+int pd_sandbox_start(struct pd_sandbox *sb, struct pd_error *err)
+{
+	if (sb->started)
+		return pd_error_set(err, EALREADY, "start the sandbox");
+	if (pd_sync_send(sb->sync, PD_SYNC_GO, 0, -1, NULL, 0) < 0)
+		return pd_error_set(err, errno, "start the sandbox");
+	sb->started = true;
+	pd_sources_close_host(sb);
+	return 0;
+}
+
+int pd_sandbox_sync_fd(const struct pd_sandbox *sb)
+{
+	return sb->sync;
+}
+
+int pd_sandbox_pidfd(const struct pd_sandbox *sb)
+{
+	return sb->pidfd;
+}
+
+int pd_sandbox_ns_fd(const struct pd_sandbox *sb, enum pd_sandbox_ns ns)
+{
+	return ns < PD_NS_COUNT ? sb->ns[ns] : -1;
+}
+
+int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev,
+			  struct pd_error *err)
+{
+	struct pd_sync_msg m;
+	int n = pd_sync_recv(sb->sync, &m);
+
+	memset(ev, 0, sizeof(*ev));
+	ev->fd = -1;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;   /* PD_SANDBOX_EV_NONE */
+	if (n < 0)
+		return pd_error_set(err, errno, "read from the sandbox");
+	if (n == 0) {
+		ev->type = PD_SANDBOX_EV_SYNC_CLOSED;
+		return 0;
+	}
+	switch (m.type) {
+	case PD_SYNC_ERROR:
+		ev->type = PD_SANDBOX_EV_ERROR;
+		ev->err.code = m.code;
+		ev->err.status = m.status;
+		memcpy(ev->err.msg, m.text, sizeof(ev->err.msg));
+		ev->err.msg[sizeof(ev->err.msg) - 1] = '\0';
+		break;
+	case PD_SYNC_PTY:
+		if (m.fd >= 0 && sb->spec->process.tty) {
+			ev->type = PD_SANDBOX_EV_PTY;
+			ev->fd = steal_fd(&m.fd);
+		}
+		break;
+	case PD_SYNC_NS_FD:
+		if (m.fd >= 0 && m.arg == PD_NS_CGROUP && sb->ns[PD_NS_CGROUP] < 0)
+			sb->ns[PD_NS_CGROUP] = steal_fd(&m.fd);
+		break;
+	default:
+		break;
+	}
+	pd_close(m.fd);
+	return 1;
+}
+
+int pd_sandbox_reap(struct pd_sandbox *sb, int *status, struct pd_error *err)
+{
+	siginfo_t info = { 0 };
+
+	if (sb->reaped)
+		return pd_error_set(err, ECHILD, "wait for the sandbox");
+	if (waitid(P_PIDFD, (id_t)sb->pidfd, &info, WEXITED | WNOHANG) < 0)
+		return errno == EINTR ? 0 : pd_error_set(err, errno, "wait for the sandbox");
+	if (info.si_pid == 0)
+		return 0;
+	sb->reaped = true;
+	*status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+	return 1;
+}
+
+int pd_sandbox_kill(struct pd_sandbox *sb, int sig)
+{
+	if (sb->reaped || sb->pidfd < 0)
+		return -1;
+	return pd_pidfd_send_signal(sb->pidfd, sig);
 }
 
 /*
- * paude's stdout and stderr are one and the same (2>&1, or one terminal):
- * then the command gets one pipe for both, so their order is kept.
+ * The one place a sandbox is released, whole or half-built (crun's
+ * cleanup_pid): a child that is still there is killed and reaped by pid -
+ * it is ours and unreaped, so the pid cannot have been reused - then the
+ * cgroups go, then every fd.
  */
-static bool same_output(void)
+void pd_sandbox_destroy(struct pd_sandbox *sb)
 {
-	struct stat a, b;
-	long k = syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, STDOUT_FILENO, STDERR_FILENO);
-
-	if (k == 0)
-		return true;
-	return fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-/* stdout and stderr (and stdin with -i) as pipes; paude's ends non-blocking. */
-static int make_stdio_pipes(struct pd_sandbox *sb, struct pd_error *err)
-{
-	bool shared = same_output();
-
-	for (int i = 0; i < 3; i++) {
-		int p[2];
-
-		if ((i == 0 && !sb->spec->interactive) || (i == 2 && shared))
-			continue;
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return pd_error_set(err, errno, "stdio pipe");
-		/* stdin: the command reads p[0]; stdout/stderr: it writes p[1]. */
-		sb->child_stdio[i] = i == 0 ? p[0] : p[1];
-		sb->stdio[i] = i == 0 ? p[1] : p[0];
-		if (fcntl(sb->stdio[i], F_SETFL, O_NONBLOCK) < 0)
-			return pd_error_set(err, errno, "stdio pipe");
+	if (!sb)
+		return;
+	if (sb->pid > 0 && !sb->reaped) {
+		if (sb->pidfd < 0 || pd_pidfd_send_signal(sb->pidfd, SIGKILL) < 0)
+			(void)kill(sb->pid, SIGKILL);
+		while (waitpid(sb->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		sb->reaped = true;
 	}
-	return 0;
-}
-
-/* The child is ours and not reaped, so its pid cannot have been reused. */
-static void kill_and_reap(int pidfd, pid_t pid)
-{
-	if (pd_pidfd_send_signal(pidfd, SIGKILL) < 0)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
-		;
-}
-
-int pd_sandbox_run(const struct pd_sandbox_spec *spec, int *exit_status, struct pd_error *err)
-{
-	struct pd_sandbox sb = {
-		.spec = spec, .sync = -1, .root_fd = -1, .stage_fd = -1, .devnodes_fd = -1,
-		.mask_fd = -1, .tmp_mnt_fd = -1,
-		.stdio = { -1, -1, -1 }, .child_stdio = { -1, -1, -1 },
-		.host_out = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } },
-	};
-	cleanup_close int sigfd = -1, pidfd = -1;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
-	sigset_t fwd;
-	int sv[2], r = -1;
-	pid_t pid;
-
-	if (validate(spec, err) < 0 || pd_idmap_plan(&sb.ids, err) < 0 ||
-	    check_lowers_rootless(&sb, err) < 0)
-		return -1;
-	decide_root_read_only(&sb);
-	if (spec->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &sb.winsize) == 0)
-		sb.have_winsize = true;
-	/* While paude is dumpable: its /proc/self/fd is its own until then. */
-	pd_host_output_open(&sb.host_out[1], STDOUT_FILENO);
-	pd_host_output_open(&sb.host_out[2], STDERR_FILENO);
-	if (pd_sources_open(&sb, err) < 0 || (!spec->tty && make_stdio_pipes(&sb, err) < 0) ||
-	    pd_limits_setup(&sb.limits, &spec->limits, err) < 0) {
-		pd_sources_release(&sb);
-		close_fds(sb.stdio);
-		close_fds(sb.child_stdio);
-		pd_close(sb.host_out[1].fd);
-		pd_close(sb.host_out[2].fd);
-		return -1;
-	}
-
-	/* Forwarded signals queue on a signalfd from before the clone on. */
-	pd_forward_sigset(&fwd);
-	sigprocmask(SIG_BLOCK, &fwd, &sb.orig_mask);
-	sigfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sigfd < 0 || pd_sync_pair(sv, err) < 0) {
-		if (sigfd < 0)
-			pd_error_set(err, errno, "signalfd");
-		goto out;
-	}
-	sigaction(SIGPIPE, &ign, &old_pipe);
-
-	pid = pd_clone_pidfd(SANDBOX_NS, &pidfd);
-	if (pid == 0) {
-		pd_close(sv[0]);
-		sb.sync = sv[1];
-		child_main(&sb);
-	}
-	pd_close(sv[1]);
-	sb.sync = sv[0];
-	close_fds(sb.child_stdio);
-	if (pid < 0) {
-		pd_error_set(err, errno, "clone the sandbox (user, mount, pid, network, uts, ipc "
-			     "namespaces)");
-		goto out_pipe;
-	}
-	if (parent_prepare(&sb, pid, err) < 0) {
-		kill_and_reap(pidfd, pid);
-		goto out_pipe;
-	}
-	pd_sources_close_host(&sb);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	r = pd_supervise(&sb, pidfd, sigfd, exit_status, err);
-out_pipe:
-	sigaction(SIGPIPE, &old_pipe, NULL);
-out:
-	pd_close(sb.sync);
-	pd_limits_cleanup(&sb.limits);
-	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
-	close_fds(sb.stdio);
-	close_fds(sb.child_stdio);
-	pd_close(sb.host_out[1].fd);
-	pd_close(sb.host_out[2].fd);
-	pd_sources_release(&sb);
-	return r;
+	pd_close(sb->sync);
+	pd_close(sb->pidfd);
+	for (int i = 0; i < PD_NS_COUNT; i++)
+		pd_close(sb->ns[i]);
+	pd_limits_cleanup(&sb->limits);
+	pd_sources_release(sb);
+	free(sb);
 }

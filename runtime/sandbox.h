@@ -36,15 +36,8 @@ struct pd_placement {
 	size_t n;
 };
 
-/* One of paude's own outputs, as the supervisor writes it. */
-struct pd_host_output {
-	int fd;
-	bool is_socket;
-	size_t chunk;
-};
-
 struct pd_sandbox {
-	const struct pd_sandbox_spec *spec;
+	const struct pd_sandbox_spec *spec;   /* the owner's, valid until destroy */
 	struct pd_idmap_plan ids;
 	struct pd_limits_plan limits;
 	bool root_read_only;        /* --read-only, or a rootless root we do not own */
@@ -54,6 +47,12 @@ struct pd_sandbox {
 	struct pd_source *src;
 	size_t n_src;
 
+	/* The owner's view (sandbox.c): init, its namespaces, how far it got. */
+	pid_t pid;
+	int pidfd;
+	int ns[PD_NS_COUNT];
+	bool started, reaped;
+
 	/* Filled in the sandbox before the command is forked. */
 	struct pd_user user;
 	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
@@ -62,17 +61,26 @@ struct pd_sandbox {
 	int mask_fd;                /* the empty read-only file the masks are binds of */
 	int tmp_mnt_fd;             /* the sandbox's /tmp mount, -1 when the user mounts there */
 	struct pd_placement placed; /* the mounts on top of the root, by destination */
-
-	/* Without -t: pipes for stdin (-i), stdout and stderr; paude pumps the
-	 * other ends, so the command never holds a host fd. -1 where unused. */
-	int stdio[3];               /* paude's ends (non-blocking) */
-	int child_stdio[3];         /* the command's ends */
-	struct pd_host_output host_out[3];  /* paude's stdout, stderr ([1], [2]) */
-
-	bool have_winsize;
-	struct winsize winsize;
-	sigset_t orig_mask;         /* the mask to restore in the command */
 };
+
+/* What a confined process needs besides its description (process.c). */
+struct pd_process_ctx {
+	const struct pd_user *user;         /* resolved in the sandbox's own files */
+	bool may_setgroups;                 /* false in a single-id map */
+	const struct pd_limits_plan *lp;
+	const struct pd_limits *limits;
+	uint64_t extra_tasks;               /* tasks of uid 0 already there (init) */
+	const char *hostname;               /* for $HOSTNAME */
+	int report_fd;                      /* errors and the pty master go here */
+};
+
+/* process.c: a confined process, from fork to execve. Never returns. */
+_Noreturn void pd_process_exec(const struct pd_process *p, const struct pd_process_ctx *ctx);
+
+/* pd_user_for() - resolve @spec (NULL: root) in the root @rootfd and check
+ * it is mapped by @ids (sandbox.c). */
+int pd_user_for(int rootfd, const char *spec, const struct pd_idmap_plan *ids, struct pd_user *u,
+		struct pd_error *err);
 
 /*
  * Bind sources are numbered: the rootfs lowers, then the image's mounts,
@@ -137,26 +145,15 @@ int pd_root_dir(int rootfd, const char *name, struct pd_error *err);
 /* net.c: bring the loopback up in the sandbox's network namespace. */
 int pd_net_loopback_up(struct pd_error *err);
 
-/* caps.c: zero capabilities in every set, locked securebits. */
-int pd_caps_prepare_drop(struct pd_error *err);
-int pd_caps_clear(struct pd_error *err);
+/* caps.c: no capabilities (or the kept ones), locked securebits. */
+int pd_caps_prepare_drop(uint64_t keep, struct pd_error *err);
+int pd_caps_set(uint64_t caps, struct pd_error *err);
 /* pd_caps_keep_only() - securebits locked, every set but @keep (a CAP_*) emptied. */
 int pd_caps_keep_only(int keep, struct pd_error *err);
 /* init_filter.c: no_new_privs and the seccomp filter of paude's init. */
 int pd_init_filter_apply(struct pd_error *err);
 
-/* exec.c: the command process after fork, up to execve. Never returns. */
-_Noreturn void pd_command_exec(struct pd_sandbox *sb);
-
-/* init.c: pid 1 of the sandbox. Never returns. */
+/* init.c: pid 1 of the sandbox. Never returns. @command: 0 when there is none. */
 _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command);
-
-/* supervisor.c: the parent on the host, after GO, until init exits. */
-void pd_host_output_open(struct pd_host_output *o, int fd);
-int pd_supervise(struct pd_sandbox *sb, int pidfd, int sigfd, int *exit_status,
-		 struct pd_error *err);
-
-/* The signals paude forwards to the command (and blocks in the parent). */
-void pd_forward_sigset(sigset_t *set);
 
 #endif

@@ -25,6 +25,7 @@ enum pd_sync_type {
 	PD_SYNC_ERROR,        /* child -> parent: a step failed */
 	PD_SYNC_PTY,          /* child -> parent: the pty master */
 	PD_SYNC_DEV_FD,       /* parent -> child: the tmpfs of device nodes (root mode) */
+	PD_SYNC_NS_FD,        /* child -> parent: a namespace (@arg: enum pd_sandbox_ns) */
 };
 
 struct pd_sync_msg {

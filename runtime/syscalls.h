@@ -36,4 +36,10 @@ static inline int pd_pidfd_send_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* pd_pidfd_open() - a pidfd of @pid (always close-on-exec). */
+static inline int pd_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
 #endif

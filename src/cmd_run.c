@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "image.h"
 #include "run_options.h"
+#include "run_owner.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/util.h"
@@ -19,8 +20,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-
-extern char **environ;
 
 #define SECCOMP_PROFILE_MAX (4u << 20)
 
@@ -55,6 +54,8 @@ static const char run_help[] =
 	"      --ulimit NAME=SOFT[:HARD]\n"
 	"                            an rlimit (nofile, nproc, core, stack, ...)\n"
 	"      --network none        no network but loopback (the only mode yet)\n"
+	"      --cap-add CAP         keep CAP (one of podman's defaults: CHOWN, SETUID,\n"
+	"                            DAC_OVERRIDE, ...) in the sandbox's user namespace\n"
 	"      --seccomp-profile FILE\n"
 	"                            a Docker/OCI JSON seccomp profile instead of paude's\n"
 	"  -h, --help                this help\n"
@@ -130,16 +131,16 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	spec.rootfs.read_only = o.read_only;
 	spec.mounts = o.mounts;
 	spec.n_mounts = o.n_mounts;
-	spec.argv = cmd;
-	spec.env = env;
-	spec.workdir = o.workdir ? o.workdir : img.workdir;
-	spec.user = o.user ? o.user : img.user;
 	spec.hostname = o.hostname ? o.hostname : hostname;
-	spec.tty = o.tty;
-	spec.interactive = o.interactive;
 	spec.limits = o.limits;
-	spec.seccomp = &prog;
-	r = pd_sandbox_run(&spec, &status, err);
+	spec.process.argv = cmd;
+	spec.process.env = env;
+	spec.process.workdir = o.workdir ? o.workdir : img.workdir;
+	spec.process.user = o.user ? o.user : img.user;
+	spec.process.caps = o.caps;
+	spec.process.tty = o.tty;
+	spec.process.seccomp = &prog;
+	r = pd_run_owned(&spec, o.interactive, &status, err);
 out:
 	pd_seccomp_prog_release(&prog);
 	pd_image_release(&img);

@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 #define ENV_FILE_MAX (1u << 20)
@@ -479,6 +480,39 @@ int pd_parse_pids_limit(const char *arg, uint64_t *out, struct pd_error *err)
 	return 0;
 }
 
+/*
+ * podman's default capability set: the only ones --cap-add gives, and only
+ * in the sandbox's own user namespace (they mean nothing to the host).
+ */
+static const struct {
+	const char *name;
+	int cap;
+} cap_names[] = {
+	{ "CHOWN", 0 }, { "DAC_OVERRIDE", 1 }, { "FOWNER", 3 }, { "FSETID", 4 }, { "KILL", 5 },
+	{ "SETGID", 6 }, { "SETUID", 7 }, { "SETPCAP", 8 }, { "NET_BIND_SERVICE", 10 },
+	{ "SYS_CHROOT", 18 }, { "SETFCAP", 31 },
+};
+
+int pd_parse_cap_add(const char *arg, uint64_t *caps, struct pd_error *err)
+{
+	const char *name = strncasecmp(arg, "CAP_", 4) == 0 ? arg + 4 : arg;
+
+	if (!strcasecmp(name, "all"))
+		return pd_usage_error(err, "--cap-add \"%s\": refused: name the capabilities "
+				      "(podman's defaults: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, "
+				      "SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, SETFCAP)",
+				      arg);
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++) {
+		if (strcasecmp(name, cap_names[i].name) == 0) {
+			*caps |= 1ULL << cap_names[i].cap;
+			return 0;
+		}
+	}
+	return pd_usage_error(err, "--cap-add \"%s\": not one of podman's default capabilities "
+			      "(CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, "
+			      "NET_BIND_SERVICE, SYS_CHROOT, SETFCAP)", arg);
+}
+
 int pd_check_hostname(const char *name, struct pd_error *err)
 {
 	size_t n = strlen(name);
@@ -521,7 +555,7 @@ static int read_env_file(const char *path, char *const *environ_, char ***env, s
 
 enum {
 	OPT_ENV_FILE = 256, OPT_TMPFS, OPT_HOSTNAME, OPT_READ_ONLY, OPT_CPUS, OPT_MEMORY,
-	OPT_PIDS, OPT_ULIMIT, OPT_NETWORK, OPT_SECCOMP,
+	OPT_PIDS, OPT_ULIMIT, OPT_NETWORK, OPT_SECCOMP, OPT_CAP_ADD,
 };
 
 static const struct option run_longopts[] = {
@@ -542,6 +576,7 @@ static const struct option run_longopts[] = {
 	{ "network", required_argument, NULL, OPT_NETWORK },
 	{ "net", required_argument, NULL, OPT_NETWORK },
 	{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
+	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -614,6 +649,8 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 	case OPT_SECCOMP:
 		o->seccomp_profile = arg;
 		return 0;
+	case OPT_CAP_ADD:
+		return pd_parse_cap_add(arg, &o->caps, err);
 	default:
 		return pd_usage_error(err, "run: unexpected option");
 	}

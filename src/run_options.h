@@ -28,6 +28,7 @@ struct pd_run_options {
 	bool read_only, tty, interactive;
 	bool help;                /* -h/--help seen: print help, run nothing */
 	struct pd_limits limits;
+	uint64_t caps;            /* --cap-add: CAP_* bits, in the sandbox's user namespace */
 	const char *image;
 	char **command;           /* may be empty: the image's default */
 };
@@ -52,6 +53,8 @@ int pd_parse_cpus(const char *arg, uint64_t *quota_us, uint64_t *period_us, stru
 int pd_parse_ulimit(const char *arg, struct pd_rlimit *rl, struct pd_error *err);
 int pd_parse_pids_limit(const char *arg, uint64_t *out, struct pd_error *err);
 int pd_check_hostname(const char *name, struct pd_error *err);
+/* pd_parse_cap_add() - one of podman's default capabilities into *@caps. */
+int pd_parse_cap_add(const char *arg, uint64_t *caps, struct pd_error *err);
 int pd_check_user_spec(const char *spec, struct pd_error *err);
 /* pd_env_set() - set K=V in an env vector, replacing an earlier K. */
 void pd_env_set(char ***env, const char *kv);

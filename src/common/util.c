@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static _Noreturn void oom(void)
@@ -199,4 +200,22 @@ void pd_random_hex(char *buf, size_t n)
 		done += chunk;
 	}
 	buf[2 * n] = '\0';
+}
+
+void pd_assert_single_threaded(void)
+{
+#ifndef NDEBUG
+	struct stat st;
+
+	/* procfs counts a process's threads in its task directory's links. */
+	if (stat("/proc/self/task", &st) == 0 && st.st_nlink > 3) {
+		static const char msg[] = "paude: internal error: a sandbox is cloned from a "
+					  "threaded process (docs/HACKING.md)\n";
+
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+			/* nothing more to say */
+		}
+		abort();
+	}
+#endif
 }

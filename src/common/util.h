@@ -44,4 +44,12 @@ int pd_parse_u32(const char *s, uint32_t *out);
 /* pd_random_hex() - fill buf with 2*n lowercase hex chars from getrandom + NUL. */
 void pd_random_hex(char *buf, size_t n);
 
+/*
+ * pd_assert_single_threaded() - abort when the process has more than one
+ * thread (debug builds: without NDEBUG).  A raw clone or fork from a
+ * threaded process can inherit a malloc lock held by another thread, and
+ * setns(CLONE_NEWUSER) refuses threaded callers.
+ */
+void pd_assert_single_threaded(void);
+
 #endif

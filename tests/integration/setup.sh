@@ -55,7 +55,7 @@ it_setup() {
 	chmod 755 "$IT_DIR"
 	IT_LOGS=$IT_DIR/logs
 	mkdir -p "$IT_LOGS" "$IT_DIR/bin"
-	cp "$BUILD/paude" "$BUILD/tests/pd-probe" "$BUILD/tests/ptyrun" "$IT_DIR/bin/"
+	cp "$BUILD/paude" "$BUILD/tests/pd-probe" "$BUILD/tests/ptyrun" "$BUILD/tests/pd-drive" "$IT_DIR/bin/"
 	make_user "$IT_SUB_USER" with-subids || return 1
 	make_user "$IT_SINGLE_USER" || return 1
 	make_rootfs "$IT_DIR/rootfs-root" || return 1

@@ -1,24 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exec.c - the command's process, from fork (by init) to execve.
+ * process.c - one confined process, from fork to execve: the sandbox's first
+ * command (forked by init) and every process joined to it later (join.c)
+ * take the same steps, from a struct pd_process.
  *
- * Runs inside the finished sandbox (after pivot_root), as the container's
- * root with full capabilities in the user namespace, and gives them all up
- * in this order:
- *   1. signals back to defaults and the caller's mask;
+ * Runs inside the finished sandbox (after pivot_root, or after setns into
+ * it), as the container's root with the user namespace's capabilities, and
+ * gives them up in this order:
+ *   1. signals back to defaults and the process's mask;
  *   2. a new session: the pty from the sandbox's own devpts becomes the
- *      controlling terminal (-t), or stdio are pipes paude pumps (the host's
- *      own fds never reach the command); without -i stdin is /dev/null;
- *   3. rlimits (--ulimit, and the rlimit fallbacks of limits.c);
- *   4. securebits locked, bounding and ambient sets emptied;
- *   5. groups, gid, uid of --user;
- *   6. effective/permitted/inheritable cleared;
+ *      controlling terminal (tty), or the owner's fds it was given become
+ *      0-2 (the host's own fds never reach it unless the owner chose them);
+ *      an absent one is /dev/null;
+ *   3. rlimits (--ulimit, the default quotas, the task limit);
+ *   4. securebits locked, bounding set emptied but for the capabilities it
+ *      keeps (none by default), ambient cleared;
+ *   5. groups, gid, uid of its user;
+ *   6. effective/permitted/inheritable: its capabilities (ambient too, so
+ *      they survive execve) or nothing;
  *   7. working directory;
  *   8. no_new_privs;
- *   9. every fd but 0-2 marked close-on-exec (the sync socket must survive
- *      until exec to report an exec failure, and is gone after it);
+ *   9. every fd but 0-2 marked close-on-exec (the report socket must
+ *      survive until exec to report an exec failure, and is gone after it);
  *  10. the seccomp filter, last: nothing after it but execve.
- * Any failure is shipped to the parent over the sync socket, then _exit.
+ * Any failure is shipped to the owner over the report socket, then _exit.
  */
 #include "sandbox.h"
 #include "seccomp.h"
@@ -40,11 +45,11 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static _Noreturn void fail(struct pd_sandbox *sb, struct pd_error *err, int status)
+static _Noreturn void fail(const struct pd_process_ctx *ctx, struct pd_error *err, int status)
 {
 	if (!err->status)
 		err->status = status;
-	pd_sync_send_error(sb->sync, err);
+	pd_sync_send_error(ctx->report_fd, err);
 	_exit(err->status);
 }
 
@@ -58,8 +63,8 @@ static void reset_signals(const sigset_t *mask)
 	(void)sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
-/* -t: a pty from the sandbox's devpts; the master goes to the parent. */
-static int setup_pty(struct pd_sandbox *sb, struct pd_error *err)
+/* -t: a pty from the sandbox's devpts; the master goes to the owner. */
+static int setup_pty(const struct pd_process *p, int report_fd, struct pd_error *err)
 {
 	cleanup_close int master = -1, slave = -1;
 
@@ -71,9 +76,9 @@ static int setup_pty(struct pd_sandbox *sb, struct pd_error *err)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return pd_error_set(err, errno, "open pty peer");
-	if (sb->have_winsize && ioctl(slave, TIOCSWINSZ, &sb->winsize) < 0)
+	if (p->have_winsize && ioctl(slave, TIOCSWINSZ, &p->winsize) < 0)
 		return pd_error_set(err, errno, "set pty window size");
-	if (pd_sync_send(sb->sync, PD_SYNC_PTY, 0, master, NULL, 0) < 0)
+	if (pd_sync_send(report_fd, PD_SYNC_PTY, 0, master, NULL, 0) < 0)
 		return pd_error_set(err, errno, "send pty to paude");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return pd_error_set(err, errno, "make the pty the controlling terminal");
@@ -83,22 +88,25 @@ static int setup_pty(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
-static int setup_stdio(struct pd_sandbox *sb, struct pd_error *err)
+static int setup_stdio(const struct pd_process *p, int report_fd, struct pd_error *err)
 {
-	int in;
+	int fds[3];
 
 	if (setsid() < 0)
 		return pd_error_set(err, errno, "setsid");
-	if (sb->spec->tty)
-		return setup_pty(sb, err);
-	in = sb->spec->interactive ? sb->child_stdio[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return pd_error_set(err, errno, "open \"/dev/null\"");
-	/* No pipe of its own for stderr: it shares stdout's (sandbox.c). */
-	if (dup2(in, STDIN_FILENO) < 0 || dup2(sb->child_stdio[1], STDOUT_FILENO) < 0 ||
-	    dup2(sb->child_stdio[2] >= 0 ? sb->child_stdio[2] : sb->child_stdio[1],
-		 STDERR_FILENO) < 0)
-		return pd_error_set(err, errno, "stdio pipes");
+	if (p->tty)
+		return setup_pty(p, report_fd, err);
+	/* Out of the way of 0-2 first, so that one given as another's fd survives. */
+	for (int i = 0; i < 3; i++) {
+		fds[i] = p->stdio[i] >= 0 ? fcntl(p->stdio[i], F_DUPFD_CLOEXEC, 3)
+					  : open("/dev/null", i ? O_WRONLY | O_CLOEXEC
+								: O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return pd_error_set(err, errno, "stdio fd %d", i);
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			return pd_error_set(err, errno, "stdio fd %d", i);
 	return 0;
 }
 
@@ -117,10 +125,10 @@ static int switch_user(const struct pd_user *u, bool may_setgroups, struct pd_er
 	return 0;
 }
 
-/* The environment: the spec's, plus PATH, HOME, HOSTNAME and TERM when unset. */
-static char **build_env(const struct pd_sandbox *sb)
+/* The environment: the process's, plus PATH, HOME, HOSTNAME and TERM when unset. */
+static char **build_env(const struct pd_process *p, const struct pd_process_ctx *ctx)
 {
-	char **env = pd_strv_dup(sb->spec->env);
+	char **env = pd_strv_dup(p->env);
 	bool path = false, home = false, host = false, term = false;
 
 	for (size_t i = 0; env[i]; i++) {
@@ -132,10 +140,10 @@ static char **build_env(const struct pd_sandbox *sb)
 	if (!path)
 		pd_strv_push(&env, "PATH=" DEFAULT_PATH);
 	if (!home)
-		pd_strv_push_take(&env, pd_xasprintf("HOME=%s", sb->user.home));
-	if (!host && sb->spec->hostname)
-		pd_strv_push_take(&env, pd_xasprintf("HOSTNAME=%s", sb->spec->hostname));
-	if (!term && sb->spec->tty)
+		pd_strv_push_take(&env, pd_xasprintf("HOME=%s", ctx->user->home));
+	if (!host && ctx->hostname)
+		pd_strv_push_take(&env, pd_xasprintf("HOSTNAME=%s", ctx->hostname));
+	if (!term && p->tty)
 		pd_strv_push(&env, "TERM=xterm");
 	return env;
 }
@@ -180,44 +188,45 @@ static int exec_search(char *const *argv, char *const *envp, bool *searched)
 	return eacces ? EACCES : saved;
 }
 
-_Noreturn void pd_command_exec(struct pd_sandbox *sb)
+_Noreturn void pd_process_exec(const struct pd_process *p, const struct pd_process_ctx *ctx)
 {
-	const struct pd_sandbox_spec *spec = sb->spec;
 	struct pd_error err = { 0 };
 	cleanup_strv char **env = NULL;
+	const char *wd = p->workdir ? p->workdir : "/";
 	bool searched;
 	int e;
 
-	reset_signals(&sb->orig_mask);
-	if (setup_stdio(sb, &err) < 0)
-		fail(sb, &err, 0);
-	if (pd_limits_apply_rlimits(&sb->limits, &spec->limits, sb->user.uid == 0 ? 1 : 0, &err) < 0)
-		fail(sb, &err, 0);
-	if (pd_caps_prepare_drop(&err) < 0)
-		fail(sb, &err, 0);
-	if (switch_user(&sb->user, sb->ids.mode != PD_IDMAP_SINGLE, &err) < 0)
-		fail(sb, &err, 0);
-	if (pd_caps_clear(&err) < 0)
-		fail(sb, &err, 0);
-	if (chdir(spec->workdir ? spec->workdir : "/") < 0) {
-		pd_error_set(&err, errno, "working directory \"%s\"", spec->workdir ? spec->workdir : "/");
-		fail(sb, &err, 0);
+	reset_signals(&p->sigmask);
+	if (setup_stdio(p, ctx->report_fd, &err) < 0)
+		fail(ctx, &err, 0);
+	if (pd_limits_apply_rlimits(ctx->lp, ctx->limits, ctx->user->uid == 0 ? ctx->extra_tasks : 0,
+				    &err) < 0)
+		fail(ctx, &err, 0);
+	if (pd_caps_prepare_drop(p->caps, &err) < 0)
+		fail(ctx, &err, 0);
+	if (switch_user(ctx->user, ctx->may_setgroups, &err) < 0)
+		fail(ctx, &err, 0);
+	if (pd_caps_set(p->caps, &err) < 0)
+		fail(ctx, &err, 0);
+	if (chdir(wd) < 0) {
+		pd_error_set(&err, errno, "working directory \"%s\"", wd);
+		fail(ctx, &err, 0);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		pd_error_set(&err, errno, "no_new_privs");
-		fail(sb, &err, 0);
+		fail(ctx, &err, 0);
 	}
-	env = build_env(sb);
+	env = build_env(p, ctx);
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		pd_error_set(&err, errno, "close_range");
-		fail(sb, &err, 0);
+		fail(ctx, &err, 0);
 	}
-	if (pd_seccomp_apply(spec->seccomp, &err) < 0)
-		fail(sb, &err, 0);
-	e = exec_search(spec->argv, env, &searched);
+	if (pd_seccomp_apply(p->seccomp, &err) < 0)
+		fail(ctx, &err, 0);
+	e = exec_search(p->argv, env, &searched);
 	if (searched && e == ENOENT)
-		pd_error_set(&err, 0, "exec \"%s\": executable file not found in $PATH", spec->argv[0]);
+		pd_error_set(&err, 0, "exec \"%s\": executable file not found in $PATH", p->argv[0]);
 	else
-		pd_error_set(&err, e, "exec \"%s\"", spec->argv[0]);
-	fail(sb, &err, e == ENOENT || e == ENOTDIR ? 127 : 126);
+		pd_error_set(&err, e, "exec \"%s\"", p->argv[0]);
+	fail(ctx, &err, e == ENOENT || e == ENOTDIR ? 127 : 126);
 }

@@ -1,0 +1,80 @@
+# The runtime's API beyond `paude run`, through tests/tools/pd-drive: a
+# sandbox whose init stays up, processes joined to it with
+# pd_sandbox_exec(), each confined as the first command is.
+
+drive() { pexec "$IT_DIR/bin/pd-drive" "$@"; }
+
+t_api_exec_joins_the_sandbox() {
+	# The joined process is in exactly the namespaces the owner holds.
+	local out
+	out=$(drive --ns "$R" /bin/sh -c 'for n in user mnt pid net uts ipc cgroup; do
+		printf "%s=%s " $n $(readlink /proc/self/ns/$n | tr -dc 0-9); done; echo' 2>&1)
+	local held joined
+	held=$(printf '%s\n' "$out" | sed -n 's/^pd-drive: ns //p')
+	joined=$(printf '%s\n' "$out" | grep '^user=' | sed 's/ $//')
+	[ -n "$held" ] || fail "no namespaces printed: $out"
+	eq "$joined" "$held" "the joined process's namespaces"
+	contains "$out" "pd-drive: exit 0" "the process's status"
+	contains "$out" "pd-drive: init 143" "init stopped by SIGTERM"
+}
+
+t_api_exec_confined_like_run() {
+	# Same confinement as the first command: no capabilities, no_new_privs,
+	# seccomp, locked-down pid 1, its own /proc, the sandbox's hostname.
+	local out
+	out=$(drive "$R" /bin/sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t " " ";
+		hostname; cat /proc/1/cmdline | tr "\0" " "; echo; ls /proc | grep -c "^[0-9]"' 2>&1)
+	eq "$(printf '%s\n' "$out" | grep -v '^pd-drive\|^paude: note' | head -n 5)" "CapPrm: 0000000000000000
+CapEff: 0000000000000000
+CapBnd: 0000000000000000
+NoNewPrivs: 1
+Seccomp: 2" "the joined process's privileges"
+	contains "$out" "pd-drive" "the sandbox's hostname"
+	contains "$out" "paude-init" "pid 1 is paude's init"
+	# init, the shell, grep/ls: a handful, never the host's processes.
+	local n
+	n=$(printf '%s\n' "$out" | grep -v '^pd-drive' | tail -n 1)
+	[ "$n" -le 4 ] || fail "the joined process sees $n processes"
+}
+
+t_api_exec_user_and_errors() {
+	local out want=1000
+	maps_ids || want=0
+	if maps_ids; then
+		out=$(drive --user agent "$R" id -u --- nonexistent-cmd --- /bin/noexec 2>&1)
+	else
+		out=$(drive "$R" id -u --- nonexistent-cmd --- /bin/noexec 2>&1)
+	fi
+	contains "$out" "$want
+pd-drive: exit 0" "the joined process's uid"
+	contains "$out" "pd-drive: exec failed: exec \"nonexistent-cmd\": executable file not found in \$PATH (status 127)" "not found"
+	contains "$out" "pd-drive: exec failed: exec \"/bin/noexec\": Permission denied (status 126)" "not executable"
+	contains "$out" "pd-drive: init 143" "the sandbox outlives failed execs"
+}
+
+t_api_init_stays_up() {
+	# The first command (run by init) ends; the sandbox stays for the next.
+	local out d
+	d=$(scratch)
+	out=$(drive --first "$R" /bin/sh -c 'echo first > /tmp/mark; exit 3' --- /bin/cat /tmp/mark 2>&1)
+	contains "$out" "first
+pd-drive: exit 0" "a later process sees what the first left"
+	contains "$out" "pd-drive: init 143" "init stayed up until stopped"
+}
+
+t_api_stop_reaches_every_process() {
+	# Staying up, SIGTERM to init goes to every process, and init ends once
+	# they are gone: a background sleeper dies of it.
+	local out
+	out=$(drive "$R" /bin/sh -c 'pd-probe sleep 60 >/dev/null 2>&1 & echo started' 2>&1)
+	contains "$out" "started
+pd-drive: exit 0" "the background process started"
+	contains "$out" "pd-drive: init 143" "init ended after its processes (not killed after a delay)"
+}
+
+t_api_exec_pty() {
+	local out
+	out=$(drive --tty "$R" /bin/sh -c 'tty; pd-probe isatty' 2>&1 | tr -d '\r')
+	contains "$out" "/dev/pts/0" "a pty of the sandbox's devpts"
+	contains "$out" "isatty 0 yes" "stdin is the pty"
+}
