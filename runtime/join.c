@@ -246,11 +246,46 @@ int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pi
 
 /* ---- pd_userns_helper ---- */
 
+/* The owner's half: wait for the helper's word (an error, or nothing) and its end. */
+static int helper_wait(pid_t pid, int sock, struct pd_error *err)
+{
+	struct pd_sync_msg m;
+	int n, status = 0;
+
+	n = pd_sync_recv(sock, &m);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n > 0) {
+		pd_close(m.fd);
+		if (m.type == PD_SYNC_ERROR)
+			return error_from(&m, err);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return pd_error_set_msg(err, ECHILD, "the user-namespace helper died (status %d)",
+					status);
+	return 0;
+}
+
+static _Noreturn void helper_run(int sock, bool may_setgroups, int netns_fd,
+				 int (*fn)(void *data, struct pd_error *err), void *data)
+{
+	struct pd_error e = { 0 };
+
+	if (become_root(may_setgroups, &e) < 0)
+		die(sock, &e);
+	if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
+		pd_error_set(&e, errno, "join the network namespace");
+		die(sock, &e);
+	}
+	if (fn(data, &e) < 0)
+		die(sock, &e);
+	_exit(0);
+}
+
 int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct pd_error *err),
 		     void *data, struct pd_error *err)
 {
-	int sv[2], n, status = 0;
-	struct pd_sync_msg m;
+	int sv[2], r;
 	pid_t pid;
 
 	pd_assert_single_threaded();
@@ -267,35 +302,69 @@ int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct p
 			pd_error_set(&e, errno, "join the user namespace");
 			die(sv[1], &e);
 		}
-		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			pd_error_set(&e, errno, "become root of the user namespace");
-			die(sv[1], &e);
-		}
-		if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
-			pd_error_set(&e, errno, "join the network namespace");
-			die(sv[1], &e);
-		}
-		if (fn(data, &e) < 0)
-			die(sv[1], &e);
-		_exit(0);
+		/* The owner's groups stay (setgroups may be denied there). */
+		helper_run(sv[1], false, netns_fd, fn, data);
 	}
 	pd_close(sv[1]);
 	if (pid < 0) {
 		pd_close(sv[0]);
 		return pd_error_set(err, errno, "fork a helper");
 	}
-	n = pd_sync_recv(sv[0], &m);
+	r = helper_wait(pid, sv[0], err);
 	pd_close(sv[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (n > 0 && m.type == PD_SYNC_ERROR) {
-		pd_close(m.fd);
-		return error_from(&m, err);
+	return r;
+}
+
+int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
+			  int (*fn)(void *data, struct pd_error *err), void *data,
+			  struct pd_error *err)
+{
+	struct pd_sync_msg m;
+	int sv[2], r;
+	pid_t pid;
+
+	pd_assert_single_threaded();
+	if (pd_sync_pair(sv, err) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct pd_error e = { 0 };
+
+		pd_close(sv[0]);
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (unshare(CLONE_NEWUSER) < 0) {
+			pd_error_set(&e, errno, "a user namespace for the helper");
+			die(sv[1], &e);
+		}
+		/* Maps are written by the owner: it says GO once they are. */
+		if (pd_sync_send(sv[1], PD_SYNC_GO, 0, -1, NULL, 0) < 0 ||
+		    pd_sync_recv(sv[1], &m) <= 0 || m.type != PD_SYNC_GO)
+			_exit(125);
+		/* Dumpable until then: the owner wrote our maps through /proc. */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		helper_run(sv[1], ids->mode != PD_IDMAP_SINGLE, -1, fn, data);
 	}
-	if (n > 0)
-		pd_close(m.fd);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return pd_error_set_msg(err, ECHILD, "the user-namespace helper died (status %d)",
-					status);
-	return 0;
+	pd_close(sv[1]);
+	if (pid < 0) {
+		pd_close(sv[0]);
+		return pd_error_set(err, errno, "fork a helper");
+	}
+	if (pd_sync_recv(sv[0], &m) <= 0 || m.type != PD_SYNC_GO) {
+		r = helper_wait(pid, sv[0], err);
+		pd_close(sv[0]);
+		return r < 0 ? -1 : pd_error_set_msg(err, ECHILD, "the helper did not start");
+	}
+	if (pd_idmap_write(ids, pid, err) < 0 ||
+	    pd_sync_send(sv[0], PD_SYNC_GO, 0, -1, NULL, 0) < 0) {
+		if (!err->msg[0])
+			pd_error_set(err, errno, "start the helper");
+		(void)kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		pd_close(sv[0]);
+		return -1;
+	}
+	r = helper_wait(pid, sv[0], err);
+	pd_close(sv[0]);
+	return r;
 }

@@ -96,10 +96,68 @@ static int attach_lower(struct pd_sandbox *sb, int stage, size_t i, struct pd_er
 	return openat(stage, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+/*
+ * Whether the image's /etc is a directory (or absent) in the topmost layer
+ * that has one: then the generated files can go into the writable layer's
+ * etc/ before the overlay exists.  *@decided once a layer had an "etc".
+ */
+static void etc_in_lower(int lower, bool *decided, bool *dir_ok)
+{
+	struct stat st;
+
+	if (*decided)
+		return;
+	if (fstatat(lower, "etc", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) {
+			*decided = true;
+			*dir_ok = false;
+		}
+		return;
+	}
+	*decided = true;
+	*dir_ok = S_ISDIR(st.st_mode);
+}
+
+/* The writable layer: the persistent one paude was given, or staging's. */
+static int writable_layer(struct pd_sandbox *sb, int stage, int *upper, int *work,
+			  struct pd_error *err)
+{
+	const struct pd_rootfs *rfs = &sb->spec->rootfs;
+
+	if (rfs->layer_dir) {
+		cleanup_close int m = -1, at = -1;
+		bool prepared;
+
+		/* DIR/layer, the sandbox root's own, is bound (DIR is its
+		 * owner's alone, 0700); upper/ and work/ are on that mount. */
+		at = staging_mkdir(stage, "layer", err);
+		if (at < 0)
+			return -1;
+		m = pd_source_open(sb, pd_source_index(sb->spec, PD_SRC_LAYER, 0), sb->layer_path,
+				   &prepared, err);
+		if (m < 0 || pd_mnt_attach(m, at, "writable layer", err) < 0)
+			return pd_error_wrap(err, "writable layer \"%s\"", rfs->layer_dir);
+		*upper = openat(stage, "layer/upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*work = openat(stage, "layer/work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (*upper < 0 || *work < 0)
+			return pd_error_set(err, errno, "writable layer \"%s\": upper/ and work/",
+					    rfs->layer_dir);
+		return 0;
+	}
+	*upper = staging_mkdir(stage, "upper", err);
+	*work = *upper >= 0 ? staging_mkdir(stage, "work", err) : -1;
+	if (*upper < 0 || *work < 0)
+		return -1;
+	if (fchmodat(stage, "upper", 0755, 0) < 0)
+		return pd_error_set(err, errno, "staging: chmod \"upper\"");
+	return 0;
+}
+
 static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err)
 {
 	const struct pd_rootfs *rfs = &sb->spec->rootfs;
 	cleanup_close int fs = -1, upper = -1, work = -1;
+	bool etc_decided = false, etc_dir = true;
 	int m;
 
 	fs = fsopen("overlay", FSOPEN_CLOEXEC);
@@ -113,13 +171,14 @@ static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err
 			return -1;
 		if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower) < 0)
 			return pd_error_set(err, errno, "overlay: lower layer %zu", i);
+		etc_in_lower(lower, &etc_decided, &etc_dir);
 	}
-	upper = staging_mkdir(stage, "upper", err);
-	work = upper >= 0 ? staging_mkdir(stage, "work", err) : -1;
-	if (upper < 0 || work < 0)
+	if (writable_layer(sb, stage, &upper, &work, err) < 0)
 		return -1;
-	if (fchmodat(stage, "upper", 0755, 0) < 0)
-		return pd_error_set(err, errno, "staging: chmod \"upper\"");
+	/* /etc/hostname, hosts, resolv.conf: in the writable layer, before the
+	 * overlay exists, so they are there whoever owns the image's /etc. */
+	if (etc_dir && pd_etcfiles_write_upper(sb, upper, err) < 0)
+		return -1;
 	if (fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)

@@ -45,13 +45,18 @@ struct pd_symlink {
 
 /*
  * The root filesystem: an overlay of @lowers (topmost first, host directories)
- * under a per-run writable layer that lives in the sandbox's own mount
- * namespace.  No lowers means an empty root.  @mounts and @links are what the
- * image adds on top (the `host` image binds /usr and friends).
+ * under a writable layer: a tmpfs in the sandbox's own mount namespace
+ * (nothing survives), or with @layer_dir a host directory whose upper/ and
+ * work/ persist from one sandbox to the next.  No lowers means an empty
+ * root.  @mounts and @links are what the image adds on top (the `host` image
+ * binds /usr and friends).
  */
 struct pd_rootfs {
 	char **lowers;
 	size_t n_lowers;
+	const char *layer_dir;      /* persistent writable layer, or NULL; made when
+				     * missing (0700), upper/ and work/ owned by the
+				     * sandbox's root in its own id range */
 	bool read_only;
 	struct pd_mount *mounts;
 	size_t n_mounts;
@@ -108,6 +113,7 @@ struct pd_sandbox_spec {
 	struct pd_mount *mounts;    /* user volumes and tmpfs, applied in order */
 	size_t n_mounts;
 	const char *hostname;
+	const char *resolv_conf;    /* /etc/resolv.conf's text; NULL: "no network" */
 	struct pd_limits limits;    /* for the whole sandbox; rlimits for every process */
 	struct pd_process process;  /* the first command, forked by init */
 	bool init_stays;            /* init outlives the first command, until it is
@@ -192,6 +198,13 @@ int pd_sandbox_kill(struct pd_sandbox *sb, int sig);
 int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pid, int *pidfd,
 		    int *pty_master, struct pd_error *err);
 void pd_sandbox_destroy(struct pd_sandbox *sb);
+
+/*
+ * pd_layer_remove() - remove a persistent writable layer made for sandboxes
+ * of this user (files of the sandbox's subordinate ids included: a helper
+ * in a user namespace of the same mapping removes them), leaving nothing.
+ */
+int pd_layer_remove(const char *layer_dir, struct pd_error *err);
 
 /*
  * pd_userns_helper() - run @fn(@data, @err) in a short-lived forked helper

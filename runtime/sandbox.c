@@ -434,6 +434,11 @@ int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **ou
 	if (pd_idmap_plan(&sb->ids, err) < 0 || check_lowers_rootless(sb, err) < 0)
 		goto fail;
 	decide_root_read_only(sb);
+	if (spec->rootfs.layer_dir) {
+		if (pd_layer_prepare(spec->rootfs.layer_dir, &sb->ids, err) < 0)
+			goto fail;
+		sb->layer_path = pd_xasprintf("%s/layer", spec->rootfs.layer_dir);
+	}
 	if (pd_sources_open(sb, err) < 0 || pd_limits_setup(&sb->limits, &spec->limits, err) < 0 ||
 	    pd_sync_pair(sv, err) < 0)
 		goto fail;
@@ -572,5 +577,6 @@ void pd_sandbox_destroy(struct pd_sandbox *sb)
 		pd_close(sb->ns[i]);
 	pd_limits_cleanup(&sb->limits);
 	pd_sources_release(sb);
+	free(sb->layer_path);
 	free(sb);
 }

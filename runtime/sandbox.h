@@ -60,6 +60,8 @@ struct pd_sandbox {
 	int devnodes_fd;            /* root mode: paude's tmpfs of device nodes */
 	int mask_fd;                /* the empty read-only file the masks are binds of */
 	int tmp_mnt_fd;             /* the sandbox's /tmp mount, -1 when the user mounts there */
+	bool etc_written;           /* the generated /etc files are in the writable layer */
+	char *layer_path;           /* the persistent layer's layer/ (upper/, work/) */
 	struct pd_placement placed; /* the mounts on top of the root, by destination */
 };
 
@@ -84,11 +86,12 @@ int pd_user_for(int rootfd, const char *spec, const struct pd_idmap_plan *ids, s
 
 /*
  * Bind sources are numbered: the rootfs lowers, then the image's mounts,
- * then the user's mounts.  Non-bind slots are simply unused.
+ * then the user's mounts, then the persistent writable layer (if any).
+ * Non-bind slots are simply unused.
  */
 size_t pd_source_count(const struct pd_sandbox_spec *spec);
 size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i);
-enum { PD_SRC_LOWER, PD_SRC_IMAGE, PD_SRC_USER };
+enum { PD_SRC_LOWER, PD_SRC_IMAGE, PD_SRC_USER, PD_SRC_LAYER };
 
 /* rootfs.c: the overlay root in a staging tmpfs, then pivot_root into it. */
 int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err);
@@ -121,6 +124,13 @@ void pd_placement_release(struct pd_placement *pl);
 int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err);
 int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err);
 
+/* layer.c: the persistent writable layer, made or checked by the owner. */
+int pd_layer_prepare(const char *path, const struct pd_idmap_plan *ids, struct pd_error *err);
+/* join.c: pd_userns_helper() in a new user namespace of the mapping @ids. */
+int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
+			  int (*fn)(void *data, struct pd_error *err), void *data,
+			  struct pd_error *err);
+
 /* devnodes.c: device nodes of the sandbox's own, and the file masks are made of. */
 #define PD_N_DEVNODES 6
 struct pd_devnode {
@@ -136,6 +146,9 @@ int pd_mask_file(int stage, struct pd_error *err);
 
 /* etcfiles.c: /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
 int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
+/* pd_etcfiles_write_upper() - the same into the writable layer @upper, before the
+ * overlay is made (sets sb->etc_written when it could). */
+int pd_etcfiles_write_upper(struct pd_sandbox *sb, int upper, struct pd_error *err);
 
 
 /* pd_root_dir() - a top-level directory of the root for a kernel filesystem:

@@ -33,7 +33,8 @@
 
 size_t pd_source_count(const struct pd_sandbox_spec *spec)
 {
-	return spec->rootfs.n_lowers + spec->rootfs.n_mounts + spec->n_mounts;
+	return spec->rootfs.n_lowers + spec->rootfs.n_mounts + spec->n_mounts +
+	       (spec->rootfs.layer_dir ? 1 : 0);
 }
 
 size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i)
@@ -43,6 +44,8 @@ size_t pd_source_index(const struct pd_sandbox_spec *spec, int list, size_t i)
 		return i;
 	case PD_SRC_IMAGE:
 		return spec->rootfs.n_lowers + i;
+	case PD_SRC_LAYER:
+		return spec->rootfs.n_lowers + spec->rootfs.n_mounts + spec->n_mounts;
 	default:
 		return spec->rootfs.n_lowers + spec->rootfs.n_mounts + i;
 	}
@@ -54,9 +57,10 @@ uint64_t pd_source_attrs(const struct pd_mount *m)
 }
 
 /* Source @idx: its host path, what to call it, and the attributes of its bind. */
-static const char *source_at(const struct pd_sandbox_spec *spec, size_t idx, const char **what,
+static const char *source_at(const struct pd_sandbox *sb, size_t idx, const char **what,
 			     uint64_t *attrs, bool *host_owners)
 {
+	const struct pd_sandbox_spec *spec = sb->spec;
 	const struct pd_rootfs *r = &spec->rootfs;
 	const struct pd_mount *m;
 
@@ -67,6 +71,13 @@ static const char *source_at(const struct pd_sandbox_spec *spec, size_t idx, con
 		return r->lowers[idx];
 	}
 	idx -= r->n_lowers;
+	if (idx >= r->n_mounts + spec->n_mounts) {
+		/* The persistent layer: its owners are the sandbox's own ids. */
+		*what = "writable layer";
+		*attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+		*host_owners = true;
+		return sb->layer_path;
+	}
 	if (idx < r->n_mounts) {
 		*what = "image mount";
 		m = &r->mounts[idx];
@@ -93,7 +104,7 @@ int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err)
 		struct stat st;
 
 		s->host_fd = s->mnt_fd = -1;
-		path = source_at(sb->spec, i, &what, &attrs, &host_owners);
+		path = source_at(sb, i, &what, &attrs, &host_owners);
 		if (!path)
 			continue;
 		s->host_fd = open(path, O_PATH | O_CLOEXEC);
@@ -134,7 +145,7 @@ static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error
 	const char *what;
 	uint64_t attrs;
 	bool host_owners;
-	const char *path = source_at(sb->spec, i, &what, &attrs, &host_owners);
+	const char *path = source_at(sb, i, &what, &attrs, &host_owners);
 	cleanup_close int m = -1;
 	struct mount_attr a;
 

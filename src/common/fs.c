@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -284,4 +285,57 @@ int pd_write_file(const char *path, const char *s, struct pd_error *err)
 	if (pd_write_all(fd, s, strlen(s)) < 0)
 		return pd_error_set(err, errno, "write \"%s\"", path);
 	return 0;
+}
+
+#define REMOVE_DEPTH_MAX 1024
+
+static int remove_at(int at, const char *name, dev_t dev, int depth, struct pd_error *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd, r = 0;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : pd_error_set(err, errno, "remove \"%s\"", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(at, name, 0) < 0 && errno != ENOENT)
+			return pd_error_set(err, errno, "remove \"%s\"", name);
+		return 0;
+	}
+	if (st.st_dev != dev)
+		return pd_error_set_msg(err, EXDEV, "remove \"%s\": a mount point (not crossed)", name);
+	if (depth >= REMOVE_DEPTH_MAX)
+		return pd_error_set_msg(err, ELOOP, "remove \"%s\": deeper than %d directories", name,
+					REMOVE_DEPTH_MAX);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pd_error_set(err, errno, "remove \"%s\"", name);
+	d = fdopendir(fd);
+	if (!d) {
+		pd_close(fd);
+		return pd_error_set(err, errno, "remove \"%s\"", name);
+	}
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = remove_at(dirfd(d), de->d_name, dev, depth + 1, err);
+	}
+	if (r == 0 && errno)
+		r = pd_error_set(err, errno, "read \"%s\"", name);
+	closedir(d);
+	if (r < 0)
+		return pd_error_wrap(err, "in \"%s\"", name);
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return pd_error_set(err, errno, "remove \"%s\"", name);
+	return 0;
+}
+
+int pd_remove_tree(int dirfd, const char *name, struct pd_error *err)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : pd_error_set(err, errno, "remove \"%s\"", name);
+	return remove_at(dirfd, name, st.st_dev, 0, err);
 }

@@ -84,4 +84,11 @@ ssize_t pd_read_all(int fd, void *buf, size_t len);
 /* pd_write_file() - open an existing file (a /proc control file) and write @s. */
 int pd_write_file(const char *path, const char *s, struct pd_error *err);
 
+/*
+ * pd_remove_tree() - remove @name under @dirfd and everything below it,
+ * never following a symlink and never crossing into another mount
+ * (refused: EXDEV).  Absent is fine.  Return: 0, or -1 with @err set.
+ */
+int pd_remove_tree(int dirfd, const char *name, struct pd_error *err);
+
 #endif

@@ -78,3 +78,50 @@ t_api_exec_pty() {
 	contains "$out" "/dev/pts/0" "a pty of the sandbox's devpts"
 	contains "$out" "isatty 0 yes" "stdin is the pty"
 }
+
+t_api_persistent_layer() {
+	# A file written in one sandbox is there in the next one started on the
+	# same layer; on disk it belongs to the sandbox's own ids, never to host
+	# root; removing the layer through paude leaves nothing.
+	local d out owner want_root want_agent
+	d=$(scratch)/layer
+	out=$(drive --layer "$d" "$R" /bin/sh -c 'echo one > /kept' 2>&1)
+	contains "$out" "pd-drive: exit 0" "writing in the first sandbox ($out)"
+	if maps_ids; then
+		out=$(drive --layer "$d" --user agent "$R" /bin/sh -c 'echo two > /home/agent/by-agent' 2>&1)
+		contains "$out" "pd-drive: exit 0" "writing as agent ($out)"
+	fi
+	out=$(drive --layer "$d" "$R" /bin/cat /kept 2>&1)
+	contains "$out" "one
+pd-drive: exit 0" "the next sandbox sees the file"
+	[ "$(stat -c %a "$d")" = 700 ] || fail "the layer's directory is $(stat -c %a "$d"), not 0700"
+	case $MODE in
+	root) want_root=$(paude_range_start) ;;
+	*) want_root=$(id -u "$RUNUSER") ;;
+	esac
+	owner=$(stat -c %u "$d/layer/upper/kept")
+	eq "$owner" "$want_root" "the owner on disk of a file container root wrote"
+	if maps_ids; then
+		case $MODE in
+		root) want_agent=$((want_root + 1000)) ;;
+		*) want_agent=$((IT_SUB_START + 999)) ;;
+		esac
+		eq "$(stat -c %u "$d/layer/upper/home/agent/by-agent")" "$want_agent" \
+			"the owner on disk of a file container uid 1000 wrote"
+	fi
+	out=$(drive --remove-layer "$d" 2>&1) || fail "removing the layer failed: $out"
+	[ ! -e "$d" ] || fail "the layer is still there: $(find "$d" | head)"
+}
+
+t_api_persistent_layer_refuses_others() {
+	# A layer directory that is not the caller's is refused, untouched.
+	local d out
+	d=$(mktemp -d "$IT_DIR/others.XXXXXX")
+	chmod 755 "$d"
+	chown 12345:12345 "$d"
+	out=$(drive --layer "$d" "$R" true 2>&1) && fail "a layer of uid 12345 was used"
+	contains "$out" "belongs to uid 12345, not to the caller" "the error"
+	eq "$(find "$d" | wc -l)" 1 "nothing made in it"
+	out=$(drive --remove-layer "$d" 2>&1) && fail "a layer of uid 12345 was removed"
+	[ -d "$d" ] || fail "removed"
+}

@@ -5,14 +5,16 @@
  * given in it through pd_sandbox_exec() one after the other (their stdio are
  * the driver's), then stops the sandbox.
  *
- *   pd-drive [--user U] [--tty] [--ns] [--first] ROOTDIR CMD [ARG...] [--- CMD [ARG...]]...
+ *   pd-drive [--user U] [--tty] [--ns] [--first] [--layer DIR] ROOTDIR CMD [ARG...] [--- CMD...]...
+ *   pd-drive --remove-layer DIR
  *
  * Each command's exit status is printed on stderr as "pd-drive: exit N",
  * the sandbox's own as "pd-drive: init N" after a SIGTERM to its init.
  * --ns prints the inodes of the namespaces the driver holds ("pd-drive: ns
  * user=N mnt=N pid=N net=N uts=N ipc=N cgroup=N"); --first runs the first
  * command through init (the first-command path) instead of exec; --tty gives
- * every exec'd command a pty (its master is read to stdout).
+ * every exec'd command a pty (its master is read to stdout); --layer keeps
+ * the writable layer in DIR (persistent), which --remove-layer removes.
  * Exit status: 0, or 1 with "pd-drive: error: ..." on stderr.
  */
 #include "runtime/runtime.h"
@@ -101,7 +103,7 @@ int main(int argc, char **argv)
 	struct pd_seccomp_prog prog = { 0 };
 	struct pd_sandbox_spec spec = { 0 };
 	struct pd_sandbox *sb = NULL;
-	const char *user = NULL;
+	const char *user = NULL, *layer = NULL;
 	bool tty = false, ns = false, first = false;
 	char *lowers[1];
 	int i = 1, status, r = 1;
@@ -118,6 +120,13 @@ int main(int argc, char **argv)
 			ns = true;
 		else if (!strcmp(argv[i], "--first"))
 			first = true;
+		else if (!strcmp(argv[i], "--layer") && i + 1 < argc)
+			layer = argv[++i];
+		else if (!strcmp(argv[i], "--remove-layer") && i + 1 < argc) {
+			r = pd_layer_remove(argv[i + 1], &err) < 0 ? die(&err) : 0;
+			pd_strv_free(argv);
+			return r;
+		}
 		else
 			break;
 	}
@@ -133,6 +142,7 @@ int main(int argc, char **argv)
 	lowers[0] = argv[i++];
 	spec.rootfs.lowers = lowers;
 	spec.rootfs.n_lowers = 1;
+	spec.rootfs.layer_dir = layer;
 	spec.hostname = "pd-drive";
 	spec.limits.pids = 2048;
 	spec.limits.pids_default = true;
@@ -146,7 +156,7 @@ int main(int argc, char **argv)
 		argv[j < argc ? j : argc] = NULL;   /* the first command ends here */
 		spec.process.user = user;
 		spec.process.seccomp = &prog;
-		spec.process.stdio[0] = spec.process.stdio[1] = spec.process.stdio[2] = -1;
+		spec.process.stdio[0] = -1;
 		spec.process.stdio[1] = STDOUT_FILENO;
 		spec.process.stdio[2] = STDERR_FILENO;
 		spec.process.sigmask = none;
