@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * log.c - notes to the user, each said once per process, written to the
+ * sink the process's owner chose: stderr by default (`paude run`), a
+ * session's log later.
+ */
 #include "log.h"
 #include "util.h"
 
@@ -8,12 +13,20 @@
 #include <unistd.h>
 
 static int quiet;
+static pd_log_sink_fn sink;
+static void *sink_data;
 static char seen[8][256];
 static unsigned n_seen;
 
 void pd_log_quiet(int q)
 {
 	quiet = q;
+}
+
+void pd_log_set_sink(pd_log_sink_fn fn, void *data)
+{
+	sink = fn;
+	sink_data = data;
 }
 
 void pd_note(const char *fmt, ...)
@@ -34,5 +47,8 @@ void pd_note(const char *fmt, ...)
 			return;
 	if (n_seen < sizeof(seen) / sizeof(seen[0]))
 		pd_strlcpy(seen[n_seen++], line, sizeof(seen[0]));
-	dprintf(STDERR_FILENO, "paude: note: %s\n", line);
+	if (sink)
+		sink(line, sink_data);
+	else
+		dprintf(STDERR_FILENO, "paude: note: %s\n", line);
 }

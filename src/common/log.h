@@ -14,4 +14,11 @@ void pd_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* pd_log_quiet() - suppress notes (paude run --quiet, tests). */
 void pd_log_quiet(int quiet);
 
+/*
+ * pd_log_set_sink() - where notes go: @fn(line, @data) gets each note once
+ * (without "paude: note: " or a newline); NULL restores stderr.
+ */
+typedef void (*pd_log_sink_fn)(const char *line, void *data);
+void pd_log_set_sink(pd_log_sink_fn fn, void *data);
+
 #endif

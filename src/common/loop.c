@@ -72,27 +72,27 @@ struct pd_loop_source {
 	struct pd_loop *loop;
 	enum loop_kind kind;
 	int fd;
-	uint32_t events;        /* fd: the interest set; others: EPOLLIN */
-	bool in_epoll;          /* in the epoll set */
-	bool active;            /* counted in loop->n_active */
-	bool dead;              /* removed during a batch, freed after it */
-	bool repeat;            /* timer */
+	uint32_t events; /* fd: the interest set; others: EPOLLIN */
+	bool in_epoll;   /* in the epoll set */
+	bool active;     /* counted in loop->n_active */
+	bool dead;       /* removed during a batch, freed after it */
+	bool repeat;     /* timer */
 	union {
 		pd_loop_fd_fn fd;
 		pd_loop_signal_fn sig;
 		pd_loop_timer_fn timer;
 	} fn;
 	void *data;
-	struct pd_loop_source *prev, *next;   /* loop->sources; next: loop->dead */
+	struct pd_loop_source *prev, *next; /* loop->sources; next: loop->dead */
 	char name[PD_LOOP_NAME_MAX];
 };
 
 struct pd_loop {
 	int epfd;
-	struct pd_loop_source *sources;   /* live, doubly linked */
-	struct pd_loop_source *dead;      /* removed during the current batch */
-	size_t n_active;                  /* sources with a nonzero interest */
-	unsigned rotate;                  /* where the next batch starts */
+	struct pd_loop_source *sources; /* live, doubly linked */
+	struct pd_loop_source *dead;    /* removed during the current batch */
+	size_t n_active;                /* sources with a nonzero interest */
+	unsigned rotate;                /* where the next batch starts */
 	bool dispatching;
 	bool stopped;
 	int status;
@@ -223,8 +223,8 @@ struct pd_loop_source *pd_loop_add_fd(struct pd_loop *loop, int fd, uint32_t eve
 	struct pd_loop_source *src;
 
 	if (events & ~(uint32_t)FD_EVENTS) {
-		pd_error_set(err, EINVAL, "event loop source \"%s\": events 0x%x", name ? name : "?",
-			     events);
+		pd_error_set(err, EINVAL, "event loop source \"%s\": events 0x%x",
+			     name ? name : "?", events);
 		return NULL;
 	}
 	src = source_new(loop, LOOP_FD, fd, data, name);
@@ -247,7 +247,8 @@ struct pd_loop_source *pd_loop_add_fd(struct pd_loop *loop, int fd, uint32_t eve
 int pd_loop_fd_set_events(struct pd_loop_source *src, uint32_t events, struct pd_error *err)
 {
 	if (src->kind != LOOP_FD || src->dead)
-		return pd_error_set(err, EINVAL, "event loop source \"%s\": set events: not a live fd source",
+		return pd_error_set(err, EINVAL,
+				    "event loop source \"%s\": set events: not a live fd source",
 				    src->name);
 	if (events & ~(uint32_t)FD_EVENTS)
 		return pd_error_set(err, EINVAL, "event loop source \"%s\": events 0x%x", src->name,
@@ -314,7 +315,8 @@ struct pd_loop_source *pd_loop_add_timer(struct pd_loop *loop, uint64_t ms, bool
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
 	if (fd < 0) {
-		pd_error_set(err, errno, "event loop source \"%s\": timerfd_create", name ? name : "?");
+		pd_error_set(err, errno, "event loop source \"%s\": timerfd_create",
+			     name ? name : "?");
 		return NULL;
 	}
 	src = add_owned(loop, LOOP_TIMER, fd, data, name, err);
@@ -331,7 +333,8 @@ struct pd_loop_source *pd_loop_add_timer(struct pd_loop *loop, uint64_t ms, bool
 int pd_loop_timer_set(struct pd_loop_source *src, uint64_t ms, bool repeat, struct pd_error *err)
 {
 	if (src->kind != LOOP_TIMER || src->dead)
-		return pd_error_set(err, EINVAL, "event loop source \"%s\": set timer: not a live timer",
+		return pd_error_set(err, EINVAL,
+				    "event loop source \"%s\": set timer: not a live timer",
 				    src->name);
 	return timer_arm(src, ms, repeat, err);
 }
@@ -382,7 +385,7 @@ static int dispatch(struct pd_loop_source *src, uint32_t revents)
 			struct signalfd_siginfo si;
 
 			if (read(src->fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-				break;   /* EAGAIN: none left */
+				break; /* EAGAIN: none left */
 			calls++;
 			src->fn.sig(src, &si, src->data);
 		}
@@ -391,9 +394,9 @@ static int dispatch(struct pd_loop_source *src, uint32_t revents)
 		uint64_t n;
 
 		if (read(src->fd, &n, sizeof(n)) != (ssize_t)sizeof(n) || n == 0)
-			return 0;   /* re-armed or disarmed since epoll_wait */
+			return 0; /* re-armed or disarmed since epoll_wait */
 		if (!src->repeat)
-			set_active(src, false);   /* one-shot: disarmed by now */
+			set_active(src, false); /* one-shot: disarmed by now */
 		src->fn.timer(src, n, src->data);
 		return 1;
 	}
@@ -436,7 +439,7 @@ int pd_loop_run_once(struct pd_loop *loop, int timeout_ms, struct pd_error *err)
 		return pd_error_set(err, EBUSY, "event loop: run from a callback");
 	loop->stopped = false;
 	if (loop->n_active == 0 && timeout_ms < 0)
-		return 0;   /* nothing could ever wake it */
+		return 0; /* nothing could ever wake it */
 	return wait_and_dispatch(loop, timeout_ms, err);
 }
 

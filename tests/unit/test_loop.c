@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -99,7 +100,8 @@ static void wait_expired(struct pd_loop_source *timer)
 /* A safety timer: fails the run (status -100) if it ever fires. */
 static void on_safety(struct pd_loop_source *src, uint64_t n, void *data)
 {
-	(void)n; (void)data;
+	(void)n;
+	(void)data;
 	pd_loop_stop(pd_loop_source_loop(src), -100);
 }
 
@@ -137,7 +139,7 @@ START_TEST(test_fd_pipe)
 	EXPECT_INT(pd_loop_source_fd(src), p[0]);
 	ck_assert_msg(pd_loop_source_loop(src) == loop, "source's loop");
 
-	EXPECT_INT(run_once(loop, 0), 0);       /* empty pipe: nothing */
+	EXPECT_INT(run_once(loop, 0), 0); /* empty pipe: nothing */
 	EXPECT_INT(rec.calls, 0);
 	put(p[1], "abc");
 	EXPECT_INT(run_once(loop, 1000), 1);
@@ -241,7 +243,8 @@ static void on_change_both(struct pd_loop_source *src, uint32_t events, void *da
 {
 	struct pair *pr = data;
 
-	(void)src; (void)events;
+	(void)src;
+	(void)events;
 	pr->calls++;
 	set_events(pr->src[0], pr->next_events);
 	set_events(pr->src[1], pr->next_events);
@@ -341,7 +344,8 @@ struct victims {
 
 static void on_fresh(struct pd_loop_source *src, uint32_t events, void *data)
 {
-	(void)src; (void)events;
+	(void)src;
+	(void)events;
 	((struct victims *)data)->fresh_calls++;
 }
 
@@ -364,20 +368,23 @@ static void remove_all(struct victims *v)
 
 static void on_victim_fd(struct pd_loop_source *src, uint32_t events, void *data)
 {
-	(void)src; (void)events;
+	(void)src;
+	(void)events;
 	remove_all(data);
 }
 
 static void on_victim_timer(struct pd_loop_source *src, uint64_t n, void *data)
 {
-	(void)src; (void)n;
+	(void)src;
+	(void)n;
 	remove_all(data);
 }
 
 static void on_victim_signal(struct pd_loop_source *src, const struct signalfd_siginfo *si,
 			     void *data)
 {
-	(void)src; (void)si;
+	(void)src;
+	(void)si;
 	remove_all(data);
 }
 
@@ -500,7 +507,7 @@ static void on_oneshot(struct pd_loop_source *src, uint64_t n, void *data)
 	t->calls++;
 	t->expirations += n;
 	t->at = now_ms();
-	pd_loop_remove(t->safety);   /* then nothing is left and run returns 0 */
+	pd_loop_remove(t->safety); /* then nothing is left and run returns 0 */
 	t->safety = NULL;
 }
 
@@ -560,7 +567,7 @@ START_TEST(test_timer_repeat)
 	EXPECT_INT(run(loop), 0);
 	EXPECT_INT(t.calls, 3);
 	ck_assert_msg(t.expirations >= 3, "expirations: %llu", (unsigned long long)t.expirations);
-	EXPECT_INT(run_once(loop, 20), 0);   /* disarmed in the callback */
+	EXPECT_INT(run_once(loop, 20), 0); /* disarmed in the callback */
 	EXPECT_INT(t.calls, 3);
 
 	/* A one-shot re-armed from its own callback. */
@@ -594,13 +601,15 @@ static void mixed_quiet(struct mixed *m)
 
 static void on_mixed_fd(struct pd_loop_source *src, uint32_t events, void *data)
 {
-	(void)src; (void)events;
+	(void)src;
+	(void)events;
 	mixed_quiet(data);
 }
 
 static void on_mixed_timer(struct pd_loop_source *src, uint64_t n, void *data)
 {
-	(void)src; (void)n;
+	(void)src;
+	(void)n;
 	mixed_quiet(data);
 }
 
@@ -733,7 +742,7 @@ END_TEST
 
 struct flood {
 	int calls;
-	int first_in_batch;       /* which flooder came first, -1: not yet */
+	int first_in_batch; /* which flooder came first, -1: not yet */
 	int pipes[FLOODERS][2];
 	int sig_calls, timer_calls;
 	int calls_at_signal;
@@ -763,7 +772,8 @@ static void on_flood_signal(struct pd_loop_source *src, const struct signalfd_si
 {
 	struct flood *f = data;
 
-	(void)src; (void)si;
+	(void)src;
+	(void)si;
 	f->sig_calls++;
 	f->calls_at_signal = f->calls;
 }
@@ -866,7 +876,7 @@ static void on_pidfd(struct pd_loop_source *src, uint32_t events, void *data)
 
 START_TEST(test_pidfd)
 {
-	struct pd_loop *loop = new_loop();
+	struct pd_loop *loop;
 	siginfo_t si = { 0 };
 	uint32_t events = 0;
 	pid_t pid = fork();
@@ -876,7 +886,14 @@ START_TEST(test_pidfd)
 	if (pid == 0)
 		_exit(3);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && errno == ENOSYS) { /* valgrind 3.19 */
+		fprintf(stderr,
+			"note: pidfd_open unavailable (ENOSYS): loop pidfd test left out\n");
+		ck_assert(waitpid(pid, NULL, 0) == pid);
+		return;
+	}
 	ck_assert_msg(pidfd >= 0, "pidfd_open: errno %d", errno);
+	loop = new_loop();
 	add_fd(loop, pidfd, EPOLLIN, on_pidfd, &events, "pidfd");
 	EXPECT_INT(run(loop), 0);
 	ck_assert_msg(events & EPOLLIN, "pidfd: events 0x%x", events);
@@ -921,7 +938,8 @@ START_TEST(test_errors)
 
 	/* Edge-triggered or one-shot interest is not offered. */
 	make_pipe(p);
-	ck_assert(pd_loop_add_fd(loop, p[0], EPOLLIN | EPOLLET, on_read, NULL, "edgy", &err) == NULL);
+	ck_assert(pd_loop_add_fd(loop, p[0], EPOLLIN | EPOLLET, on_read, NULL, "edgy", &err) ==
+		  NULL);
 	expect_error(&err, EINVAL, "\"edgy\"");
 	/* One source per fd. */
 	src = add_fd(loop, p[0], EPOLLIN, on_read, NULL, "first");
