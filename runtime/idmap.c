@@ -22,28 +22,6 @@
 
 #define SUBID_FILE_MAX (4u << 20)
 
-/* True when this process is in the initial user namespace (real root). */
-static bool in_initial_userns(void)
-{
-	cleanup_free char *map = NULL;
-	struct pd_error e;
-	char *p, *end;
-	unsigned long v[3];
-
-	if (pd_read_file_at(AT_FDCWD, "/proc/self/uid_map", 0, 4096, &map, NULL, &e) < 0)
-		return false;
-	p = map;
-	for (int i = 0; i < 3; i++) {
-		errno = 0;
-		v[i] = strtoul(p, &end, 10);
-		if (errno || end == p)
-			return false;
-		p = end;
-	}
-	return v[0] == 0 && v[1] == 0 && v[2] == 4294967295ul;
-}
-
-/* Find an executable @name in $PATH or the usual places; "" when absent. */
 static void find_helper(const char *name, char *out, size_t outsz)
 {
 	const char *path = getenv("PATH");
@@ -66,7 +44,20 @@ static void find_helper(const char *name, char *out, size_t outsz)
 	out[0] = '\0';
 }
 
-static int plan_rootless(struct pd_idmap_plan *p, struct pd_error *err)
+/* keep-id: container @id is the user's own host id; the range maps around it. */
+static int keep_id_ranges(struct pd_idmap_range *r, uint32_t id, uint32_t host, uint32_t start,
+			  const char *what, struct pd_error *err)
+{
+	if (id >= PD_SUBID_COUNT)
+		return pd_error_set_msg(err, ERANGE, "--userns=keep-id: your %s %u is beyond the "
+					"%u ids a sandbox maps", what, id, PD_SUBID_COUNT);
+	r[0] = (struct pd_idmap_range){ 0, start, id };
+	r[1] = (struct pd_idmap_range){ id, host, 1 };
+	r[2] = (struct pd_idmap_range){ id + 1, start + id, PD_SUBID_COUNT - id };
+	return 0;
+}
+
+static int plan_rootless(struct pd_idmap_plan *p, bool keep_id, struct pd_error *err)
 {
 	cleanup_free char *su = NULL, *sg = NULL;
 	struct pd_subid_range ru, rg;
@@ -76,7 +67,6 @@ static int plan_rootless(struct pd_idmap_plan *p, struct pd_error *err)
 	size_t sul = 0, sgl = 0;
 	struct pd_error ignore;
 
-	(void)err;
 	if (getpwuid_r(p->host_uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
 		name = pw.pw_name;
 	if (name)
@@ -92,6 +82,12 @@ static int plan_rootless(struct pd_idmap_plan *p, struct pd_error *err)
 	    pd_read_file_at(AT_FDCWD, "/etc/subgid", 0, SUBID_FILE_MAX, &sg, &sgl, &ignore) < 0 ||
 	    !pd_subid_find(su, sul, name, p->host_uid, PD_SUBID_COUNT, &ru) ||
 	    !pd_subid_find(sg, sgl, name, p->host_uid, PD_SUBID_COUNT, &rg)) {
+		if (keep_id)
+			return pd_error_set_msg(err, EPERM, "--userns=keep-id needs a range of %u "
+						"subordinate ids for \"%s\" in /etc/subuid and /etc/subgid "
+						"(usermod --add-subuids 100000-165535 --add-subgids "
+						"100000-165535 %s)", PD_SUBID_COUNT, name ? name : "?",
+						name ? name : "USER");
 		pd_note("no range of %u subordinate ids for user \"%s\" in /etc/subuid and /etc/subgid: "
 			"the sandbox maps only its root (add one with: usermod --add-subuids "
 			"100000-165535 --add-subgids 100000-165535 %s)",
@@ -101,34 +97,46 @@ static int plan_rootless(struct pd_idmap_plan *p, struct pd_error *err)
 	find_helper("newuidmap", p->newuidmap, sizeof(p->newuidmap));
 	find_helper("newgidmap", p->newgidmap, sizeof(p->newgidmap));
 	if (!p->newuidmap[0] || !p->newgidmap[0]) {
+		if (keep_id)
+			return pd_error_set_msg(err, EPERM, "--userns=keep-id needs newuidmap and "
+						"newgidmap (Debian package \"uidmap\")");
 		pd_note("newuidmap/newgidmap not found (Debian package \"uidmap\"): the sandbox maps "
 			"only its root");
 		return 0;
 	}
 	p->mode = PD_IDMAP_SUBID;
+	if (keep_id) {
+		if (keep_id_ranges(p->uid, p->host_uid, p->host_uid, ru.start, "uid", err) < 0 ||
+		    keep_id_ranges(p->gid, p->host_gid, p->host_gid, rg.start, "gid", err) < 0)
+			return -1;
+		p->keep_id = true;
+		p->n_uid = p->n_gid = 3;
+		return 0;
+	}
 	p->uid[1] = (struct pd_idmap_range){ 1, ru.start, PD_SUBID_COUNT };
 	p->gid[1] = (struct pd_idmap_range){ 1, rg.start, PD_SUBID_COUNT };
 	p->n_uid = p->n_gid = 2;
 	return 0;
 }
 
-int pd_idmap_plan(struct pd_idmap_plan *p, struct pd_error *err)
+void pd_idmap_plan_root(struct pd_idmap_plan *p, uint32_t ustart, uint32_t gstart)
 {
-	uint32_t us, gs;
-
 	memset(p, 0, sizeof(*p));
 	p->host_uid = getuid();
 	p->host_gid = getgid();
-	if (geteuid() == 0 && in_initial_userns()) {
-		if (pd_subid_root_range(&us, &gs, err) < 0)
-			return pd_error_wrap(err, "root-mode id range");
-		p->mode = PD_IDMAP_ROOT;
-		p->uid[0] = (struct pd_idmap_range){ 0, us, PD_SUBID_COUNT };
-		p->gid[0] = (struct pd_idmap_range){ 0, gs, PD_SUBID_COUNT };
-		p->n_uid = p->n_gid = 1;
-		return 0;
-	}
-	return plan_rootless(p, err);
+	p->mode = PD_IDMAP_ROOT;
+	p->uid[0] = (struct pd_idmap_range){ 0, ustart, PD_SUBID_COUNT };
+	p->gid[0] = (struct pd_idmap_range){ 0, gstart, PD_SUBID_COUNT };
+	p->n_uid = p->n_gid = 1;
+	snprintf(p->user_name, sizeof(p->user_name), "root");
+}
+
+int pd_idmap_plan_rootless(struct pd_idmap_plan *p, bool keep_id, struct pd_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->host_uid = getuid();
+	p->host_gid = getgid();
+	return plan_rootless(p, keep_id, err);
 }
 
 static bool has_id(const struct pd_idmap_range *r, size_t n, uint32_t id)
@@ -191,8 +199,8 @@ struct helper {
 static int spawn_helper(struct helper *h, const char *path, pid_t target,
 			const struct pd_idmap_range *r, size_t n, struct pd_error *err)
 {
-	char args[2 + 3 * 2][24];
-	char *argv[2 + 3 * 2 + 1];
+	char args[1 + 3 * 3][24];
+	char *argv[2 + 3 * 3 + 1];
 	char *envp[] = { NULL };
 	posix_spawn_file_actions_t fa;
 	int pipefd[2];
@@ -202,7 +210,7 @@ static int spawn_helper(struct helper *h, const char *path, pid_t target,
 	snprintf(args[a], sizeof(args[a]), "%ld", (long)target);
 	argv[0] = (char *)path;
 	argv[1] = args[a++];
-	for (size_t i = 0; i < n && i < 2; i++) {
+	for (size_t i = 0; i < n && i < 3; i++) {
 		snprintf(args[a], sizeof(args[a]), "%u", r[i].inside);
 		argv[a + 1] = args[a];
 		a++;

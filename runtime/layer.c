@@ -81,9 +81,8 @@ static int remove_cb(void *data, struct pd_error *err)
 	return pd_remove_tree(AT_FDCWD, r->path, err);
 }
 
-int pd_layer_remove(const char *path, struct pd_error *err)
+int pd_layer_remove(const char *path, const struct pd_idmap_plan *ids, struct pd_error *err)
 {
-	struct pd_idmap_plan ids;
 	struct removal r = { .path = path };
 	struct stat st;
 
@@ -95,13 +94,11 @@ int pd_layer_remove(const char *path, struct pd_error *err)
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
 		return pd_error_set_msg(err, EPERM, "writable layer \"%s\" is not a directory of the "
 					"caller's: not removed", path);
-	if (pd_idmap_plan(&ids, err) < 0)
-		return -1;
-	if (ids.mode == PD_IDMAP_ROOT)
+	if (ids->mode == PD_IDMAP_ROOT)
 		return pd_remove_tree(AT_FDCWD, path, err) < 0
 			? pd_error_wrap(err, "writable layer \"%s\"", path) : 0;
 	/* Rootless: files of subordinate ids are only the user's inside. */
-	if (pd_userns_helper_plan(&ids, remove_cb, &r, err) < 0)
+	if (pd_userns_helper_plan(ids, remove_cb, &r, err) < 0)
 		return pd_error_wrap(err, "writable layer \"%s\"", path);
 	return 0;
 }

@@ -80,6 +80,72 @@ struct pd_limits {
 	size_t n_rlimits;
 };
 
+/*
+ * The id plan: which host ids the sandbox's user namespace maps (three
+ * modes, docs/ISOLATION.md).  The caller decides it (src/idrange.c) and
+ * passes it in the spec, so a session decides its mapping once and keeps it.
+ *  - root: container ids 0-65535 map onto a dedicated unprivileged range
+ *    (the /etc/subuid entry of "paude"); paude writes the maps itself;
+ *  - subid: an unprivileged user with a range and newuidmap/newgidmap:
+ *    container 0 is the user, 1-65536 the range (as rootless podman); with
+ *    keep_id the user is container uid/gid = its own, the range around it;
+ *  - single: only container id 0 (the user); setgroups is denied.
+ */
+#define PD_SUBID_COUNT 65536u
+#define PD_SUBID_USER "paude"
+
+enum pd_idmap_mode {
+	PD_IDMAP_ROOT,
+	PD_IDMAP_SUBID,
+	PD_IDMAP_SINGLE,
+};
+
+struct pd_idmap_range {
+	uint32_t inside, outside, count;
+};
+
+struct pd_idmap_plan {
+	enum pd_idmap_mode mode;
+	struct pd_idmap_range uid[3], gid[3];
+	size_t n_uid, n_gid;
+	uid_t host_uid;        /* the invoking user */
+	char user_name[64];    /* their name, or their uid when it has none */
+	gid_t host_gid;
+	bool keep_id;          /* the user is the container's user of the same uid/gid */
+	char newuidmap[256], newgidmap[256];
+};
+
+struct pd_subid_range {
+	uint32_t start, count;
+};
+
+/*
+ * pd_subid_find() - the first range of at least @min ids for @user (by name
+ * or numeric @uid) in the text of an /etc/subuid-format file.
+ * Return: 1 found, 0 none; malformed lines are skipped, as shadow does.
+ */
+int pd_subid_find(const char *text, size_t len, const char *user, uint32_t uid, uint32_t min,
+		  struct pd_subid_range *out);
+
+/*
+ * pd_subid_free_start() - the lowest start >= @floor, aligned to @count, whose
+ * [start, start+count) overlaps no range in either text.
+ * Return: 0 with *start, or -1 (errno ERANGE) when the id space is full.
+ */
+int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen,
+			uint32_t floor, uint32_t count, uint32_t *start);
+
+/* pd_idmap_plan_root() - the root-mode plan on the range at @ustart, @gstart. */
+void pd_idmap_plan_root(struct pd_idmap_plan *p, uint32_t ustart, uint32_t gstart);
+
+/*
+ * pd_idmap_plan_rootless() - the plan of an unprivileged caller: its
+ * /etc/subuid range when it has one and newuidmap is there, else a
+ * single-id map (said once).  @keep_id: as podman's --userns=keep-id;
+ * refused without a range.  Return: 0, or -1 with @err set.
+ */
+int pd_idmap_plan_rootless(struct pd_idmap_plan *p, bool keep_id, struct pd_error *err);
+
 /* A compiled seccomp BPF program (struct sock_filter instructions). */
 struct pd_seccomp_prog {
 	void *insns;
@@ -109,6 +175,7 @@ struct pd_process {
 };
 
 struct pd_sandbox_spec {
+	const struct pd_idmap_plan *ids;   /* required: the caller's decision */
 	struct pd_rootfs rootfs;
 	struct pd_mount *mounts;    /* user volumes and tmpfs, applied in order */
 	size_t n_mounts;
@@ -204,7 +271,7 @@ void pd_sandbox_destroy(struct pd_sandbox *sb);
  * of this user (files of the sandbox's subordinate ids included: a helper
  * in a user namespace of the same mapping removes them), leaving nothing.
  */
-int pd_layer_remove(const char *layer_dir, struct pd_error *err);
+int pd_layer_remove(const char *layer_dir, const struct pd_idmap_plan *ids, struct pd_error *err);
 
 /*
  * pd_userns_helper() - run @fn(@data, @err) in a short-lived forked helper

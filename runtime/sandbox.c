@@ -396,6 +396,8 @@ static int validate(const struct pd_sandbox_spec *spec, struct pd_error *err)
 {
 	const struct pd_process *p = &spec->process;
 
+	if (!spec->ids)
+		return pd_error_set(err, EINVAL, "no id plan");
 	if (!p->argv && !spec->init_stays)
 		return pd_error_set(err, EINVAL, "no command to run");
 	if (p->argv && (!p->argv[0] || !p->argv[0][0]))
@@ -431,7 +433,8 @@ int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **ou
 	if (validate(spec, err) < 0)
 		return -1;
 	sb = sandbox_new(spec);
-	if (pd_idmap_plan(&sb->ids, err) < 0 || check_lowers_rootless(sb, err) < 0)
+	sb->ids = *spec->ids;
+	if (check_lowers_rootless(sb, err) < 0)
 		goto fail;
 	decide_root_read_only(sb);
 	if (spec->rootfs.layer_dir) {

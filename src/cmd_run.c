@@ -11,6 +11,7 @@
 #include "image.h"
 #include "run_options.h"
 #include "run_owner.h"
+#include "idrange.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/util.h"
@@ -54,6 +55,8 @@ static const char run_help[] =
 	"      --ulimit NAME=SOFT[:HARD]\n"
 	"                            an rlimit (nofile, nproc, core, stack, ...)\n"
 	"      --network none        no network but loopback (the only mode yet)\n"
+	"      --userns=keep-id      rootless: you are the command's user (your uid and\n"
+	"                            gid), the subuid range maps around you\n"
 	"      --cap-add CAP         keep CAP (one of podman's defaults: CHOWN, SETUID,\n"
 	"                            DAC_OVERRIDE, ...) in the sandbox's user namespace\n"
 	"      --seccomp-profile FILE\n"
@@ -100,6 +103,8 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	struct pd_image img = { 0 };
 	struct pd_seccomp_prog prog = { 0 };
 	struct pd_sandbox_spec spec = { 0 };
+	struct pd_idmap_plan ids;
+	char keep_user[32];
 	cleanup_strv char **cmd = NULL;
 	cleanup_strv char **env = NULL;
 	char hostname[32] = "paude-";
@@ -125,8 +130,11 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	pd_env_merge(&env, o.env, pd_strv_len(o.env));
 	if (load_seccomp(o.seccomp_profile, &prog, err) < 0)
 		goto out;
+	if (pd_idmap_decide(&ids, o.keep_id, err) < 0)
+		goto out;
 	pd_random_hex(hostname + 6, 6);
 
+	spec.ids = &ids;
 	spec.rootfs = img.rootfs;
 	spec.rootfs.read_only = o.read_only;
 	spec.mounts = o.mounts;
@@ -137,6 +145,12 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	spec.process.env = env;
 	spec.process.workdir = o.workdir ? o.workdir : img.workdir;
 	spec.process.user = o.user ? o.user : img.user;
+	if (o.keep_id && !o.user) {
+		/* keep-id: the command is the invoking user, by number. */
+		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)ids.host_uid,
+			 (unsigned)ids.host_gid);
+		spec.process.user = keep_user;
+	}
 	spec.process.caps = o.caps;
 	spec.process.tty = o.tty;
 	spec.process.seccomp = &prog;

@@ -555,7 +555,7 @@ static int read_env_file(const char *path, char *const *environ_, char ***env, s
 
 enum {
 	OPT_ENV_FILE = 256, OPT_TMPFS, OPT_HOSTNAME, OPT_READ_ONLY, OPT_CPUS, OPT_MEMORY,
-	OPT_PIDS, OPT_ULIMIT, OPT_NETWORK, OPT_SECCOMP, OPT_CAP_ADD,
+	OPT_PIDS, OPT_ULIMIT, OPT_NETWORK, OPT_SECCOMP, OPT_CAP_ADD, OPT_USERNS,
 };
 
 static const struct option run_longopts[] = {
@@ -577,6 +577,7 @@ static const struct option run_longopts[] = {
 	{ "net", required_argument, NULL, OPT_NETWORK },
 	{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+	{ "userns", required_argument, NULL, OPT_USERNS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -651,6 +652,12 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 		return 0;
 	case OPT_CAP_ADD:
 		return pd_parse_cap_add(arg, &o->caps, err);
+	case OPT_USERNS:
+		if (strcmp(arg, "keep-id") != 0)
+			return pd_usage_error(err, "--userns \"%s\": unsupported (this build offers "
+					      "\"keep-id\")", arg);
+		o->keep_id = true;
+		return 0;
 	default:
 		return pd_usage_error(err, "run: unexpected option");
 	}

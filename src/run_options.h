@@ -29,6 +29,7 @@ struct pd_run_options {
 	bool help;                /* -h/--help seen: print help, run nothing */
 	struct pd_limits limits;
 	uint64_t caps;            /* --cap-add: CAP_* bits, in the sandbox's user namespace */
+	bool keep_id;             /* --userns=keep-id */
 	const char *image;
 	char **command;           /* may be empty: the image's default */
 };

@@ -18,6 +18,7 @@
  * Exit status: 0, or 1 with "pd-drive: error: ..." on stderr.
  */
 #include "runtime/runtime.h"
+#include "idrange.h"
 #include "common/cleanup.h"
 #include "common/proctitle.h"
 #include "common/util.h"
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 	struct pd_seccomp_prog prog = { 0 };
 	struct pd_sandbox_spec spec = { 0 };
 	struct pd_sandbox *sb = NULL;
+	struct pd_idmap_plan ids;
 	const char *user = NULL, *layer = NULL;
 	bool tty = false, ns = false, first = false;
 	char *lowers[1];
@@ -123,7 +125,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--layer") && i + 1 < argc)
 			layer = argv[++i];
 		else if (!strcmp(argv[i], "--remove-layer") && i + 1 < argc) {
-			r = pd_layer_remove(argv[i + 1], &err) < 0 ? die(&err) : 0;
+			struct pd_idmap_plan plan;
+
+			r = pd_idmap_decide(&plan, false, &err) < 0 ||
+			    pd_layer_remove(argv[i + 1], &plan, &err) < 0 ? die(&err) : 0;
 			pd_strv_free(argv);
 			return r;
 		}
@@ -137,8 +142,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&none);
-	if (pd_seccomp_default(&prog, &err) < 0)
+	if (pd_seccomp_default(&prog, &err) < 0 || pd_idmap_decide(&ids, false, &err) < 0)
 		return die(&err);
+	spec.ids = &ids;
 	lowers[0] = argv[i++];
 	spec.rootfs.lowers = lowers;
 	spec.rootfs.n_lowers = 1;
