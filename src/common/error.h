@@ -11,6 +11,11 @@
  * copied byte for byte over the sync socket from a child after clone and be
  * rebuilt in the parent.  `status` carries an exit-status hint for run/exec
  * (126/127 when exec itself failed); 0 means "use the caller's default".
+ *
+ * Too long: a message that does not fit PD_ERROR_MSG_MAX - 1 bytes loses
+ * its middle, replaced by "...": the beginning (the outermost context) and
+ * the end (the object and the errno text) always survive, through any
+ * number of wraps.
  */
 #ifndef PAUDE_ERROR_H
 #define PAUDE_ERROR_H
@@ -22,7 +27,7 @@
 struct pd_error {
 	int code;                    /* errno value, or 0 when none applies */
 	int status;                  /* exit-status hint, 0 when none */
-	char msg[PD_ERROR_MSG_MAX];  /* NUL-terminated, may be truncated */
+	char msg[PD_ERROR_MSG_MAX];  /* NUL-terminated; see "Too long" above */
 };
 
 /*
@@ -30,6 +35,8 @@ struct pd_error {
  * @e: error to fill (may be NULL: the failure is then only returned)
  * @code: errno value; when non-zero, ": strerror(code)" is appended
  * @fmt: printf format naming the operation and its object
+ *
+ * Arguments may point into @e->msg (the text is formatted aside first).
  *
  * Return: always -1, so `return pd_error_set(...)` is a whole failure path.
  */
@@ -43,7 +50,11 @@ int pd_error_set(struct pd_error *e, int code, const char *fmt, ...)
 int pd_error_set_msg(struct pd_error *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* pd_error_wrap() - prepend "context: " to an error set further down. Return: -1 */
+/*
+ * pd_error_wrap() - prepend "context: " to an error set further down; when
+ * the result is too long its middle is cut (see "Too long" above).
+ * Return: -1
+ */
 int pd_error_wrap(struct pd_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
