@@ -36,7 +36,8 @@ static int parse_line(const char *line, size_t n, struct subid_line *out)
 	char num[16];
 	size_t l;
 
-	if (!c1 || c1 == line)
+	/* A NUL inside a line would end a number early: not an entry. */
+	if (!c1 || c1 == line || memchr(line, '\0', n))
 		return 0;
 	c2 = memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - line));
 	if (!c2)

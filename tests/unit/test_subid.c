@@ -216,11 +216,23 @@ START_TEST(bug_free_start_count_zero)
 }
 END_TEST
 
+/* A NUL inside a line ends no number early: the line is not an entry. */
+START_TEST(test_find_nul_in_number)
+{
+	static const char text[] = "alice:100000\0x:65536\nbob:1\0:5\n";
+	struct pd_subid_range r = { 0, 0 };
+
+	EXPECT_INT(pd_subid_find(text, sizeof(text) - 1, "alice", 0, 1, &r), 0);
+	EXPECT_INT(pd_subid_find(text, sizeof(text) - 1, "bob", 0, 1, &r), 0);
+}
+END_TEST
+
 static Suite *subid_suite(void)
 {
 	Suite *s = suite_create("subid");
 	TCase *tc = tcase_create("subid");
 
+	tcase_add_test(tc, test_find_nul_in_number);
 	tcase_add_test(tc, find_by_name_and_uid);
 	tcase_add_test(tc, find_skips_small);
 	tcase_add_test(tc, find_skips_malformed);
