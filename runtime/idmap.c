@@ -287,7 +287,7 @@ int pd_idmap_write(const struct pd_idmap_plan *p, pid_t pid, struct pd_error *er
 	case PD_IDMAP_SINGLE:
 		if (write_proc(pid, "setgroups", "deny", err) < 0)
 			return -1;
-		/* fall through */
+		__attribute__((fallthrough));
 	case PD_IDMAP_ROOT:
 		format_map(p->uid, p->n_uid, map, sizeof(map));
 		if (write_proc(pid, "uid_map", map, err) < 0)

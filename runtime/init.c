@@ -47,7 +47,10 @@ static void drop_privileges(struct pd_sandbox *sb, pid_t command)
 {
 	struct pd_error err = { 0 };
 
-	if (pd_caps_keep_only(CAP_KILL, &err) == 0 && pd_init_filter_apply(&err) == 0)
+	/* Signals queued to init count against init's own limit, and are
+	 * charged to the caller's uid on the host too: the same share. */
+	if (pd_limits_apply_quota_rlimits(&sb->limits, &err) == 0 &&
+	    pd_caps_keep_only(CAP_KILL, &err) == 0 && pd_init_filter_apply(&err) == 0)
 		return;
 	pd_error_wrap(&err, "paude's init");
 	pd_sync_send_error(sb->sync, &err);

@@ -27,11 +27,16 @@
 #include "sync.h"
 #include "syscalls.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/proctitle.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
+#include <linux/openat2.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -83,15 +88,52 @@ static int enter(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
+/*
+ * Only what the process was given survives: its stdio fds and the report
+ * socket move to 3-6 and every other fd of the owner's (0-2 included) is
+ * closed, before anything resolves a path the sandbox controls: a magic
+ * link there (/proc/self/fd/N) must find nothing of the owner's.
+ */
+static void keep_only(const struct pd_process *p, struct pd_process *q, int *sock)
+{
+	int tmp[4];
+
+	*q = *p;
+	for (int i = 0; i < 4; i++) {
+		int fd = i < 3 ? (p->tty ? -1 : p->stdio[i]) : *sock;
+
+		tmp[i] = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 64) : -1;
+		if (fd >= 0 && tmp[i] < 0)
+			_exit(125);
+	}
+	(void)close_range(0, 63, 0);
+	for (int i = 0; i < 4; i++)
+		if (tmp[i] >= 0 && dup3(tmp[i], 3 + i, O_CLOEXEC) < 0)
+			_exit(125);
+	(void)close_range(7, ~0U, 0);
+	for (int i = 0; i < 3; i++)
+		q->stdio[i] = tmp[i] >= 0 ? 3 + i : -1;
+	*sock = 6;
+	/* 0-2 taken again (the sandbox's /dev/null), so that no fd opened
+	 * later (a pty) lands there and is clobbered by the stdio set-up. */
+	for (int i = 0; i < 3; i++)
+		if (pd_openat2(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0, RESOLVE_NO_MAGICLINKS) != i)
+			_exit(125);
+}
+
 /* The process itself, in the sandbox: wait for GO, then confine and exec. */
-static _Noreturn void joined(struct pd_sandbox *sb, const struct pd_process *p, int sock)
+static _Noreturn void joined(struct pd_sandbox *sb, const struct pd_process *given, int sock)
 {
 	struct pd_error err = { 0 };
+	struct pd_process q;
+	const struct pd_process *p = &q;
 	struct pd_user user;
 	struct pd_sync_msg m;
 	cleanup_close int root = -1;
-	int n = pd_sync_recv(sock, &m);
+	int n;
 
+	keep_only(given, &q, &sock);
+	n = pd_sync_recv(sock, &m);
 	if (n <= 0 || m.type != PD_SYNC_GO)
 		_exit(125);   /* the owner is gone, or changed its mind */
 	pd_close(m.fd);
@@ -129,6 +171,9 @@ static _Noreturn void intermediate(struct pd_sandbox *sb, const struct pd_proces
 	pid_t pid;
 
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* /proc/PID/cmdline is readable even when not dumpable: not the owner's. */
+	pd_proctitle_set("paude-exec");
+	(void)prctl(PR_SET_NAME, "paude-exec", 0, 0, 0);
 	if (enter(sb, &err) < 0)
 		die(sock, &err);
 	if (chdir("/") < 0) {
@@ -156,6 +201,28 @@ static int check_alive(struct pd_sandbox *sb, struct pd_error *err)
 			return pd_error_set_msg(err, EAGAIN, "the sandbox is not set up yet (its "
 						"namespaces are not all known)");
 	return 0;
+}
+
+/*
+ * How long a joined process may take to exec.  Until it switches to its
+ * user it is the sandbox's root, whom the sandbox's own root may SIGSTOP:
+ * the owner never waits for it forever.
+ */
+#define EXEC_DEADLINE_MS 10000
+
+/* pd_sync_recv() that gives up after @ms (ETIMEDOUT). */
+static int recv_within(int sock, struct pd_sync_msg *m, int ms)
+{
+	struct pollfd pf = { .fd = sock, .events = POLLIN };
+	int r;
+
+	while ((r = poll(&pf, 1, ms)) < 0 && errno == EINTR)
+		;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return r < 0 ? -1 : pd_sync_recv(sock, m);
 }
 
 static void reap(pid_t pid)
@@ -198,7 +265,9 @@ int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pi
 	sock = sv[0];
 	if (mid < 0)
 		return pd_error_set(err, errno, "exec: fork");
-	n = pd_sync_recv(sock, &m);
+	n = recv_within(sock, &m, EXEC_DEADLINE_MS);
+	if (n < 0)
+		(void)kill(mid, SIGKILL);
 	reap(mid);
 	if (n <= 0)
 		return pd_error_set(err, n < 0 ? errno : EPIPE, "exec: join the sandbox");
@@ -221,7 +290,7 @@ int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pi
 		return -1;
 	}
 	/* Until the exec closes its end: a pty master, or an error. */
-	while ((n = pd_sync_recv(sock, &m)) > 0) {
+	while ((n = recv_within(sock, &m, EXEC_DEADLINE_MS)) > 0) {
 		if (m.type == PD_SYNC_PTY && m.fd >= 0 && p->tty && master < 0) {
 			master = steal_fd(&m.fd);
 			continue;

@@ -305,6 +305,17 @@ static int set_rlimit(int res, uint64_t soft, uint64_t hard, const char *what, s
 	return pd_error_set(err, errno, "%s: setrlimit", what);
 }
 
+int pd_limits_apply_quota_rlimits(const struct pd_limits_plan *lp, struct pd_error *err)
+{
+	if (lp->sigpending &&
+	    set_rlimit(RLIMIT_SIGPENDING, lp->sigpending, lp->sigpending, "queued signals", err) < 0)
+		return -1;
+	if (lp->msgqueue &&
+	    set_rlimit(RLIMIT_MSGQUEUE, lp->msgqueue, lp->msgqueue, "message queues", err) < 0)
+		return -1;
+	return 0;
+}
+
 int pd_limits_apply_rlimits(const struct pd_limits_plan *lp, const struct pd_limits *l,
 			    uint64_t extra_tasks, struct pd_error *err)
 {
@@ -314,11 +325,7 @@ int pd_limits_apply_rlimits(const struct pd_limits_plan *lp, const struct pd_lim
 		if (set_rlimit(r->resource, r->soft, r->hard, "--ulimit", err) < 0)
 			return -1;
 	}
-	if (lp->sigpending &&
-	    set_rlimit(RLIMIT_SIGPENDING, lp->sigpending, lp->sigpending, "queued signals", err) < 0)
-		return -1;
-	if (lp->msgqueue &&
-	    set_rlimit(RLIMIT_MSGQUEUE, lp->msgqueue, lp->msgqueue, "message queues", err) < 0)
+	if (pd_limits_apply_quota_rlimits(lp, err) < 0)
 		return -1;
 	if (lp->nproc) {
 		uint64_t n = lp->nproc + extra_tasks;

@@ -59,6 +59,10 @@ struct pd_limits_plan {
 /* pd_limits_setup() - make the cgroup(s) and write the limits (parent, before clone). */
 int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct pd_error *err);
 
+/* pd_limits_apply_quota_rlimits() - the sigpending and msgqueue shares, on this
+ * process (init too: a queued signal counts against its receiver's limit). */
+int pd_limits_apply_quota_rlimits(const struct pd_limits_plan *lp, struct pd_error *err);
+
 /* pd_limits_write_quotas() - in the sandbox: its user namespace's quotas, through @procfd. */
 int pd_limits_write_quotas(const struct pd_limits_plan *lp, int procfd, struct pd_error *err);
 

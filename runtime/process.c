@@ -29,12 +29,14 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +70,9 @@ static int setup_pty(const struct pd_process *p, int report_fd, struct pd_error 
 {
 	cleanup_close int master = -1, slave = -1;
 
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* Never through a magic link the sandbox planted (/proc/self/fd/N). */
+	master = pd_openat2(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0,
+			    RESOLVE_NO_MAGICLINKS);
 	if (master < 0)
 		return pd_error_set(err, errno, "open \"/dev/ptmx\"");
 	if (unlockpt(master) < 0)
@@ -99,8 +103,9 @@ static int setup_stdio(const struct pd_process *p, int report_fd, struct pd_erro
 	/* Out of the way of 0-2 first, so that one given as another's fd survives. */
 	for (int i = 0; i < 3; i++) {
 		fds[i] = p->stdio[i] >= 0 ? fcntl(p->stdio[i], F_DUPFD_CLOEXEC, 3)
-					  : open("/dev/null", i ? O_WRONLY | O_CLOEXEC
-								: O_RDONLY | O_CLOEXEC);
+					  : pd_openat2(AT_FDCWD, "/dev/null",
+						       (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC, 0,
+						       RESOLVE_NO_MAGICLINKS);
 		if (fds[i] < 0)
 			return pd_error_set(err, errno, "stdio fd %d", i);
 	}
@@ -188,6 +193,19 @@ static int exec_search(char *const *argv, char *const *envp, bool *searched)
 	return eacces ? EACCES : saved;
 }
 
+/* The working directory, resolved inside the root and never through a magic link. */
+static int enter_workdir(const char *wd, struct pd_error *err)
+{
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+
+	if (root >= 0)
+		fd = pd_openat2(root, wd, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+				RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0 || fchdir(fd) < 0)
+		return pd_error_set(err, errno, "working directory \"%s\"", wd);
+	return 0;
+}
+
 _Noreturn void pd_process_exec(const struct pd_process *p, const struct pd_process_ctx *ctx)
 {
 	struct pd_error err = { 0 };
@@ -208,10 +226,8 @@ _Noreturn void pd_process_exec(const struct pd_process *p, const struct pd_proce
 		fail(ctx, &err, 0);
 	if (pd_caps_set(p->caps, &err) < 0)
 		fail(ctx, &err, 0);
-	if (chdir(wd) < 0) {
-		pd_error_set(&err, errno, "working directory \"%s\"", wd);
+	if (enter_workdir(wd, &err) < 0)
 		fail(ctx, &err, 0);
-	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		pd_error_set(&err, errno, "no_new_privs");
 		fail(ctx, &err, 0);

@@ -18,6 +18,7 @@
 #include "runtime/runtime.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -141,6 +142,10 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	spec.n_mounts = o.n_mounts;
 	spec.hostname = o.hostname ? o.hostname : hostname;
 	spec.limits = o.limits;
+	/* RLIMIT_NPROC counts per uid: a command that may change its uid gets
+	 * the default task limit from a cgroup where there is one. */
+	if (o.caps & ((1ULL << CAP_SETUID) | (1ULL << CAP_SETGID)))
+		spec.limits.pids_default = false;
 	spec.process.argv = cmd;
 	spec.process.env = env;
 	spec.process.workdir = o.workdir ? o.workdir : img.workdir;

@@ -481,8 +481,11 @@ int pd_parse_pids_limit(const char *arg, uint64_t *out, struct pd_error *err)
 }
 
 /*
- * podman's default capability set: the only ones --cap-add gives, and only
- * in the sandbox's own user namespace (they mean nothing to the host).
+ * podman's default capability set, less CAP_SETFCAP: the only ones --cap-add
+ * gives, and only in the sandbox's own user namespace.  SETFCAP is left out
+ * because a file capability written through a root-mode volume (idmapped:
+ * container root is host root there) is stored for host root: any host
+ * user running that file would get it.
  */
 static const struct {
 	const char *name;
@@ -490,7 +493,7 @@ static const struct {
 } cap_names[] = {
 	{ "CHOWN", 0 }, { "DAC_OVERRIDE", 1 }, { "FOWNER", 3 }, { "FSETID", 4 }, { "KILL", 5 },
 	{ "SETGID", 6 }, { "SETUID", 7 }, { "SETPCAP", 8 }, { "NET_BIND_SERVICE", 10 },
-	{ "SYS_CHROOT", 18 }, { "SETFCAP", 31 },
+	{ "SYS_CHROOT", 18 },
 };
 
 int pd_parse_cap_add(const char *arg, uint64_t *caps, struct pd_error *err)
@@ -500,7 +503,7 @@ int pd_parse_cap_add(const char *arg, uint64_t *caps, struct pd_error *err)
 	if (!strcasecmp(name, "all"))
 		return pd_usage_error(err, "--cap-add \"%s\": refused: name the capabilities "
 				      "(podman's defaults: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, "
-				      "SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, SETFCAP)",
+				      "SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT; SETFCAP is refused)",
 				      arg);
 	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++) {
 		if (strcasecmp(name, cap_names[i].name) == 0) {
@@ -510,7 +513,8 @@ int pd_parse_cap_add(const char *arg, uint64_t *caps, struct pd_error *err)
 	}
 	return pd_usage_error(err, "--cap-add \"%s\": not one of podman's default capabilities "
 			      "(CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, "
-			      "NET_BIND_SERVICE, SYS_CHROOT, SETFCAP)", arg);
+			      "NET_BIND_SERVICE, SYS_CHROOT; not SETFCAP: a file capability in a volume would be "
+			      "host root's)", arg);
 }
 
 int pd_check_hostname(const char *name, struct pd_error *err)

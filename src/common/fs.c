@@ -287,14 +287,49 @@ int pd_write_file(const char *path, const char *s, struct pd_error *err)
 	return 0;
 }
 
-#define REMOVE_DEPTH_MAX 1024
+/*
+ * Deeper directories are renamed to the top of the tree and removed from
+ * there: the walk holds one fd per level, and a tree any depth deep (a
+ * sandbox can make one) must still go.
+ */
+#define REMOVE_DEPTH_MAX 64
 
-static int remove_at(int at, const char *name, dev_t dev, int depth, struct pd_error *err)
+struct rm_ctx {
+	int top;             /* the tree's own directory */
+	dev_t dev;           /* its filesystem: never crossed */
+	unsigned long moved; /* deep directories moved up so far */
+};
+
+static int remove_at(struct rm_ctx *c, int at, const char *name, int depth, struct pd_error *err);
+
+/* Every entry of the directory @fd (which it takes). */
+static int remove_entries(struct rm_ctx *c, int fd, int depth, bool *any, struct pd_error *err)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		pd_close(fd);
+		return pd_error_set(err, errno, "remove: read a directory");
+	}
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (any)
+			*any = true;
+		r = remove_at(c, dirfd(d), de->d_name, depth + 1, err);
+	}
+	if (r == 0 && errno)
+		r = pd_error_set(err, errno, "remove: read a directory");
+	closedir(d);
+	return r;
+}
+
+static int remove_at(struct rm_ctx *c, int at, const char *name, int depth, struct pd_error *err)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd, r = 0;
+	int fd;
 
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : pd_error_set(err, errno, "remove \"%s\"", name);
@@ -303,29 +338,21 @@ static int remove_at(int at, const char *name, dev_t dev, int depth, struct pd_e
 			return pd_error_set(err, errno, "remove \"%s\"", name);
 		return 0;
 	}
-	if (st.st_dev != dev)
+	if (st.st_dev != c->dev)
 		return pd_error_set_msg(err, EXDEV, "remove \"%s\": a mount point (not crossed)", name);
-	if (depth >= REMOVE_DEPTH_MAX)
-		return pd_error_set_msg(err, ELOOP, "remove \"%s\": deeper than %d directories", name,
-					REMOVE_DEPTH_MAX);
+	if (depth >= REMOVE_DEPTH_MAX) {
+		char up[48];
+
+		snprintf(up, sizeof(up), ".paude-remove-%lu", c->moved++);
+		if (renameat(at, name, c->top, up) < 0)
+			return pd_error_set(err, errno, "remove \"%s\": move it up", name);
+		return 0;   /* removed from the top in a later pass */
+	}
 	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return pd_error_set(err, errno, "remove \"%s\"", name);
-	d = fdopendir(fd);
-	if (!d) {
-		pd_close(fd);
-		return pd_error_set(err, errno, "remove \"%s\"", name);
-	}
-	while (r == 0 && (errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		r = remove_at(dirfd(d), de->d_name, dev, depth + 1, err);
-	}
-	if (r == 0 && errno)
-		r = pd_error_set(err, errno, "read \"%s\"", name);
-	closedir(d);
-	if (r < 0)
-		return pd_error_wrap(err, "in \"%s\"", name);
+	if (remove_entries(c, fd, depth, NULL, err) < 0)
+		return -1;
 	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return pd_error_set(err, errno, "remove \"%s\"", name);
 	return 0;
@@ -333,9 +360,35 @@ static int remove_at(int at, const char *name, dev_t dev, int depth, struct pd_e
 
 int pd_remove_tree(int dirfd, const char *name, struct pd_error *err)
 {
+	struct rm_ctx c = { .top = -1 };
 	struct stat st;
+	bool any = true;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : pd_error_set(err, errno, "remove \"%s\"", name);
-	return remove_at(dirfd, name, st.st_dev, 0, err);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return pd_error_set(err, errno, "remove \"%s\"", name);
+		return 0;
+	}
+	c.dev = st.st_dev;
+	c.top = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c.top < 0)
+		return pd_error_set(err, errno, "remove \"%s\"", name);
+	/* Passes over the top until it is empty: what was moved up goes too. */
+	while (any) {
+		int fd = fcntl(c.top, F_DUPFD_CLOEXEC, 3);
+
+		any = false;
+		if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 || remove_entries(&c, fd, 0, &any, err) < 0) {
+			if (fd < 0)
+				pd_error_set(err, errno, "remove \"%s\"", name);
+			pd_close(c.top);
+			return pd_error_wrap(err, "remove \"%s\"", name);
+		}
+	}
+	pd_close(c.top);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return pd_error_set(err, errno, "remove \"%s\"", name);
+	return 0;
 }

@@ -21,11 +21,13 @@ t_caps_default_none() {
 
 t_caps_refused() {
 	local c
-	for c in all ALL SYS_ADMIN NET_ADMIN bogus; do
+	for c in all ALL SYS_ADMIN NET_ADMIN SETFCAP bogus; do
 		pcap --cap-add "$c" "$IMG" true
 		status_is "$RC" 125 "--cap-add $c"
 	done
 	contains "$ERR" "paude: --cap-add \"bogus\": not one of podman's default capabilities" "the error"
+	pcap --cap-add SETFCAP "$IMG" true
+	contains "$ERR" "not SETFCAP: a file capability in a volume would be host root's" "SETFCAP"
 	pcap --cap-add all "$IMG" true
 	contains "$ERR" "paude: --cap-add \"all\": refused: name the capabilities" "the error for all"
 }

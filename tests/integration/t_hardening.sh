@@ -169,6 +169,10 @@ t_hard_user_quotas_capped() {
 	eq "$OUT" "$want
 $(($(pexec bash -c 'ulimit -i') / 4))
 $(($(pexec bash -c 'ulimit -q') / 4))" "quotas inside"
+	# init too: a signal queued to pid 1 counts against init's own limit.
+	pcap "$IMG" /bin/sh -c 'grep -E "^Max (pending signals|msgqueue size)" /proc/1/limits | tr -s " " | cut -d" " -f4'
+	eq "$OUT" "$(($(pexec bash -c 'ulimit -i') / 4))
+$(($(pexec bash -c 'ulimit -q') / 4))" "init's quotas"
 	pcap --ulimit sigpending=77 --ulimit msgqueue=4096 "$IMG" /bin/sh -c 'ulimit -i; ulimit -q'
 	eq "$OUT" "77
 4096" "--ulimit wins"

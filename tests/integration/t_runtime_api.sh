@@ -125,3 +125,18 @@ t_api_persistent_layer_refuses_others() {
 	out=$(drive --remove-layer "$d" 2>&1) && fail "a layer of uid 12345 was removed"
 	[ -d "$d" ] || fail "removed"
 }
+
+t_api_exec_no_owner_fd_reachable() {
+	# A joined process holds nothing of its owner's before it is confined:
+	# a working directory planted as a magic link to one of the owner's fds
+	# (/proc/self/fd/N) reaches no host directory.
+	local d out
+	d=$(scratch)
+	echo host-file > "$d/host-file"
+	# fds 7-9 of the driver are host directories.
+	out=$(pexec_prefix; "${PEXEC[@]}" "$IT_DIR/bin/pd-drive" --workdir /work --first "$R" \
+		/bin/sh -c 'for n in 3 4 5 6 7 8 9; do ln -s /proc/self/fd/$n /work$n; done; ln -s /proc/self/fd/7 /work' \
+		--- /bin/ls -a 2>&1 7<"$d" 8<"$d" 9</)
+	not_contains "$out" "host-file" "a host directory listed from inside"
+	contains "$out" "pd-drive: exec failed: working directory \"/work\"" "the refused working directory"
+}

@@ -5,7 +5,8 @@
  * given in it through pd_sandbox_exec() one after the other (their stdio are
  * the driver's), then stops the sandbox.
  *
- *   pd-drive [--user U] [--tty] [--ns] [--first] [--layer DIR] ROOTDIR CMD [ARG...] [--- CMD...]...
+ *   pd-drive [--user U] [--tty] [--ns] [--first] [--layer DIR] [--workdir DIR] ROOTDIR
+ *            CMD [ARG...] [--- CMD...]...
  *   pd-drive --remove-layer DIR
  *   pd-drive --bench N ROOTDIR CMD [ARG...]
  *
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
 	struct pd_sandbox_spec spec = { 0 };
 	struct pd_sandbox *sb = NULL;
 	struct pd_idmap_plan ids;
-	const char *user = NULL, *layer = NULL;
+	const char *user = NULL, *layer = NULL, *workdir = NULL;
 	bool tty = false, ns = false, first = false;
 	int bench_runs = 0;
 	char *lowers[1];
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
 			first = true;
 		else if (!strcmp(argv[i], "--layer") && i + 1 < argc)
 			layer = argv[++i];
+		else if (!strcmp(argv[i], "--workdir") && i + 1 < argc)
+			workdir = argv[++i];
 		else if (!strcmp(argv[i], "--bench") && i + 1 < argc)
 			bench_runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--remove-layer") && i + 1 < argc) {
@@ -253,6 +256,7 @@ int main(int argc, char **argv)
 		p.argv = argv + i;
 		argv[j < argc ? j : argc] = NULL;
 		p.user = user;
+		p.workdir = workdir;
 		p.seccomp = &prog;
 		p.tty = tty;
 		p.stdio[0] = STDIN_FILENO;

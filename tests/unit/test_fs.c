@@ -641,6 +641,38 @@ START_TEST(write_read_all)
 }
 END_TEST
 
+/* pd_remove_tree(): any depth, never through a symlink, the outside intact. */
+START_TEST(remove_tree_deep_and_links)
+{
+	struct pd_error e = { 0 };
+	char *tree = path_of(tmp, "tree"), *secret = path_of(outside, "secret");
+	int fd;
+
+	make_dir(tree);
+	fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open the tree");
+	/* 300 levels, deeper than the walk descends at once. */
+	for (int i = 0; i < 300; i++) {
+		int next;
+
+		ck_assert_msg(mkdirat(fd, "d", 0755) == 0, "mkdir level %d", i);
+		ck_assert_msg(symlinkat(secret, fd, "link") == 0, "symlink at level %d", i);
+		ck_assert_msg(symlinkat(outside, fd, "dirlink") == 0, "dir symlink at level %d", i);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		ck_assert_msg(fd >= 0, "open level %d", i);
+	}
+	close(fd);
+	ck_assert_msg(pd_remove_tree(AT_FDCWD, tree, &e) == 0, "remove: %s", e.msg);
+	ck_assert_msg(access(tree, F_OK) < 0 && errno == ENOENT, "the tree is still there");
+	ck_assert_msg(access(secret, F_OK) == 0, "a symlink's target went with the tree");
+	ck_assert_msg(pd_remove_tree(AT_FDCWD, tree, &e) == 0, "remove again: %s", e.msg);
+	free(tree);
+	free(secret);
+}
+END_TEST
+
 static Suite *fs_suite(void)
 {
 	Suite *s = suite_create("fs");
@@ -648,6 +680,7 @@ static Suite *fs_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, write_read_all);
+	tcase_add_test(tc, remove_tree_deep_and_links);
 	suite_add_tcase(s, tc);
 	if (!pd_unit_have_openat2()) {
 		fprintf(stderr, "note: openat2 unavailable (ENOSYS): fs tests on it left out\n");
