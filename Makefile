@@ -28,9 +28,19 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wformat-nonliteral \
 	-Wwrite-strings -Wundef -Wswitch-default -Wswitch-enum -Wimplicit-fallthrough \
 	-Wcast-align -Wredundant-decls -Winit-self -Wmissing-include-dirs \
 	-Wno-missing-field-initializers
-HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
+# _FORTIFY_SOURCE: the highest level $(CC) and the C library support (3 needs
+# gcc >= 12 or clang >= 9 and glibc >= 2.34; otherwise 2), probed once.  It is
+# undefined first, so a compiler that predefines it (Ubuntu's gcc: 3) does not
+# trip -Werror with "redefined"; a -D_FORTIFY_SOURCE in CFLAGS/CPPFLAGS wins
+# (`make FORTIFY=2` also picks the level).
+FORTIFY_PROBE := printf '\043include <stdio.h>\n\043if __USE_FORTIFY_LEVEL != 3\n\043error\n\043endif\n' | \
+	$(CC) -x c -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -Werror -fsyntax-only - >/dev/null 2>&1
+FORTIFY ?= $(shell $(FORTIFY_PROBE) && echo 3 || echo 2)
+HARDEN := $(if $(filter -D_FORTIFY_SOURCE%,$(CFLAGS) $(CPPFLAGS)),,-D_FORTIFY_SOURCE=$(FORTIFY)) \
+	-fstack-protector-strong -fstack-clash-protection -fPIE
 OPT ?= -O2 -g
-CPPFLAGS_ALL := -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -I. -Isrc -I$(BUILD)/gen
+CPPFLAGS_ALL := -U_FORTIFY_SOURCE -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -I. -Isrc -I$(BUILD)/gen \
+	$(CPPFLAGS)
 CFLAGS_ALL := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed $(LDFLAGS)
 
@@ -45,7 +55,7 @@ ALL_HDR := $(wildcard src/*.h src/common/*.h runtime/*.h tests/unit/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all check check-unit check-asan check-integration check-fuzz-smoke lint bench fuzz \
-	install uninstall clean deps demo valgrind tools
+	install uninstall clean deps demo valgrind tools mutate
 
 all: $(BUILD)/paude tools
 
@@ -134,11 +144,12 @@ FUZZ_SECONDS ?= 60
 $(FUZZ_DIR)/obj/%.o: %.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC-FUZZ $<"
-	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -O1 -g $(PKG_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -O1 -g $(PKG_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
 
+# The target's own headers are tracked through $@.d, like every object's.
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -O1 -g $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+		-MMD -MP -MF $@.d -MT $@ -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 
 # Replays each target's seed corpus (and any crash reproducers): part of check.
 check-fuzz-smoke: $(FUZZ_BIN)
@@ -157,20 +168,27 @@ fuzz: $(FUZZ_BIN)
 
 # ---- lint ----
 lint: $(GEN_HDR)
-	@scripts/lint.sh
+	@BUILD=$(BUILD) scripts/lint.sh
+
+# ---- mutation check (not part of check) ----
+# Applies each deliberate break of scripts/mutate/breaks, one at a time, to a
+# scratch copy of the tree and runs its tests there: a break they do not
+# catch fails.  As root.  `make mutate M=NAME` runs one; scripts/mutate.sh -l lists them.
+mutate:
+	scripts/mutate.sh $(M)
 
 # ---- integration (root and rootless) ----
 check-integration: $(BUILD)/paude tools
-	tests/integration/run.sh
+	BUILD=$(BUILD) tests/integration/run.sh
 
 check: lint check-unit check-asan check-fuzz-smoke check-integration
 	@echo "make check: all passed"
 
 demo: $(BUILD)/paude
-	@scripts/demo.sh
+	@BUILD=$(BUILD) scripts/demo.sh
 
 bench: $(BUILD)/paude tools
-	bench/startup.sh
+	BUILD=$(BUILD) bench/startup.sh
 
 deps:
 	scripts/install-deps.sh
@@ -185,4 +203,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(ASAN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
+	$(FUZZ_BIN:=.d)

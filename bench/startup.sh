@@ -25,6 +25,7 @@ for p in bubblewrap crun hyperfine busybox-static uidmap; do
 done
 if [ -n "$need" ]; then
 	echo "bench: installing$need"
+	# shellcheck disable=SC2086 # a list of package names
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
 fi
 
@@ -162,9 +163,9 @@ report "$W/out/root.csv" "root (paude: the paude subuid range + idmapped rootfs;
 pss_of() {   # PIDS... -> "PSS_kB RSS_kB"
 	local pss=0 rss=0 p
 	for p in "$@"; do
-		[ -r /proc/$p/smaps_rollup ] || continue
-		pss=$((pss + $(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup)))
-		rss=$((rss + $(awk '/^Rss:/ {print $2}' /proc/$p/smaps_rollup)))
+		[ -r "/proc/$p/smaps_rollup" ] || continue
+		pss=$((pss + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")))
+		rss=$((rss + $(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")))
 	done
 	echo "$pss $rss"
 }
@@ -173,7 +174,7 @@ mem_of() {   # TITLE CMD...  (as root; the command's process tree minus the slee
 	"$@" &
 	local top=$!
 	sleep 0.5
-	local all=($top) frontier=($top) next p keep=()
+	local all=("$top") frontier=("$top") next p keep=()
 	while [ ${#frontier[@]} -gt 0 ]; do
 		next=()
 		for p in "${frontier[@]}"; do

@@ -147,8 +147,6 @@ static _Noreturn void joined(struct pd_sandbox *sb, const struct pd_process *giv
 	}
 	if (pd_user_for(root, p->user, &sb->ids, &user, &err) < 0)
 		die(sock, &err);
-	pd_close(root);
-	root = -1;
 	{
 		struct pd_process_ctx ctx = {
 			.user = &user,

@@ -5,8 +5,9 @@
 # the rootless mode for the user who called sudo.  Needs no terminal.
 set -eu
 cd "$(dirname "$0")/.."
-PAUDE=${PAUDE:-build/paude}
+PAUDE=${PAUDE:-${BUILD:-build}/paude}
 
+# shellcheck disable=SC2016 # expanded by the sandbox's shell, not this one
 probe='
 echo "  user inside:      $(id)"
 echo "  uid map:          $(tr -s " " < /proc/self/uid_map | tr "\n" ";")"

@@ -27,6 +27,7 @@ t_hard_output_stop_signal_bounds_the_drain() {
 	# Asked to stop, paude does not wait for a reader that never reads.
 	local d pid i
 	d=$(scratch)
+	# shellcheck disable=SC2216 # a reader that never reads, on purpose
 	( rc=0; pexec "$PAUDE" run "$IMG" yes floodfloodflood 2>/dev/null || rc=$?; echo $rc >"$d/rc" ) |
 		sleep 60 &
 	for i in $(seq 1 100); do
@@ -36,7 +37,7 @@ t_hard_output_stop_signal_bounds_the_drain() {
 	done
 	[ -n "$pid" ] || fail "paude did not start"
 	kill -TERM "$pid"
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		[ -s "$d/rc" ] && break
 		sleep 0.05
 	done
@@ -152,7 +153,9 @@ t_hard_default_task_limit() {
 	status_is "$RC" 0 "($ERR)"
 	local n
 	n=$(printf '%s\n' "$OUT" | sed -n 's/^forked //p')
-	[ -n "$n" ] && [ "$n" -le 2048 ] && [ "$n" -ge 2000 ] || fail "forked $n children by default"
+	if [ -z "$n" ] || [ "$n" -gt 2048 ] || [ "$n" -lt 2000 ]; then
+		fail "forked $n children by default"
+	fi
 	contains "$OUT" "fork-error EAGAIN" "the default limit's error"
 	pcap --pids-limit -1 "$IMG" pd-probe forkbomb 3000
 	eq "$OUT" "forked 3000
