@@ -25,12 +25,12 @@ t_hard_output_write_error_reported() {
 
 t_hard_output_stop_signal_bounds_the_drain() {
 	# Asked to stop, paude does not wait for a reader that never reads.
-	local d pid i
+	local d pid
 	d=$(scratch)
 	# shellcheck disable=SC2216 # a reader that never reads, on purpose
 	( rc=0; pexec "$PAUDE" run "$IMG" yes floodfloodflood 2>/dev/null || rc=$?; echo $rc >"$d/rc" ) |
 		sleep 60 &
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		pid=$(pgrep -f -- "^$PAUDE run $IMG yes flood" | head -n 1)
 		[ -n "$pid" ] && break
 		sleep 0.1
