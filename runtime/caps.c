@@ -26,8 +26,9 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-#define LOCKED_BITS (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED | \
-		     SECBIT_NO_SETUID_FIXUP_LOCKED)
+#define LOCKED_BITS \
+	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED | \
+	 SECBIT_NO_SETUID_FIXUP_LOCKED)
 #define AMBIENT_LOCK (SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
 static bool kept(uint64_t caps, cap_value_t c)
@@ -45,7 +46,8 @@ static int lock_and_bound(unsigned long bits, uint64_t keep, struct pd_error *er
 	for (cap_value_t c = 0; c <= last; c++)
 		if (!kept(keep, c) && prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
-			return pd_error_set(err, errno, "capabilities: drop %d from the bounding set", c);
+			return pd_error_set(err, errno,
+					    "capabilities: drop %d from the bounding set", c);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return pd_error_set(err, errno, "capabilities: clear ambient");
 	return 0;
@@ -54,7 +56,7 @@ static int lock_and_bound(unsigned long bits, uint64_t keep, struct pd_error *er
 /* Effective, permitted and (with @inheritable) inheritable: @caps alone. */
 static int set_only(uint64_t caps, bool inheritable, struct pd_error *err)
 {
-	cap_t c = cap_init();   /* all three sets empty */
+	cap_t c = cap_init(); /* all three sets empty */
 	int r = 0;
 
 	if (!c)
@@ -70,7 +72,8 @@ static int set_only(uint64_t caps, bool inheritable, struct pd_error *err)
 		r = cap_set_proc(c);
 	cap_free(c);
 	if (r < 0)
-		return pd_error_set(err, errno, "capabilities: set effective/permitted/inheritable");
+		return pd_error_set(err, errno,
+				    "capabilities: set effective/permitted/inheritable");
 	return 0;
 }
 
@@ -94,7 +97,8 @@ static int set_only_inheritable(uint64_t caps, struct pd_error *err)
 
 int pd_caps_prepare_drop(uint64_t keep, struct pd_error *err)
 {
-	return lock_and_bound(keep ? LOCKED_BITS | SECBIT_NO_SETUID_FIXUP : LOCKED_BITS | AMBIENT_LOCK,
+	return lock_and_bound(keep ? LOCKED_BITS | SECBIT_NO_SETUID_FIXUP
+				   : LOCKED_BITS | AMBIENT_LOCK,
 			      keep, err);
 }
 
@@ -107,9 +111,11 @@ int pd_caps_set(uint64_t caps, struct pd_error *err)
 	    set_only_inheritable(caps, err) < 0)
 		return -1;
 	for (cap_value_t v = 0; v < 64; v++)
-		if (kept(caps, v) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)v, 0, 0) < 0)
+		if (kept(caps, v) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)v, 0, 0) < 0)
 			return pd_error_set(err, errno, "capabilities: raise %d as ambient", v);
-	if (prctl(PR_SET_SECUREBITS, LOCKED_BITS | SECBIT_NO_SETUID_FIXUP | AMBIENT_LOCK, 0, 0, 0) < 0)
+	if (prctl(PR_SET_SECUREBITS, LOCKED_BITS | SECBIT_NO_SETUID_FIXUP | AMBIENT_LOCK, 0, 0, 0) <
+	    0)
 		return pd_error_set(err, errno, "capabilities: lock the ambient set");
 	return set_only(caps, true, err);
 }

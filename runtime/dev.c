@@ -31,8 +31,9 @@
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
-	{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	{ "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },
+	{ "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
+	{ "stderr", "/proc/self/fd/2" },
 };
 
 #define NO_SUID_DEV_EXEC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
@@ -104,23 +105,24 @@ static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 	dir = pd_root_dir(sb->root_fd, "tmp", err);
 	if (dir < 0)
 		return -1;
-	m = pd_mnt_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs at \"/tmp\"", err);
+	m = pd_mnt_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs at \"/tmp\"",
+		      err);
 	if (m < 0)
 		return -1;
 	if (pd_mnt_attach(m, dir, "tmpfs at \"/tmp\"", err) < 0)
 		return -1;
-	sb->tmp_mnt_fd = steal_fd(&m);   /* user mounts beneath /tmp resolve from here */
+	sb->tmp_mnt_fd = steal_fd(&m); /* user mounts beneath /tmp resolve from here */
 	return 0;
 }
 
 int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 {
-	static const char *const dev_opts[] = { "mode", "0755", "size", "65536k", "nr_inodes", "256",
-						 NULL };
-	static const char *const shm_opts[] = { "mode", "1777", "size", "64m", "nr_inodes", "16384",
-						 NULL };
-	const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
-				   "gid", "5", NULL };
+	static const char *const dev_opts[] = { "mode",      "0755", "size", "65536k",
+						"nr_inodes", "256",  NULL };
+	static const char *const shm_opts[] = { "mode",      "1777",  "size", "64m",
+						"nr_inodes", "16384", NULL };
+	const char *pts_opts[] = { "newinstance", NULL,  "ptmxmode", "0666", "mode",
+				   "0620",        "gid", "5",        NULL };
 	cleanup_close int dir = -1, m = -1, dev = -1, nodes = -1;
 
 	if (attach_nodes(sb, &nodes, err) < 0)
@@ -140,9 +142,10 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 		if (bind_node(dev, nodes, pd_devnodes[i].name, err) < 0)
 			return -1;
 	if (!pd_idmap_has_gid(&sb->ids, 5))
-		pts_opts[6] = NULL;   /* no tty group in a single-id map */
+		pts_opts[6] = NULL; /* no tty group in a single-id map */
 	/* devpts holds the pty devices themselves: it cannot be nodev. */
-	if (mount_sub(dev, "pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0 ||
+	if (mount_sub(dev, "pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) <
+		    0 ||
 	    mount_sub(dev, "shm", "tmpfs", shm_opts, NO_SUID_DEV_EXEC, err) < 0 ||
 	    mount_sub(dev, "mqueue", "mqueue", NULL, NO_SUID_DEV_EXEC, err) < 0)
 		return -1;

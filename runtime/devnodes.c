@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 const struct pd_devnode pd_devnodes[PD_N_DEVNODES] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 

@@ -31,8 +31,9 @@ static void contents(const struct pd_sandbox *sb, struct etc_files *f)
 	snprintf(f->hosts, sizeof(f->hosts),
 		 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
 		 host);
-	f->resolv = sb->spec->resolv_conf ? sb->spec->resolv_conf
-					  : "# paude: this sandbox has no network (--network none)\n";
+	f->resolv = sb->spec->resolv_conf
+			    ? sb->spec->resolv_conf
+			    : "# paude: this sandbox has no network (--network none)\n";
 }
 
 /* Write the three files into the directory @etc; @lenient: skip what we may not write. */
@@ -42,7 +43,9 @@ static int write_files(const struct pd_sandbox *sb, int etc, bool lenient, struc
 	const struct {
 		const char *name, *data;
 	} files[] = {
-		{ "hostname", f.hostname }, { "hosts", f.hosts }, { "resolv.conf", NULL },
+		{ "hostname", f.hostname },
+		{ "hosts", f.hosts },
+		{ "resolv.conf", NULL },
 	};
 
 	contents(sb, &f);
@@ -50,8 +53,8 @@ static int write_files(const struct pd_sandbox *sb, int etc, bool lenient, struc
 		const char *data = files[i].data ? files[i].data : f.resolv;
 
 		if (pd_replace_file_at(etc, files[i].name, data, strlen(data), 0644, err) < 0) {
-			if (lenient && (err->code == EACCES || err->code == EPERM ||
-					err->code == EOVERFLOW))
+			if (lenient &&
+			    (err->code == EACCES || err->code == EPERM || err->code == EOVERFLOW))
 				continue;
 			return pd_error_wrap(err, "/etc");
 		}
@@ -67,7 +70,7 @@ int pd_etcfiles_write_upper(struct pd_sandbox *sb, int upper, struct pd_error *e
 		return pd_error_set(err, errno, "writable layer: mkdir \"etc\"");
 	etc = openat(upper, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0)
-		return 0;   /* a whiteout or a file left in a persistent layer: later, then */
+		return 0; /* a whiteout or a file left in a persistent layer: later, then */
 	if (write_files(sb, etc, false, err) < 0)
 		return -1;
 	sb->etc_written = true;

@@ -49,8 +49,10 @@ static int keep_id_ranges(struct pd_idmap_range *r, uint32_t id, uint32_t host, 
 			  const char *what, struct pd_error *err)
 {
 	if (id >= PD_SUBID_COUNT)
-		return pd_error_set_msg(err, ERANGE, "--userns=keep-id: your %s %u is beyond the "
-					"%u ids a sandbox maps", what, id, PD_SUBID_COUNT);
+		return pd_error_set_msg(err, ERANGE,
+					"--userns=keep-id: your %s %u is beyond the "
+					"%u ids a sandbox maps",
+					what, id, PD_SUBID_COUNT);
 	r[0] = (struct pd_idmap_range){ 0, start, id };
 	r[1] = (struct pd_idmap_range){ id, host, 1 };
 	r[2] = (struct pd_idmap_range){ id + 1, start + id, PD_SUBID_COUNT - id };
@@ -83,11 +85,13 @@ static int plan_rootless(struct pd_idmap_plan *p, bool keep_id, struct pd_error 
 	    !pd_subid_find(su, sul, name, p->host_uid, PD_SUBID_COUNT, &ru) ||
 	    !pd_subid_find(sg, sgl, name, p->host_uid, PD_SUBID_COUNT, &rg)) {
 		if (keep_id)
-			return pd_error_set_msg(err, EPERM, "--userns=keep-id needs a range of %u "
-						"subordinate ids for \"%s\" in /etc/subuid and /etc/subgid "
-						"(usermod --add-subuids 100000-165535 --add-subgids "
-						"100000-165535 %s)", PD_SUBID_COUNT, name ? name : "?",
-						name ? name : "USER");
+			return pd_error_set_msg(
+				err, EPERM,
+				"--userns=keep-id needs a range of %u "
+				"subordinate ids for \"%s\" in /etc/subuid and /etc/subgid "
+				"(usermod --add-subuids 100000-165535 --add-subgids "
+				"100000-165535 %s)",
+				PD_SUBID_COUNT, name ? name : "?", name ? name : "USER");
 		pd_note("no range of %u subordinate ids for user \"%s\" in /etc/subuid and /etc/subgid: "
 			"the sandbox maps only its root (add one with: usermod --add-subuids "
 			"100000-165535 --add-subgids 100000-165535 %s)",
@@ -98,7 +102,8 @@ static int plan_rootless(struct pd_idmap_plan *p, bool keep_id, struct pd_error 
 	find_helper("newgidmap", p->newgidmap, sizeof(p->newgidmap));
 	if (!p->newuidmap[0] || !p->newgidmap[0]) {
 		if (keep_id)
-			return pd_error_set_msg(err, EPERM, "--userns=keep-id needs newuidmap and "
+			return pd_error_set_msg(err, EPERM,
+						"--userns=keep-id needs newuidmap and "
 						"newgidmap (Debian package \"uidmap\")");
 		pd_note("newuidmap/newgidmap not found (Debian package \"uidmap\"): the sandbox maps "
 			"only its root");
@@ -181,7 +186,8 @@ static void format_map(const struct pd_idmap_range *r, size_t n, char *buf, size
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && off < sz; i++) {
-		int w = snprintf(buf + off, sz - off, "%u %u %u\n", r[i].inside, r[i].outside, r[i].count);
+		int w = snprintf(buf + off, sz - off, "%u %u %u\n", r[i].inside, r[i].outside,
+				 r[i].count);
 
 		if (w < 0)
 			break;

@@ -71,7 +71,7 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 	sigset_t all;
 	int fd;
 
-	sigfillset(&all);   /* already blocked since before the fork (sandbox.c) */
+	sigfillset(&all); /* already blocked since before the fork (sandbox.c) */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; fd >= 0 && i < 3; i++)
 		(void)dup2(fd, i);
@@ -100,7 +100,7 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 			pid_t p = waitpid(-1, &st, WNOHANG | __WALL);
 
 			if (p < 0 && errno == ECHILD && stop_sig)
-				_exit(128 + stop_sig);   /* everyone is gone */
+				_exit(128 + stop_sig); /* everyone is gone */
 			if (p <= 0)
 				break;
 			/* A child that made init its tracer (PTRACE_TRACEME) reports

@@ -38,7 +38,7 @@
 
 #define ALLOW_NR(nr) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 int pd_init_filter_apply(struct pd_error *err)
 {
@@ -47,16 +47,16 @@ int pd_init_filter_apply(struct pd_error *err)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		ALLOW_NR(__NR_rt_sigtimedwait),   /* sigwaitinfo */
-		ALLOW_NR(__NR_kill),              /* forward a signal to the command */
-		ALLOW_NR(__NR_wait4),             /* reap */
+		ALLOW_NR(__NR_rt_sigtimedwait), /* sigwaitinfo */
+		ALLOW_NR(__NR_kill),            /* forward a signal to the command */
+		ALLOW_NR(__NR_wait4),           /* reap */
 		ALLOW_NR(__NR_waitid),
-		ALLOW_NR(__NR_ptrace),            /* PTRACE_DETACH a child that chose us */
+		ALLOW_NR(__NR_ptrace), /* PTRACE_DETACH a child that chose us */
 		ALLOW_NR(__NR_exit_group),
 		ALLOW_NR(__NR_exit),
 		ALLOW_NR(__NR_rt_sigreturn),
 		ALLOW_NR(__NR_restart_syscall),
-		ALLOW_NR(__NR_close_range),       /* once, right after this filter */
+		ALLOW_NR(__NR_close_range), /* once, right after this filter */
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 	};
 	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };

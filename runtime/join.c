@@ -45,7 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PD_SYNC_PID_MSG PD_SYNC_GO   /* intermediate -> owner: @arg is the pid */
+#define PD_SYNC_PID_MSG PD_SYNC_GO /* intermediate -> owner: @arg is the pid */
 
 static _Noreturn void die(int sock, struct pd_error *err)
 {
@@ -72,9 +72,9 @@ static int enter(struct pd_sandbox *sb, struct pd_error *err)
 		int type;
 		const char *name;
 	} order[] = {
-		{ PD_NS_USER, CLONE_NEWUSER, "user" }, { PD_NS_MNT, CLONE_NEWNS, "mount" },
+		{ PD_NS_USER, CLONE_NEWUSER, "user" },  { PD_NS_MNT, CLONE_NEWNS, "mount" },
 		{ PD_NS_NET, CLONE_NEWNET, "network" }, { PD_NS_UTS, CLONE_NEWUTS, "uts" },
-		{ PD_NS_IPC, CLONE_NEWIPC, "ipc" }, { PD_NS_CGROUP, CLONE_NEWCGROUP, "cgroup" },
+		{ PD_NS_IPC, CLONE_NEWIPC, "ipc" },     { PD_NS_CGROUP, CLONE_NEWCGROUP, "cgroup" },
 		{ PD_NS_PID, CLONE_NEWPID, "pid" },
 	};
 
@@ -82,7 +82,8 @@ static int enter(struct pd_sandbox *sb, struct pd_error *err)
 		if (setns(sb->ns[order[i].ns], order[i].type) < 0)
 			return pd_error_set(err, errno, "join the sandbox's %s namespace",
 					    order[i].name);
-		if (order[i].ns == PD_NS_USER && become_root(sb->ids.mode != PD_IDMAP_SINGLE, err) < 0)
+		if (order[i].ns == PD_NS_USER &&
+		    become_root(sb->ids.mode != PD_IDMAP_SINGLE, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -117,7 +118,8 @@ static void keep_only(const struct pd_process *p, struct pd_process *q, int *soc
 	/* 0-2 taken again (the sandbox's /dev/null), so that no fd opened
 	 * later (a pty) lands there and is clobbered by the stdio set-up. */
 	for (int i = 0; i < 3; i++)
-		if (pd_openat2(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0, RESOLVE_NO_MAGICLINKS) != i)
+		if (pd_openat2(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0,
+			       RESOLVE_NO_MAGICLINKS) != i)
 			_exit(125);
 }
 
@@ -135,7 +137,7 @@ static _Noreturn void joined(struct pd_sandbox *sb, const struct pd_process *giv
 	keep_only(given, &q, &sock);
 	n = pd_sync_recv(sock, &m);
 	if (n <= 0 || m.type != PD_SYNC_GO)
-		_exit(125);   /* the owner is gone, or changed its mind */
+		_exit(125); /* the owner is gone, or changed its mind */
 	pd_close(m.fd);
 	/* Its parent is the owner, outside this pid namespace: getppid() says
 	 * 0 here, so the owner's death is only caught from now on. */
@@ -153,7 +155,7 @@ static _Noreturn void joined(struct pd_sandbox *sb, const struct pd_process *giv
 			.may_setgroups = sb->ids.mode != PD_IDMAP_SINGLE,
 			.lp = &sb->limits,
 			.limits = &sb->spec->limits,
-			.extra_tasks = 1,   /* init */
+			.extra_tasks = 1, /* init */
 			.hostname = sb->spec->hostname,
 			.report_fd = sock,
 		};
@@ -196,7 +198,8 @@ static int check_alive(struct pd_sandbox *sb, struct pd_error *err)
 		return pd_error_set_msg(err, ESRCH, "the sandbox is not running");
 	for (int i = 0; i < PD_NS_COUNT; i++)
 		if (sb->ns[i] < 0)
-			return pd_error_set_msg(err, EAGAIN, "the sandbox is not set up yet (its "
+			return pd_error_set_msg(err, EAGAIN,
+						"the sandbox is not set up yet (its "
 						"namespaces are not all known)");
 	return 0;
 }

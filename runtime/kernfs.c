@@ -29,14 +29,16 @@
 #include <unistd.h>
 
 static const char *const proc_masked[] = {
-	"acpi", "kcore", "keys", "latency_stats", "sched_debug", "scsi",
-	"timer_list", "timer_stats", "interrupts",
+	"acpi", "kcore",      "keys",        "latency_stats", "sched_debug",
+	"scsi", "timer_list", "timer_stats", "interrupts",
 };
 static const char *const proc_readonly[] = {
 	"asound", "bus", "fs", "irq", "sys", "sysrq-trigger",
 };
 static const char *const sys_masked[] = {
-	"firmware", "fs/selinux", "devices/virtual/powercap",
+	"firmware",
+	"fs/selinux",
+	"devices/virtual/powercap",
 };
 
 #define RO_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
@@ -49,17 +51,20 @@ static int mask_one(struct pd_sandbox *sb, int base, const char *fsname, const c
 	char what[128];
 	struct stat st;
 
-	target = pd_openat2(base, rel, O_PATH | O_NOFOLLOW, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	target = pd_openat2(base, rel, O_PATH | O_NOFOLLOW, 0,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (target < 0)
-		return errno == ENOENT ? 0 : pd_error_set(err, errno, "mask \"%s/%s\"", fsname, rel);
+		return errno == ENOENT ? 0
+				       : pd_error_set(err, errno, "mask \"%s/%s\"", fsname, rel);
 	if (fstat(target, &st) < 0)
 		return pd_error_set(err, errno, "mask \"%s/%s\"", fsname, rel);
 	snprintf(what, sizeof(what), "mask over \"%s/%s\"", fsname, rel);
 	/* A directory: a tmpfs of its own, read-only from the start, that
 	 * can hold nothing (its root is its one inode). */
 	if (S_ISDIR(st.st_mode))
-		m = pd_mnt_fs("tmpfs", (const char *const[]){ "size", "4k", "nr_inodes", "1", "mode",
-							      "0555", "ro", NULL, NULL },
+		m = pd_mnt_fs("tmpfs",
+			      (const char *const[]){ "size", "4k", "nr_inodes", "1", "mode", "0555",
+						     "ro", NULL, NULL },
 			      RO_ATTRS, what, err);
 	else
 		m = pd_mnt_clone(sb->mask_fd, NULL, false, what, err);
@@ -74,9 +79,12 @@ static int readonly_one(int base, const char *fsname, const char *rel, struct pd
 	cleanup_close int target = -1, m = -1;
 	char what[128];
 
-	target = pd_openat2(base, rel, O_PATH | O_NOFOLLOW, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	target = pd_openat2(base, rel, O_PATH | O_NOFOLLOW, 0,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (target < 0)
-		return errno == ENOENT ? 0 : pd_error_set(err, errno, "read-only \"%s/%s\"", fsname, rel);
+		return errno == ENOENT
+			       ? 0
+			       : pd_error_set(err, errno, "read-only \"%s/%s\"", fsname, rel);
 	snprintf(what, sizeof(what), "read-only \"%s/%s\"", fsname, rel);
 	m = pd_mnt_clone(target, NULL, true, what, err);
 	if (m < 0)
@@ -124,7 +132,7 @@ static int mask_thermal(struct pd_sandbox *sb, int sys, struct pd_error *err)
 
 	if (cpus < 0)
 		return 0;
-	d = fdopendir(cpus);   /* owns cpus from here */
+	d = fdopendir(cpus); /* owns cpus from here */
 	if (!d) {
 		pd_close(cpus);
 		return pd_error_set(err, errno, "read \"/sys/devices/system/cpu\"");

@@ -55,8 +55,10 @@ int pd_layer_prepare(const char *path, const struct pd_idmap_plan *ids, struct p
 	if (dir < 0 || fstat(dir, &st) < 0)
 		return pd_error_set(err, errno, "writable layer \"%s\"", path);
 	if (st.st_uid != getuid())
-		return pd_error_set_msg(err, EPERM, "writable layer \"%s\" belongs to uid %u, not to "
-					"the caller", path, (unsigned)st.st_uid);
+		return pd_error_set_msg(err, EPERM,
+					"writable layer \"%s\" belongs to uid %u, not to "
+					"the caller",
+					path, (unsigned)st.st_uid);
 	if ((st.st_mode & 07777) != 0700 && fchmod(dir, 0700) < 0)
 		return pd_error_set(err, errno, "writable layer \"%s\": chmod 0700", path);
 	if (layer_subdir(dir, "layer", 0700, ids, err) < 0)
@@ -90,13 +92,17 @@ int pd_layer_remove(const char *path, const struct pd_idmap_plan *ids, struct pd
 		return pd_error_set_msg(err, EINVAL, "writable layer \"%s\": not an absolute path",
 					path);
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : pd_error_set(err, errno, "writable layer \"%s\"", path);
+		return errno == ENOENT ? 0
+				       : pd_error_set(err, errno, "writable layer \"%s\"", path);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
-		return pd_error_set_msg(err, EPERM, "writable layer \"%s\" is not a directory of the "
-					"caller's: not removed", path);
+		return pd_error_set_msg(err, EPERM,
+					"writable layer \"%s\" is not a directory of the "
+					"caller's: not removed",
+					path);
 	if (ids->mode == PD_IDMAP_ROOT)
 		return pd_remove_tree(AT_FDCWD, path, err) < 0
-			? pd_error_wrap(err, "writable layer \"%s\"", path) : 0;
+			       ? pd_error_wrap(err, "writable layer \"%s\"", path)
+			       : 0;
 	/* Rootless: files of subordinate ids are only the user's inside. */
 	if (pd_userns_helper_plan(ids, remove_cb, &r, err) < 0)
 		return pd_error_wrap(err, "writable layer \"%s\"", path);

@@ -127,8 +127,7 @@ static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 }
 
 /* Make the v1 cgroup for @controller; 0 when that hierarchy is not writable. */
-static int v1_dir(struct pd_limits_plan *lp, const char *controller, const char *name,
-		  char **out)
+static int v1_dir(struct pd_limits_plan *lp, const char *controller, const char *name, char **out)
 {
 	char dir[2048];
 	char *p;
@@ -182,7 +181,10 @@ static int setup_v1(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 }
 
 const char *const pd_quota_names[PD_N_QUOTAS] = {
-	"max_inotify_instances", "max_inotify_watches", "max_fanotify_groups", "max_fanotify_marks",
+	"max_inotify_instances",
+	"max_inotify_watches",
+	"max_fanotify_groups",
+	"max_fanotify_marks",
 };
 
 /* A quarter of the caller's quotas and rlimits (at least 1 of each). */
@@ -201,7 +203,7 @@ static void plan_quotas(struct pd_limits_plan *lp, const struct pd_limits *l)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 		if (n <= 0)
-			continue;   /* a kernel without that quota */
+			continue; /* a kernel without that quota */
 		buf[n] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
 		if (pd_parse_u64(buf, INT32_MAX, &v) == 0)
@@ -227,7 +229,8 @@ int pd_limits_write_quotas(const struct pd_limits_plan *lp, int procfd, struct p
 		if (!lp->quota[i])
 			continue;
 		snprintf(rel, sizeof(rel), "sys/user/%s", pd_quota_names[i]);
-		fd = pd_openat2(procfd, rel, O_WRONLY | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+		fd = pd_openat2(procfd, rel, O_WRONLY | O_CLOEXEC, 0,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 		if (fd < 0)
 			return pd_error_set(err, errno, "quota \"/proc/%s\"", rel);
 		len = snprintf(v, sizeof(v), "%llu", (unsigned long long)lp->quota[i]);
@@ -264,19 +267,23 @@ int pd_limits_setup(struct pd_limits_plan *lp, const struct pd_limits *l, struct
 		return 0;
 	/* No writable cgroup: rlimits where one exists. */
 	if (l->cpu_quota_us)
-		return pd_error_set_msg(err, EPERM, "--cpus needs a writable cgroup and none is available "
-				    "here (run as root, or on a cgroup v2 host with a delegated cgroup, "
-				    "e.g. systemd-run --user --scope -p Delegate=yes paude run ...)");
+		return pd_error_set_msg(
+			err, EPERM,
+			"--cpus needs a writable cgroup and none is available "
+			"here (run as root, or on a cgroup v2 host with a delegated cgroup, "
+			"e.g. systemd-run --user --scope -p Delegate=yes paude run ...)");
 	/* An rlimit bounds each process, not the sandbox: a shared mapping or
 	 * a memfd walks past it.  Refused, as --cpus. */
 	if (l->memory)
-		return pd_error_set_msg(err, EPERM, "--memory needs a writable cgroup and none is "
-				    "available here: without one it would bound each process, not "
-				    "the sandbox (run as root, or on a cgroup v2 host with a delegated "
-				    "cgroup, e.g. systemd-run --user --scope -p Delegate=yes paude "
-				    "run ...)");
+		return pd_error_set_msg(
+			err, EPERM,
+			"--memory needs a writable cgroup and none is "
+			"available here: without one it would bound each process, not "
+			"the sandbox (run as root, or on a cgroup v2 host with a delegated "
+			"cgroup, e.g. systemd-run --user --scope -p Delegate=yes paude "
+			"run ...)");
 	lp->mode = PD_LIMITS_RLIMIT;
-	lp->nproc = l->pids;   /* asked for, or the default */
+	lp->nproc = l->pids; /* asked for, or the default */
 	return 0;
 }
 
@@ -299,16 +306,18 @@ static int set_rlimit(int res, uint64_t soft, uint64_t hard, const char *what, s
 	if (setrlimit(res, &rl) == 0)
 		return 0;
 	if (errno == EPERM && getrlimit(res, &cur) == 0 && hard > cur.rlim_max)
-		return pd_error_set(err, EPERM, "%s: hard limit %llu is above this host's %llu "
-				    "(raising a hard limit needs CAP_SYS_RESOURCE)", what,
-				    (unsigned long long)hard, (unsigned long long)cur.rlim_max);
+		return pd_error_set(err, EPERM,
+				    "%s: hard limit %llu is above this host's %llu "
+				    "(raising a hard limit needs CAP_SYS_RESOURCE)",
+				    what, (unsigned long long)hard,
+				    (unsigned long long)cur.rlim_max);
 	return pd_error_set(err, errno, "%s: setrlimit", what);
 }
 
 int pd_limits_apply_quota_rlimits(const struct pd_limits_plan *lp, struct pd_error *err)
 {
-	if (lp->sigpending &&
-	    set_rlimit(RLIMIT_SIGPENDING, lp->sigpending, lp->sigpending, "queued signals", err) < 0)
+	if (lp->sigpending && set_rlimit(RLIMIT_SIGPENDING, lp->sigpending, lp->sigpending,
+					 "queued signals", err) < 0)
 		return -1;
 	if (lp->msgqueue &&
 	    set_rlimit(RLIMIT_MSGQUEUE, lp->msgqueue, lp->msgqueue, "message queues", err) < 0)
@@ -342,7 +351,7 @@ uint64_t pd_tmpfs_default_size(void)
 	uint64_t ram;
 
 	if (sysinfo(&si) < 0 || si.totalram == 0)
-		return 1ULL << 30;   /* cannot happen on Linux; a modest 1 GiB then */
+		return 1ULL << 30; /* cannot happen on Linux; a modest 1 GiB then */
 	ram = (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1);
 	/* Whole MiB: tmpfs rounds a size up to pages, never past the share. */
 	return (ram / PD_TMPFS_DEFAULT_DIVISOR) & ~((1ULL << 20) - 1);
@@ -387,5 +396,4 @@ void pd_limits_cleanup(struct pd_limits_plan *lp)
 		lp->dirs[i] = NULL;
 	}
 	lp->n_dirs = 0;
-
 }

@@ -49,11 +49,11 @@ extern const char *const pd_quota_names[PD_N_QUOTAS];
 
 struct pd_limits_plan {
 	enum pd_limits_mode mode;
-	uint64_t quota[PD_N_QUOTAS];      /* /proc/sys/user/<pd_quota_names[i]>, 0 = leave */
-	uint64_t sigpending, msgqueue;    /* rlimits of the command, 0 = leave */
-	char *dirs[PD_CGROUP_MAX_DIRS];   /* cgroups made for this sandbox */
+	uint64_t quota[PD_N_QUOTAS];    /* /proc/sys/user/<pd_quota_names[i]>, 0 = leave */
+	uint64_t sigpending, msgqueue;  /* rlimits of the command, 0 = leave */
+	char *dirs[PD_CGROUP_MAX_DIRS]; /* cgroups made for this sandbox */
 	size_t n_dirs;
-	uint64_t nproc;                   /* rlimit mode: 0 = none */
+	uint64_t nproc; /* rlimit mode: 0 = none */
 };
 
 /* pd_limits_setup() - make the cgroup(s) and write the limits (parent, before clone). */

@@ -21,8 +21,8 @@ static int fs_error(int fsfd, int code, const char *what, const char *step, stru
 	return pd_error_set(err, code, "%s: %s", what, step);
 }
 
-int pd_mnt_fs(const char *fstype, const char *const *opts, unsigned int attrs,
-	      const char *what, struct pd_error *err)
+int pd_mnt_fs(const char *fstype, const char *const *opts, unsigned int attrs, const char *what,
+	      struct pd_error *err)
 {
 	cleanup_close int fs = fsopen(fstype, FSOPEN_CLOEXEC);
 	int m;
@@ -30,9 +30,8 @@ int pd_mnt_fs(const char *fstype, const char *const *opts, unsigned int attrs,
 	if (fs < 0)
 		return pd_error_set(err, errno, "%s: fsopen \"%s\"", what, fstype);
 	for (size_t i = 0; opts && opts[i]; i += 2) {
-		int r = opts[i + 1]
-			? fsconfig(fs, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
-			: fsconfig(fs, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+		int r = opts[i + 1] ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+				    : fsconfig(fs, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
 
 		if (r < 0)
 			return fs_error(fs, errno, what, opts[i], err);
@@ -54,7 +53,8 @@ static int mount_error(int e, const char *step, const char *what, const char *pa
 		       struct pd_error *err)
 {
 	if (e == ENOSPC)
-		return pd_error_set_msg(err, ENOSPC, "%s %s%s%s%s: too many mounts (the limit of a "
+		return pd_error_set_msg(err, ENOSPC,
+					"%s %s%s%s%s: too many mounts (the limit of a "
 					"mount namespace, /proc/sys/fs/mount-max, would be passed)",
 					step, what, path ? " \"" : "", path ? path : "",
 					path ? "\"" : "");
@@ -84,7 +84,8 @@ int pd_mnt_clone(int dirfd, const char *path, bool recursive, const char *what,
 			int e = errno;
 
 			pd_close(fd);
-			return pd_error_set(err, e, "%s: make \"%s\" private", what, path ? path : "");
+			return pd_error_set(err, e, "%s: make \"%s\" private", what,
+					    path ? path : "");
 		}
 	}
 	return fd;
@@ -107,13 +108,13 @@ int pd_mnt_setattr(int mntfd, uint64_t set, uint64_t clr, bool recursive, int us
 
 int pd_mnt_attach(int mntfd, int target_fd, const char *what, struct pd_error *err)
 {
-	if (move_mount(mntfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (move_mount(mntfd, "", target_fd, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return mount_error(errno, "mount", what, NULL, err);
 	return 0;
 }
 
-int pd_mnt_attach_at(int mntfd, int dirfd, const char *name, const char *what,
-		     struct pd_error *err)
+int pd_mnt_attach_at(int mntfd, int dirfd, const char *name, const char *what, struct pd_error *err)
 {
 	if (move_mount(mntfd, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return mount_error(errno, "mount", what, NULL, err);

@@ -19,8 +19,8 @@
 
 /* pd_mnt_fs() - a detached new filesystem: @opts is a NULL-terminated
  * key, value, key, value... list (value NULL for a flag). */
-int pd_mnt_fs(const char *fstype, const char *const *opts, unsigned int attrs,
-	      const char *what, struct pd_error *err);
+int pd_mnt_fs(const char *fstype, const char *const *opts, unsigned int attrs, const char *what,
+	      struct pd_error *err);
 
 /* pd_mnt_clone() - a detached recursive bind of @path (relative to @dirfd). */
 int pd_mnt_clone(int dirfd, const char *path, bool recursive, const char *what,

@@ -51,8 +51,8 @@ static int check_dest(const char *dest, char *clean, size_t sz, struct pd_error 
 		return pd_error_set(err, EINVAL, "mount destination \"%s\" is the root", dest);
 	for (size_t i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
 		if (pd_path_is_under(clean, kernel[i]))
-			return pd_error_set(err, EPERM, "mount destination \"%s\" is inside %s", dest,
-					    kernel[i]);
+			return pd_error_set(err, EPERM, "mount destination \"%s\" is inside %s",
+					    dest, kernel[i]);
 	return 0;
 }
 
@@ -132,13 +132,15 @@ static int bind_one(struct pd_sandbox *sb, struct pd_placement *pl, const struct
 	if (fstat(mnt, &st) < 0)
 		return pd_error_set(err, errno, "volume \"%s\"", m->source);
 	if (!strcmp(rel, "/") && base != sb->root_fd) {
-		target = fcntl(base, F_DUPFD_CLOEXEC, 3);   /* on top of an earlier mount */
+		target = fcntl(base, F_DUPFD_CLOEXEC, 3); /* on top of an earlier mount */
 		if (target < 0)
 			return pd_error_set(err, errno, "mount destination \"%s\"", dest);
 	} else if (S_ISDIR(st.st_mode)) {
-		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
+		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination",
+					     err);
 	} else {
-		target = pd_mkfile_in_root_x(base, rel, 0644, RESOLVE_NO_XDEV, "mount destination", err);
+		target = pd_mkfile_in_root_x(base, rel, 0644, RESOLVE_NO_XDEV, "mount destination",
+					     err);
 	}
 	if (target < 0)
 		return rel == dest ? -1 : pd_error_wrap(err, "beneath the mount at \"%s\"", dest);
@@ -172,11 +174,12 @@ static int tmpfs_one(struct pd_sandbox *sb, struct pd_placement *pl, const struc
 	if (m->read_only)
 		attrs |= MOUNT_ATTR_RDONLY;
 	if (!strcmp(rel, "/") && base != sb->root_fd) {
-		target = fcntl(base, F_DUPFD_CLOEXEC, 3);   /* on top of an earlier mount */
+		target = fcntl(base, F_DUPFD_CLOEXEC, 3); /* on top of an earlier mount */
 		if (target < 0)
 			return pd_error_set(err, errno, "mount destination \"%s\"", dest);
 	} else {
-		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination", err);
+		target = pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "mount destination",
+					     err);
 	}
 	if (target < 0)
 		return rel == dest ? -1 : pd_error_wrap(err, "beneath the mount at \"%s\"", dest);
@@ -245,7 +248,8 @@ int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err)
 	for (size_t i = 0; i < spec->rootfs.n_links && r == 0; i++)
 		r = link_one(sb, &spec->rootfs.links[i], err);
 	if (r == 0)
-		r = apply_list(sb, pl, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err);
+		r = apply_list(sb, pl, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE,
+			       err);
 	if (r == 0)
 		r = apply_list(sb, pl, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
 	return r;

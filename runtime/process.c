@@ -217,8 +217,8 @@ _Noreturn void pd_process_exec(const struct pd_process *p, const struct pd_proce
 	reset_signals(&p->sigmask);
 	if (setup_stdio(p, ctx->report_fd, &err) < 0)
 		fail(ctx, &err, 0);
-	if (pd_limits_apply_rlimits(ctx->lp, ctx->limits, ctx->user->uid == 0 ? ctx->extra_tasks : 0,
-				    &err) < 0)
+	if (pd_limits_apply_rlimits(ctx->lp, ctx->limits,
+				    ctx->user->uid == 0 ? ctx->extra_tasks : 0, &err) < 0)
 		fail(ctx, &err, 0);
 	if (pd_caps_prepare_drop(p->caps, &err) < 0)
 		fail(ctx, &err, 0);
@@ -241,7 +241,8 @@ _Noreturn void pd_process_exec(const struct pd_process *p, const struct pd_proce
 		fail(ctx, &err, 0);
 	e = exec_search(p->argv, env, &searched);
 	if (searched && e == ENOENT)
-		pd_error_set(&err, 0, "exec \"%s\": executable file not found in $PATH", p->argv[0]);
+		pd_error_set(&err, 0, "exec \"%s\": executable file not found in $PATH",
+			     p->argv[0]);
 	else
 		pd_error_set(&err, e, "exec \"%s\"", p->argv[0]);
 	fail(ctx, &err, e == ENOENT || e == ENOTDIR ? 127 : 126);

@@ -137,7 +137,8 @@ static int writable_layer(struct pd_sandbox *sb, int stage, int *upper, int *wor
 				   &prepared, err);
 		if (m < 0 || pd_mnt_attach(m, at, "writable layer", err) < 0)
 			return pd_error_wrap(err, "writable layer \"%s\"", rfs->layer_dir);
-		*upper = openat(stage, "layer/upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*upper =
+			openat(stage, "layer/upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		*work = openat(stage, "layer/work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (*upper < 0 || *work < 0)
 			return pd_error_set(err, errno, "writable layer \"%s\": upper/ and work/",
@@ -207,8 +208,8 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 		return pd_error_set(err, errno, "make \"/\" private");
 	/* The writable layer is memory: bounded, and by --memory too (docs/LIMITS.md). */
 	pd_tmpfs_cap(&sb->spec->limits, 0, 0, &cap, stage_opts + 2);
-	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "staging tmpfs",
-			  err);
+	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			  "staging tmpfs", err);
 	if (stage < 0)
 		return -1;
 	if (move_mount(stage, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -264,7 +265,8 @@ int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
 	 */
 	for (int i = 0; (n = mounts_at_root(err)) > 1; i++) {
 		if (i == 8)
-			return pd_error_set(err, EBUSY, "detach the host's root: still %d mounts at \"/\"", n);
+			return pd_error_set(err, EBUSY,
+					    "detach the host's root: still %d mounts at \"/\"", n);
 		if (umount2(".", MNT_DETACH) < 0)
 			return pd_error_set(err, errno, "detach the host's root");
 	}

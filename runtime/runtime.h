@@ -20,27 +20,27 @@
 #include "common/error.h"
 
 enum pd_mount_type {
-	PD_MOUNT_BIND,   /* a host file or directory (recursive bind) */
-	PD_MOUNT_TMPFS,  /* a fresh tmpfs */
+	PD_MOUNT_BIND,  /* a host file or directory (recursive bind) */
+	PD_MOUNT_TMPFS, /* a fresh tmpfs */
 };
 
 struct pd_mount {
 	enum pd_mount_type type;
-	char *source;     /* bind: host path, trusted (the user or src/ chose it) */
-	char *dest;       /* absolute path inside the sandbox */
-	bool read_only;   /* recursive read-only */
-	char *tmpfs_size; /* tmpfs: size in bytes (decimal), or NULL for the default */
+	char *source;          /* bind: host path, trusted (the user or src/ chose it) */
+	char *dest;            /* absolute path inside the sandbox */
+	bool read_only;        /* recursive read-only */
+	char *tmpfs_size;      /* tmpfs: size in bytes (decimal), or NULL for the default */
 	uint64_t tmpfs_inodes; /* tmpfs: nr_inodes, 0 for the default */
-	uint32_t tmpfs_mode; /* tmpfs: mode bits, 0 = 01777 */
-	bool noexec;      /* tmpfs: noexec */
-	bool host_owners; /* bind, root mode: keep the host's owners (unmapped: nobody)
+	uint32_t tmpfs_mode;   /* tmpfs: mode bits, 0 = 01777 */
+	bool noexec;           /* tmpfs: noexec */
+	bool host_owners;      /* bind, root mode: keep the host's owners (unmapped: nobody)
 			   * instead of an idmapped mount; for the host's own system
 			   * files, which container root must not be seen to own */
 };
 
 struct pd_symlink {
-	char *target;     /* link contents */
-	char *path;       /* absolute path inside the sandbox */
+	char *target; /* link contents */
+	char *path;   /* absolute path inside the sandbox */
 };
 
 /*
@@ -54,7 +54,7 @@ struct pd_symlink {
 struct pd_rootfs {
 	char **lowers;
 	size_t n_lowers;
-	const char *layer_dir;      /* persistent writable layer, or NULL; made when
+	const char *layer_dir; /* persistent writable layer, or NULL; made when
 				     * missing (0700), upper/ and work/ owned by the
 				     * sandbox's root in its own id range */
 	bool read_only;
@@ -65,18 +65,18 @@ struct pd_rootfs {
 };
 
 struct pd_rlimit {
-	int resource;      /* RLIMIT_* */
+	int resource; /* RLIMIT_* */
 	uint64_t soft, hard;
 };
 
 struct pd_limits {
-	uint64_t memory;        /* bytes; 0 = no limit */
-	uint64_t pids;          /* tasks; 0 = no limit */
-	bool pids_default;      /* @pids is the default, not asked for: enforced per uid
+	uint64_t memory;       /* bytes; 0 = no limit */
+	uint64_t pids;         /* tasks; 0 = no limit */
+	bool pids_default;     /* @pids is the default, not asked for: enforced per uid
 				 * with RLIMIT_NPROC, so no cgroup is made for it alone */
-	uint64_t cpu_quota_us;  /* with cpu_period_us; 0 = no limit */
+	uint64_t cpu_quota_us; /* with cpu_period_us; 0 = no limit */
 	uint64_t cpu_period_us;
-	struct pd_rlimit *rlimits;  /* --ulimit */
+	struct pd_rlimit *rlimits; /* --ulimit */
 	size_t n_rlimits;
 };
 
@@ -108,10 +108,10 @@ struct pd_idmap_plan {
 	enum pd_idmap_mode mode;
 	struct pd_idmap_range uid[3], gid[3];
 	size_t n_uid, n_gid;
-	uid_t host_uid;        /* the invoking user */
-	char user_name[64];    /* their name, or their uid when it has none */
+	uid_t host_uid;     /* the invoking user */
+	char user_name[64]; /* their name, or their uid when it has none */
 	gid_t host_gid;
-	bool keep_id;          /* the user is the container's user of the same uid/gid */
+	bool keep_id; /* the user is the container's user of the same uid/gid */
 	char newuidmap[256], newgidmap[256];
 };
 
@@ -132,8 +132,8 @@ int pd_subid_find(const char *text, size_t len, const char *user, uint32_t uid, 
  * [start, start+count) overlaps no range in either text.
  * Return: 0 with *start, or -1 (errno ERANGE) when the id space is full.
  */
-int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen,
-			uint32_t floor, uint32_t count, uint32_t *start);
+int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen, uint32_t floor,
+			uint32_t count, uint32_t *start);
 
 /* pd_idmap_plan_root() - the root-mode plan on the range at @ustart, @gstart. */
 void pd_idmap_plan_root(struct pd_idmap_plan *p, uint32_t ustart, uint32_t gstart);
@@ -149,7 +149,7 @@ int pd_idmap_plan_rootless(struct pd_idmap_plan *p, bool keep_id, struct pd_erro
 /* A compiled seccomp BPF program (struct sock_filter instructions). */
 struct pd_seccomp_prog {
 	void *insns;
-	size_t len;        /* number of instructions */
+	size_t len; /* number of instructions */
 };
 
 /*
@@ -158,32 +158,32 @@ struct pd_seccomp_prog {
  * here; nothing else of the owner's reaches it.
  */
 struct pd_process {
-	char **argv;                /* argv[0] resolved in the sandbox's PATH */
-	char **env;                 /* complete environment, K=V */
-	const char *workdir;        /* absolute; created when missing (first command) */
-	const char *user;           /* NAME|UID[:GROUP|GID] of the image's files; NULL = root */
-	uint64_t caps;              /* capabilities kept, bit CAP_*; only in the sandbox's
+	char **argv;         /* argv[0] resolved in the sandbox's PATH */
+	char **env;          /* complete environment, K=V */
+	const char *workdir; /* absolute; created when missing (first command) */
+	const char *user;    /* NAME|UID[:GROUP|GID] of the image's files; NULL = root */
+	uint64_t caps;       /* capabilities kept, bit CAP_*; only in the sandbox's
 				     * user namespace; 0 = none (the default) */
-	const struct pd_seccomp_prog *seccomp;  /* required */
-	int stdio[3];               /* the owner's fds it gets as 0-2; -1 = /dev/null;
+	const struct pd_seccomp_prog *seccomp; /* required */
+	int stdio[3];                          /* the owner's fds it gets as 0-2; -1 = /dev/null;
 				     * ignored with @tty */
-	bool tty;                   /* a pty of the sandbox's own devpts; the master goes
+	bool tty;                              /* a pty of the sandbox's own devpts; the master goes
 				     * to the owner (PD_SANDBOX_EV_PTY, or *pty_master) */
 	bool have_winsize;
-	struct winsize winsize;     /* the pty's size */
-	sigset_t sigmask;           /* the signal mask it starts with */
+	struct winsize winsize; /* the pty's size */
+	sigset_t sigmask;       /* the signal mask it starts with */
 };
 
 struct pd_sandbox_spec {
-	const struct pd_idmap_plan *ids;   /* required: the caller's decision */
+	const struct pd_idmap_plan *ids; /* required: the caller's decision */
 	struct pd_rootfs rootfs;
-	struct pd_mount *mounts;    /* user volumes and tmpfs, applied in order */
+	struct pd_mount *mounts; /* user volumes and tmpfs, applied in order */
 	size_t n_mounts;
 	const char *hostname;
-	const char *resolv_conf;    /* /etc/resolv.conf's text; NULL: "no network" */
-	struct pd_limits limits;    /* for the whole sandbox; rlimits for every process */
-	struct pd_process process;  /* the first command, forked by init */
-	bool init_stays;            /* init outlives the first command, until it is
+	const char *resolv_conf;   /* /etc/resolv.conf's text; NULL: "no network" */
+	struct pd_limits limits;   /* for the whole sandbox; rlimits for every process */
+	struct pd_process process; /* the first command, forked by init */
+	bool init_stays;           /* init outlives the first command, until it is
 				     * stopped (SIGTERM, SIGINT, SIGHUP) or killed */
 };
 
@@ -214,15 +214,21 @@ struct pd_sandbox_spec {
 struct pd_sandbox;
 
 enum pd_sandbox_ns {
-	PD_NS_USER, PD_NS_MNT, PD_NS_PID, PD_NS_NET, PD_NS_UTS, PD_NS_IPC, PD_NS_CGROUP,
+	PD_NS_USER,
+	PD_NS_MNT,
+	PD_NS_PID,
+	PD_NS_NET,
+	PD_NS_UTS,
+	PD_NS_IPC,
+	PD_NS_CGROUP,
 	PD_NS_COUNT,
 };
 
 enum pd_sandbox_event_type {
 	PD_SANDBOX_EV_NONE,
-	PD_SANDBOX_EV_ERROR,        /* a setup step or the first exec failed: @err */
-	PD_SANDBOX_EV_PTY,          /* the first command's pty master: @fd, now the owner's */
-	PD_SANDBOX_EV_SYNC_CLOSED,  /* the first command was exec'd, or the sandbox is gone */
+	PD_SANDBOX_EV_ERROR,       /* a setup step or the first exec failed: @err */
+	PD_SANDBOX_EV_PTY,         /* the first command's pty master: @fd, now the owner's */
+	PD_SANDBOX_EV_SYNC_CLOSED, /* the first command was exec'd, or the sandbox is gone */
 };
 
 struct pd_sandbox_event {
@@ -244,8 +250,7 @@ int pd_sandbox_ns_fd(const struct pd_sandbox *sb, enum pd_sandbox_ns ns);
  * is PD_SANDBOX_EV_SYNC_CLOSED and the fd stays readable: stop polling it),
  * -1 with @err on a read error.
  */
-int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev,
-			  struct pd_error *err);
+int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev, struct pd_error *err);
 /*
  * pd_sandbox_reap() - when the pidfd is readable: the sandbox's end.
  * @status: its init's exit status (the first command's: 0-255, 128+N).

@@ -57,8 +57,8 @@
 #include <linux/kcmp.h>
 #include <unistd.h>
 
-#define SANDBOX_NS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | \
-		    CLONE_NEWIPC)
+#define SANDBOX_NS \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
 
 /* ---- inside the sandbox ---- */
 
@@ -128,15 +128,18 @@ int pd_user_for(int rootfd, const char *spec, const struct pd_idmap_plan *ids, s
 		return spec ? pd_error_wrap(err, "--user") : -1;
 	if (!pd_idmap_has_uid(ids, u->uid) || !pd_idmap_has_gid(ids, u->gid)) {
 		if (ids->mode == PD_IDMAP_SINGLE)
-			return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u): this "
-						"sandbox maps only uid and gid 0, because %s has no "
-						"subordinate ids; add a range (usermod --add-subuids "
-						"100000-165535 --add-subgids 100000-165535 %s) and install "
-						"newuidmap (Debian package uidmap)", spec, u->uid,
-						u->gid, ids->user_name, ids->user_name);
-		return pd_error_set_msg(err, EINVAL, "--user \"%s\" (uid %u, gid %u) is outside the "
-					"sandbox's id map (0-%u)", spec, u->uid, u->gid,
-					pd_idmap_max(ids));
+			return pd_error_set_msg(
+				err, EINVAL,
+				"--user \"%s\" (uid %u, gid %u): this "
+				"sandbox maps only uid and gid 0, because %s has no "
+				"subordinate ids; add a range (usermod --add-subuids "
+				"100000-165535 --add-subgids 100000-165535 %s) and install "
+				"newuidmap (Debian package uidmap)",
+				spec, u->uid, u->gid, ids->user_name, ids->user_name);
+		return pd_error_set_msg(err, EINVAL,
+					"--user \"%s\" (uid %u, gid %u) is outside the "
+					"sandbox's id map (0-%u)",
+					spec, u->uid, u->gid, pd_idmap_max(ids));
 	}
 	/* Supplementary groups that are not mapped cannot be set: leave them out. */
 	for (size_t i = 0; i < u->n_groups;) {
@@ -158,7 +161,8 @@ static int make_workdir(struct pd_sandbox *sb, struct pd_error *err)
 
 	if (!wd)
 		return 0;
-	fd = pd_openat2(sb->root_fd, wd, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	fd = pd_openat2(sb->root_fd, wd, O_PATH | O_DIRECTORY, 0,
+			RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	existed = fd >= 0;
 	if (!existed)
 		fd = pd_mounts_mkdir(sb, wd, err);
@@ -223,8 +227,7 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 	if (pd_rootfs_pivot(sb, err) < 0)
 		return -1;
 	/* 11. The uts and network namespaces: hostname, loopback up. */
-	if (sb->spec->hostname &&
-	    sethostname(sb->spec->hostname, strlen(sb->spec->hostname)) < 0)
+	if (sb->spec->hostname && sethostname(sb->spec->hostname, strlen(sb->spec->hostname)) < 0)
 		return pd_error_set(err, errno, "sethostname \"%s\"", sb->spec->hostname);
 	if (pd_net_loopback_up(err) < 0)
 		return -1;
@@ -273,7 +276,7 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 				.may_setgroups = sb->ids.mode != PD_IDMAP_SINGLE,
 				.lp = &sb->limits,
 				.limits = &spec->limits,
-				.extra_tasks = 1,   /* init */
+				.extra_tasks = 1, /* init */
 				.hostname = spec->hostname,
 				.report_fd = sb->sync,
 			};
@@ -318,14 +321,14 @@ static int open_namespaces(struct pd_sandbox *sb, struct pd_error *err)
 {
 	static const char *const names[PD_NS_COUNT] = {
 		[PD_NS_USER] = "user", [PD_NS_MNT] = "mnt", [PD_NS_PID] = "pid",
-		[PD_NS_NET] = "net", [PD_NS_UTS] = "uts", [PD_NS_IPC] = "ipc",
+		[PD_NS_NET] = "net",   [PD_NS_UTS] = "uts", [PD_NS_IPC] = "ipc",
 	};
 
 	for (int i = 0; i < PD_NS_COUNT; i++) {
 		char path[64];
 
 		if (!names[i])
-			continue;   /* the cgroup namespace comes from the sandbox */
+			continue; /* the cgroup namespace comes from the sandbox */
 		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)sb->pid, names[i]);
 		sb->ns[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (sb->ns[i] < 0)
@@ -349,7 +352,8 @@ static void decide_root_read_only(struct pd_sandbox *sb)
 		return;
 	sb->root_read_only = true;
 	pd_note("root filesystem \"%s\" is owned by uid %u, which this sandbox does not map: "
-		"it is read-only inside", rfs->lowers[0], (unsigned)st.st_uid);
+		"it is read-only inside",
+		rfs->lowers[0], (unsigned)st.st_uid);
 }
 struct submount_find {
 	const char *dir;
@@ -385,9 +389,12 @@ static int check_lowers_rootless(const struct pd_sandbox *sb, struct pd_error *e
 		struct submount_find f = { .dir = sb->spec->rootfs.lowers[i] };
 
 		if (pd_mountinfo_foreach(mi, len, submount_cb, &f) == 1)
-			return pd_error_set_msg(err, EBUSY, "root filesystem \"%s\" has a mount inside "
-						"it (\"%s\"); a rootless sandbox cannot layer over mounts "
-						"of the host: unmount it or copy the tree", f.dir, f.found);
+			return pd_error_set_msg(
+				err, EBUSY,
+				"root filesystem \"%s\" has a mount inside "
+				"it (\"%s\"); a rootless sandbox cannot layer over mounts "
+				"of the host: unmount it or copy the tree",
+				f.dir, f.found);
 	}
 	return 0;
 }
@@ -455,7 +462,8 @@ int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **ou
 	sb->sync = sv[0];
 	if (sb->pid < 0) {
 		sb->pidfd = -1;
-		pd_error_set(err, errno, "clone the sandbox (user, mount, pid, network, uts, ipc "
+		pd_error_set(err, errno,
+			     "clone the sandbox (user, mount, pid, network, uts, ipc "
 			     "namespaces)");
 		goto fail;
 	}
@@ -494,8 +502,7 @@ int pd_sandbox_ns_fd(const struct pd_sandbox *sb, enum pd_sandbox_ns ns)
 	return ns < PD_NS_COUNT ? sb->ns[ns] : -1;
 }
 
-int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev,
-			  struct pd_error *err)
+int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev, struct pd_error *err)
 {
 	struct pd_sync_msg m;
 	int n = pd_sync_recv(sb->sync, &m);
@@ -503,7 +510,7 @@ int pd_sandbox_next_event(struct pd_sandbox *sb, struct pd_sandbox_event *ev,
 	memset(ev, 0, sizeof(*ev));
 	ev->fd = -1;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 1;   /* PD_SANDBOX_EV_NONE */
+		return 1; /* PD_SANDBOX_EV_NONE */
 	if (n < 0)
 		return pd_error_set(err, errno, "read from the sandbox");
 	if (n == 0) {

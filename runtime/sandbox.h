@@ -18,11 +18,11 @@
 #include "user.h"
 
 struct pd_source {
-	bool used;                  /* a bind source (not a tmpfs slot) */
-	int host_fd;                /* O_PATH, opened by paude on the host */
-	dev_t dev;                  /* ... and what it was */
+	bool used;   /* a bind source (not a tmpfs slot) */
+	int host_fd; /* O_PATH, opened by paude on the host */
+	dev_t dev;   /* ... and what it was */
 	ino_t ino;
-	int mnt_fd;                 /* in the sandbox: the mount paude sent, or -1 */
+	int mnt_fd; /* in the sandbox: the mount paude sent, or -1 */
 };
 
 /* Mounts placed so far (mounts.c): a destination's base for resolution. */
@@ -37,11 +37,11 @@ struct pd_placement {
 };
 
 struct pd_sandbox {
-	const struct pd_sandbox_spec *spec;   /* the owner's, valid until destroy */
+	const struct pd_sandbox_spec *spec; /* the owner's, valid until destroy */
 	struct pd_idmap_plan ids;
 	struct pd_limits_plan limits;
-	bool root_read_only;        /* --read-only, or a rootless root we do not own */
-	int sync;                   /* this side's end of the sync socket */
+	bool root_read_only; /* --read-only, or a rootless root we do not own */
+	int sync;            /* this side's end of the sync socket */
 
 	/* The bind sources (sources.c), numbered by pd_source_index(). */
 	struct pd_source *src;
@@ -67,13 +67,13 @@ struct pd_sandbox {
 
 /* What a confined process needs besides its description (process.c). */
 struct pd_process_ctx {
-	const struct pd_user *user;         /* resolved in the sandbox's own files */
-	bool may_setgroups;                 /* false in a single-id map */
+	const struct pd_user *user; /* resolved in the sandbox's own files */
+	bool may_setgroups;         /* false in a single-id map */
 	const struct pd_limits_plan *lp;
 	const struct pd_limits *limits;
-	uint64_t extra_tasks;               /* tasks of uid 0 already there (init) */
-	const char *hostname;               /* for $HOSTNAME */
-	int report_fd;                      /* errors and the pty master go here */
+	uint64_t extra_tasks; /* tasks of uid 0 already there (init) */
+	const char *hostname; /* for $HOSTNAME */
+	int report_fd;        /* errors and the pty master go here */
 };
 
 /* process.c: a confined process, from fork to execve. Never returns. */
@@ -149,7 +149,6 @@ int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
 /* pd_etcfiles_write_upper() - the same into the writable layer @upper, before the
  * overlay is made (sets sb->etc_written when it could). */
 int pd_etcfiles_write_upper(struct pd_sandbox *sb, int upper, struct pd_error *err);
-
 
 /* pd_root_dir() - a top-level directory of the root for a kernel filesystem:
  * created when missing, refused when it is a symlink or not a directory. */

@@ -52,10 +52,10 @@
 #define PD_SCMP_PNR_ABSENT (-10000)
 
 struct arch_name {
-	const char *go;          /* Go / libseccomp-golang spelling */
-	const char *scmp;        /* SCMP_ARCH_* spelling */
-	uint32_t token;          /* 0: this libseccomp cannot build for it */
-	bool is32;               /* libseccomp compares 32-bit arguments */
+	const char *go;   /* Go / libseccomp-golang spelling */
+	const char *scmp; /* SCMP_ARCH_* spelling */
+	uint32_t token;   /* 0: this libseccomp cannot build for it */
+	bool is32;        /* libseccomp compares 32-bit arguments */
 };
 
 #ifndef SCMP_ARCH_LOONGARCH64
@@ -136,8 +136,8 @@ bool pd_seccomp_arch_in_family(uint32_t native, uint32_t arch)
 		return true;
 	for (size_t i = 0; i < sizeof(arch_families) / sizeof(arch_families[0]); i++)
 		if (arch_families[i].native == native)
-			return arch != 0 && (arch_families[i].sub[0] == arch ||
-					     arch_families[i].sub[1] == arch);
+			return arch != 0 &&
+			       (arch_families[i].sub[0] == arch || arch_families[i].sub[1] == arch);
 	return false;
 }
 
@@ -196,8 +196,8 @@ struct arch_ctx {
 
 struct collapsed {
 	const char *name;
-	bool refuse;                        /* refuse it outright here ... */
-	struct pd_seccomp_action action;    /* ... with the profile's first refusal */
+	bool refuse;                     /* refuse it outright here ... */
+	struct pd_seccomp_action action; /* ... with the profile's first refusal */
 	bool added;
 };
 
@@ -346,8 +346,8 @@ static int arch_add(struct build *b, uint32_t token, uint32_t native, uint32_t d
 
 /* Add one rule (already split) to one architecture's context. */
 /* Add one rule (already split) to one architecture's context. */
-static int arch_rule_add(struct arch_ctx *a, const struct pd_seccomp_action *action,
-			 int nr, const struct scmp_arg_cmp *conds, size_t n)
+static int arch_rule_add(struct arch_ctx *a, const struct pd_seccomp_action *action, int nr,
+			 const struct scmp_arg_cmp *conds, size_t n)
 {
 	struct scmp_arg_cmp c[PD_SECCOMP_MAX_ARGS];
 	uint32_t act = scmp_action(action);
@@ -381,20 +381,23 @@ static int rule_conds(const struct build *b, const struct pd_seccomp_rule *r,
 
 	*split = false;
 	if (r->n_args > PD_SECCOMP_MAX_ARGS)
-		return pd_error_set(err, E2BIG, "%s: syscalls[%zu]: %zu argument comparisons, at most %d",
+		return pd_error_set(err, E2BIG,
+				    "%s: syscalls[%zu]: %zu argument comparisons, at most %d",
 				    b->what, r->origin, r->n_args, PD_SECCOMP_MAX_ARGS);
 	for (size_t k = 0; k < r->n_args; k++) {
 		const struct pd_seccomp_arg *arg = &r->args[k];
 		enum scmp_compare op;
 
 		if (arg->index >= PD_SECCOMP_MAX_ARGS || scmp_op(arg->op, &op) < 0)
-			return pd_error_set(err, EINVAL, "%s: syscalls[%zu].args[%zu]: invalid comparison",
+			return pd_error_set(err, EINVAL,
+					    "%s: syscalls[%zu].args[%zu]: invalid comparison",
 					    b->what, r->origin, k);
 		if (seen & (1u << arg->index))
 			*split = true;
 		seen |= 1u << arg->index;
-		conds[k] = (struct scmp_arg_cmp){ .arg = arg->index, .op = op,
-						  .datum_a = arg->value, .datum_b = arg->value2 };
+		conds[k] = (struct scmp_arg_cmp){
+			.arg = arg->index, .op = op, .datum_a = arg->value, .datum_b = arg->value2
+		};
 	}
 	return 0;
 }
@@ -521,12 +524,14 @@ static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t d
 				if (!c->refuse || c->added)
 					continue;
 				c->added = true;
-				rc = seccomp_rule_add_array(a->ctx, scmp_action(&c->action), nr, 0, NULL);
+				rc = seccomp_rule_add_array(a->ctx, scmp_action(&c->action), nr, 0,
+							    NULL);
 			} else {
 				rc = arch_add_conds(a, r, nr, conds, split);
 			}
 			if (rc < 0)
-				return pd_error_set(err, -rc, "%s: syscalls[%zu]: add rule for \"%s\" (%s)",
+				return pd_error_set(err, -rc,
+						    "%s: syscalls[%zu]: add rule for \"%s\" (%s)",
 						    b->what, r->origin, name, an ? an->scmp : "?");
 		}
 	}
@@ -552,11 +557,14 @@ static int export_prog(scmp_filter_ctx ctx, const char *what, struct pd_seccomp_
 		return pd_error_set(err, errno, "%s: fstat memfd", what);
 	size = (size_t)st.st_size;
 	if (size == 0 || size % sizeof(struct sock_filter) != 0)
-		return pd_error_set(err, EPROTO, "%s: libseccomp exported %zu bytes of BPF", what, size);
+		return pd_error_set(err, EPROTO, "%s: libseccomp exported %zu bytes of BPF", what,
+				    size);
 	n = size / sizeof(struct sock_filter);
 	if (n > BPF_MAXINSNS)
-		return pd_error_set(err, E2BIG, "%s: compiled filter has %zu instructions, the kernel takes at most %d",
-				    what, n, BPF_MAXINSNS);
+		return pd_error_set(
+			err, E2BIG,
+			"%s: compiled filter has %zu instructions, the kernel takes at most %d",
+			what, n, BPF_MAXINSNS);
 	insns = pd_xmalloc(size);
 	while (done < size) {
 		ssize_t got = pread(fd, (char *)insns + done, size - done, (off_t)done);
@@ -607,7 +615,7 @@ int pd_seccomp_compile(const struct pd_seccomp_profile *p, struct pd_seccomp_pro
 
 		if (rc < 0)
 			return pd_error_set(err, -rc, "%s: seccomp_merge", b.what);
-		b.arch[i].ctx = NULL;   /* merged means released */
+		b.arch[i].ctx = NULL; /* merged means released */
 	}
 	return export_prog(b.arch[0].ctx, b.what, out, err);
 }

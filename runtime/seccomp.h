@@ -28,25 +28,25 @@
 #include "common/error.h"
 #include "runtime.h"
 
-#define PD_SECCOMP_MAX_ARGS 6        /* a syscall has at most six arguments */
-#define PD_SECCOMP_MAX_RULES 4096    /* rules in one profile */
-#define PD_SECCOMP_MAX_NAMES 16384   /* syscall names over all rules */
-#define PD_SECCOMP_MAX_ARCHES 8      /* architectures in one profile */
+#define PD_SECCOMP_MAX_ARGS 6          /* a syscall has at most six arguments */
+#define PD_SECCOMP_MAX_RULES 4096      /* rules in one profile */
+#define PD_SECCOMP_MAX_NAMES 16384     /* syscall names over all rules */
+#define PD_SECCOMP_MAX_ARCHES 8        /* architectures in one profile */
 #define PD_SECCOMP_JSON_MAX (1u << 20) /* bytes of JSON accepted */
 
 enum pd_seccomp_act {
 	PD_SECCOMP_ALLOW,
-	PD_SECCOMP_ERRNO,        /* fail with errno @data */
+	PD_SECCOMP_ERRNO, /* fail with errno @data */
 	PD_SECCOMP_KILL_THREAD,
 	PD_SECCOMP_KILL_PROCESS,
-	PD_SECCOMP_TRAP,         /* SIGSYS */
-	PD_SECCOMP_LOG,          /* allow, and log */
-	PD_SECCOMP_TRACE,        /* notify a ptrace tracer with message @data */
+	PD_SECCOMP_TRAP,  /* SIGSYS */
+	PD_SECCOMP_LOG,   /* allow, and log */
+	PD_SECCOMP_TRACE, /* notify a ptrace tracer with message @data */
 };
 
 struct pd_seccomp_action {
 	enum pd_seccomp_act kind;
-	uint16_t data;           /* ERRNO: the errno; TRACE: the message */
+	uint16_t data; /* ERRNO: the errno; TRACE: the message */
 };
 
 /* The libseccomp comparison operators (SCMP_CMP_*). */
@@ -62,7 +62,7 @@ enum pd_seccomp_op {
 
 /* One argument comparison: arg[index] <op> value (value2 only for MASKED_EQ). */
 struct pd_seccomp_arg {
-	unsigned index;          /* 0..5 */
+	unsigned index; /* 0..5 */
 	enum pd_seccomp_op op;
 	uint64_t value;
 	uint64_t value2;
@@ -79,13 +79,13 @@ struct pd_seccomp_rule {
 	struct pd_seccomp_action action;
 	struct pd_seccomp_arg args[PD_SECCOMP_MAX_ARGS];
 	size_t n_args;
-	size_t origin;           /* index in the source (syscalls[N]), for errors */
+	size_t origin; /* index in the source (syscalls[N]), for errors */
 };
 
 struct pd_seccomp_profile {
-	const char *what;        /* names the source in errors: "seccomp profile" */
+	const char *what; /* names the source in errors: "seccomp profile" */
 	struct pd_seccomp_action default_action;
-	const uint32_t *arches;  /* SCMP_ARCH_* tokens; the native one is implied */
+	const uint32_t *arches; /* SCMP_ARCH_* tokens; the native one is implied */
 	size_t n_arches;
 	const struct pd_seccomp_rule *rules;
 	size_t n_rules;
@@ -93,7 +93,7 @@ struct pd_seccomp_profile {
 
 /* What a JSON profile's includes/excludes are evaluated against. */
 struct pd_seccomp_host {
-	uint32_t arch;           /* native SCMP_ARCH_* token */
+	uint32_t arch; /* native SCMP_ARCH_* token */
 	unsigned kernel_major;
 	unsigned kernel_minor;
 };

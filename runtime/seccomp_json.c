@@ -39,7 +39,7 @@
 
 #define PATH_MAX_LEN 96
 #define NAME_MAX_LEN 64
-#define LIST_MAX 256              /* arches, caps, archMap entries */
+#define LIST_MAX 256                   /* arches, caps, archMap entries */
 #define EXACT_LIMIT 9007199254740992.0 /* 2^53 */
 
 static void cjson_deletep(cJSON **j)
@@ -167,7 +167,8 @@ static int get_uint(const cJSON *v, const char *path, uint64_t max, uint64_t *ou
 	if ((double)(uint64_t)d != d)
 		return fail(err, path, "%g is not an integer", d);
 	if ((uint64_t)d > max)
-		return fail(err, path, "%" PRIu64 " out of range (0-%" PRIu64 ")", (uint64_t)d, max);
+		return fail(err, path, "%" PRIu64 " out of range (0-%" PRIu64 ")", (uint64_t)d,
+			    max);
 	*out = (uint64_t)d;
 	return 0;
 }
@@ -219,9 +220,8 @@ static int errno_by_name(const char *s, const char *path, uint64_t *out, struct 
  * which wins, as in containers/common) or @rkey (a number); EPERM when
  * neither is given.  @prefix is the path of @obj ("" or "syscalls[N].").
  */
-static int parse_action(const cJSON *obj, const char *prefix, const char *akey,
-			const char *rkey, const char *ekey, struct pd_seccomp_action *out,
-			struct pd_error *err)
+static int parse_action(const cJSON *obj, const char *prefix, const char *akey, const char *rkey,
+			const char *ekey, struct pd_seccomp_action *out, struct pd_error *err)
 {
 	const cJSON *a = field(obj, akey), *r = field(obj, rkey), *e = field(obj, ekey);
 	char path[PATH_MAX_LEN], b[NAME_MAX_LEN];
@@ -238,8 +238,11 @@ static int parse_action(const cJSON *obj, const char *prefix, const char *akey,
 			break;
 	if (i == sizeof(actions) / sizeof(actions[0])) {
 		if (strcmp(a->valuestring, "SCMP_ACT_NOTIFY") == 0)
-			return fail(err, path, "SCMP_ACT_NOTIFY is not supported (paude has no seccomp notify listener)");
-		return fail(err, path, "unknown action \"%s\"", shown(a->valuestring, b, sizeof(b)));
+			return fail(
+				err, path,
+				"SCMP_ACT_NOTIFY is not supported (paude has no seccomp notify listener)");
+		return fail(err, path, "unknown action \"%s\"",
+			    shown(a->valuestring, b, sizeof(b)));
 	}
 
 	if (r) {
@@ -250,7 +253,8 @@ static int parse_action(const cJSON *obj, const char *prefix, const char *akey,
 	}
 	if (e) {
 		join(path, prefix, "%s", ekey);
-		if (want_string(e, path, err) < 0 || errno_by_name(e->valuestring, path, &ret, err) < 0)
+		if (want_string(e, path, err) < 0 ||
+		    errno_by_name(e->valuestring, path, &ret, err) < 0)
 			return -1;
 	}
 	out->kind = actions[i].kind;
@@ -267,7 +271,8 @@ static int arch_token(const cJSON *v, const char *path, uint32_t *token, struct 
 	if (want_string(v, path, err) < 0)
 		return -1;
 	if (!pd_seccomp_arch_lookup(v->valuestring, token))
-		return fail(err, path, "unknown architecture \"%s\"", shown(v->valuestring, b, sizeof(b)));
+		return fail(err, path, "unknown architecture \"%s\"",
+			    shown(v->valuestring, b, sizeof(b)));
 	return 0;
 }
 
@@ -276,7 +281,7 @@ static int arch_token(const cJSON *v, const char *path, uint32_t *token, struct 
 static int arch_push(uint32_t *arches, size_t *n, uint32_t token, struct pd_error *err)
 {
 	if (token == 0)
-		return 0;   /* known, but this libseccomp cannot build it: never native */
+		return 0; /* known, but this libseccomp cannot build it: never native */
 	for (size_t i = 0; i < *n; i++)
 		if (arches[i] == token)
 			return 0;
@@ -304,7 +309,7 @@ static int parse_arches(const cJSON *root, const struct pd_seccomp_host *host,
 	arches = pd_xcalloc(ARCH_SLOTS, sizeof(uint32_t));
 	p->arches = arches;
 
-	cJSON_ArrayForEach(v, list) {
+	cJSON_ArrayForEach (v, list) {
 		uint32_t t;
 
 		join(path, "", "architectures[%d]", i++);
@@ -312,7 +317,7 @@ static int parse_arches(const cJSON *root, const struct pd_seccomp_host *host,
 			return -1;
 	}
 	i = 0;
-	cJSON_ArrayForEach(v, map) {
+	cJSON_ArrayForEach (v, map) {
 		const cJSON *a, *subs, *s;
 		char prefix[PATH_MAX_LEN];
 		bool native;
@@ -335,7 +340,7 @@ static int parse_arches(const cJSON *root, const struct pd_seccomp_host *host,
 		join(path, prefix, ".subArchitectures");
 		if (subs && want_array(subs, path, LIST_MAX, err) < 0)
 			return -1;
-		cJSON_ArrayForEach(s, subs) {
+		cJSON_ArrayForEach (s, subs) {
 			uint32_t st;
 
 			join(path, prefix, ".subArchitectures[%d]", j++);
@@ -352,9 +357,9 @@ static int parse_arches(const cJSON *root, const struct pd_seccomp_host *host,
 /* ---- includes / excludes ---- */
 
 struct cond {
-	bool arch_listed;        /* arches non-empty */
-	bool arch_native;        /* arches names the native architecture */
-	bool caps;               /* caps non-empty */
+	bool arch_listed; /* arches non-empty */
+	bool arch_native; /* arches names the native architecture */
+	bool caps;        /* caps non-empty */
 	bool has_kernel;
 	unsigned major, minor;
 };
@@ -408,7 +413,7 @@ static int parse_cond(const cJSON *obj, const char *prefix, const struct pd_secc
 	join(path, prefix, ".caps");
 	if (caps && want_array(caps, path, LIST_MAX, err) < 0)
 		return -1;
-	cJSON_ArrayForEach(v, caps) {
+	cJSON_ArrayForEach (v, caps) {
 		join(path, prefix, ".caps[%d]", i++);
 		if (want_string(v, path, err) < 0)
 			return -1;
@@ -423,7 +428,7 @@ static int parse_cond(const cJSON *obj, const char *prefix, const struct pd_secc
 	if (arches && want_array(arches, path, LIST_MAX, err) < 0)
 		return -1;
 	i = 0;
-	cJSON_ArrayForEach(v, arches) {
+	cJSON_ArrayForEach (v, arches) {
 		uint32_t t;
 
 		join(path, prefix, ".arches[%d]", i++);
@@ -522,7 +527,8 @@ static int parse_arg(const cJSON *v, const char *prefix, struct pd_seccomp_arg *
 		if (strcmp(op->valuestring, ops[i].name) == 0)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0]))
-		return fail(err, path, "unknown operator \"%s\"", shown(op->valuestring, b, sizeof(b)));
+		return fail(err, path, "unknown operator \"%s\"",
+			    shown(op->valuestring, b, sizeof(b)));
 	out->op = ops[i].op;
 	return 0;
 }
@@ -547,9 +553,11 @@ static int push_name(const cJSON *v, const char *path, char ***names, size_t *to
 	if (want_string(v, path, err) < 0)
 		return -1;
 	if (!valid_syscall_name(v->valuestring))
-		return fail(err, path, "invalid syscall name \"%s\"", shown(v->valuestring, b, sizeof(b)));
+		return fail(err, path, "invalid syscall name \"%s\"",
+			    shown(v->valuestring, b, sizeof(b)));
 	if (++*total > PD_SECCOMP_MAX_NAMES)
-		return fail(err, path, "more than %d syscall names in the profile", PD_SECCOMP_MAX_NAMES);
+		return fail(err, path, "more than %d syscall names in the profile",
+			    PD_SECCOMP_MAX_NAMES);
 	pd_strv_push(names, v->valuestring);
 	return 0;
 }
@@ -571,7 +579,7 @@ static int parse_rule(const cJSON *v, int idx, const struct pd_seccomp_host *hos
 	name = field(v, "name");
 	list = field(v, "names");
 	if (cJSON_IsString(name) && name->valuestring && !name->valuestring[0])
-		name = NULL;   /* Go's zero value: "name": "" means no name */
+		name = NULL; /* Go's zero value: "name": "" means no name */
 	if (name && list)
 		return fail(err, prefix, "both \"name\" and \"names\" are set: use one");
 	if (!name && !list)
@@ -586,7 +594,7 @@ static int parse_rule(const cJSON *v, int idx, const struct pd_seccomp_host *hos
 			return -1;
 		if (cJSON_GetArraySize(list) == 0)
 			return fail(err, path, "empty");
-		cJSON_ArrayForEach(a, list) {
+		cJSON_ArrayForEach (a, list) {
 			join(path, prefix, ".names[%d]", i++);
 			if (push_name(a, path, &names, total, err) < 0)
 				return -1;
@@ -602,7 +610,7 @@ static int parse_rule(const cJSON *v, int idx, const struct pd_seccomp_host *hos
 	if (args && want_array(args, path, PD_SECCOMP_MAX_ARGS, err) < 0)
 		return -1;
 	i = 0;
-	cJSON_ArrayForEach(a, args) {
+	cJSON_ArrayForEach (a, args) {
 		join(path, prefix, ".args[%d]", i);
 		if (parse_arg(a, path, &r->args[i], err) < 0)
 			return -1;
@@ -641,7 +649,7 @@ static int parse_syscalls(const cJSON *root, const struct pd_seccomp_host *host,
 		return -1;
 	rules = pd_xcalloc((size_t)cJSON_GetArraySize(list), sizeof(*rules));
 	p->rules = rules;
-	cJSON_ArrayForEach(v, list) {
+	cJSON_ArrayForEach (v, list) {
 		bool keep = false;
 
 		if (parse_rule(v, i++, host, &rules[p->n_rules], &keep, &total, err) < 0)
@@ -686,7 +694,8 @@ int pd_seccomp_profile_parse(const char *json, size_t len, const struct pd_secco
 			    end && end >= json ? (size_t)(end - json) : (size_t)0);
 	for (size_t at = (size_t)(end - json); at < len; at++)
 		if (!strchr(" \t\r\n", json[at]) || json[at] == '\0')
-			return fail(err, NULL, "invalid JSON at byte %zu: data after the profile", at);
+			return fail(err, NULL, "invalid JSON at byte %zu: data after the profile",
+				    at);
 	if (!cJSON_IsObject(root))
 		return fail(err, NULL, "expected a JSON object, got %s", type_name(root));
 

@@ -111,8 +111,10 @@ int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err)
 		if (s->host_fd < 0 || fstat(s->host_fd, &st) < 0)
 			return pd_error_set(err, errno, "%s \"%s\"", what, path);
 		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-			return pd_error_set_msg(err, EINVAL, "%s \"%s\" is neither a directory nor a "
-						"regular file", what, path);
+			return pd_error_set_msg(err, EINVAL,
+						"%s \"%s\" is neither a directory nor a "
+						"regular file",
+						what, path);
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		s->used = true;
@@ -170,7 +172,8 @@ static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error
 		if (errno != EINVAL && errno != EOPNOTSUPP)
 			return pd_error_set(err, errno, "%s \"%s\": idmap", what, path);
 		pd_note("%s \"%s\": its filesystem cannot be idmapped; the sandbox sees its host "
-			"owners unmapped (nobody)", what, path);
+			"owners unmapped (nobody)",
+			what, path);
 		/* Plain, then: still cloned from the fd, and private. */
 		a = (struct mount_attr){ .attr_set = attrs, .propagation = MS_PRIVATE };
 		if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
@@ -222,7 +225,9 @@ int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *pr
 	if (fstat(m, &st) < 0)
 		return pd_error_set(err, errno, "\"%s\"", path);
 	if (s && s->used && (st.st_dev != s->dev || st.st_ino != s->ino))
-		return pd_error_set_msg(err, ESTALE, "\"%s\" changed while the sandbox was being made "
-					"(it is no longer what paude opened): refusing it", path);
+		return pd_error_set_msg(err, ESTALE,
+					"\"%s\" changed while the sandbox was being made "
+					"(it is no longer what paude opened): refusing it",
+					path);
 	return steal_fd(&m);
 }

@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 struct subid_line {
 	const char *name;
 	size_t name_len;
@@ -64,8 +63,8 @@ static int parse_line(const char *line, size_t n, struct subid_line *out)
 }
 
 /* Iterate the valid entries of @text; @fn returns non-zero to stop. */
-static int for_each_line(const char *text, size_t len,
-			 int (*fn)(const struct subid_line *, void *), void *ctx)
+static int for_each_line(const char *text, size_t len, int (*fn)(const struct subid_line *, void *),
+			 void *ctx)
 {
 	size_t off = 0;
 
@@ -131,8 +130,8 @@ static int overlap_cb(const struct subid_line *e, void *p)
 	return s < c->end && c->start < t;
 }
 
-int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen,
-			uint32_t floor, uint32_t count, uint32_t *start)
+int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen, uint32_t floor,
+			uint32_t count, uint32_t *start)
 {
 	uint64_t s;
 
@@ -144,7 +143,8 @@ int pd_subid_free_start(const char *a, size_t alen, const char *b, size_t blen,
 	for (; s + count <= (uint64_t)UINT32_MAX; s += count) {
 		struct overlap_ctx c = { .start = s, .end = s + count };
 
-		if (!for_each_line(a, alen, overlap_cb, &c) && !for_each_line(b, blen, overlap_cb, &c)) {
+		if (!for_each_line(a, alen, overlap_cb, &c) &&
+		    !for_each_line(b, blen, overlap_cb, &c)) {
 			*start = (uint32_t)s;
 			return 0;
 		}

@@ -97,8 +97,10 @@ int pd_sync_recv(int sock, struct pd_sync_msg *m)
 		{ .iov_base = m->text, .iov_len = sizeof(m->text) - 1 },
 	};
 	struct msghdr msg = {
-		.msg_iov = iov, .msg_iovlen = 2,
-		.msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
+		.msg_iov = iov,
+		.msg_iovlen = 2,
+		.msg_control = cm.buf,
+		.msg_controllen = sizeof(cm.buf),
 	};
 	struct cmsghdr *c;
 	ssize_t n;

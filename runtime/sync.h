@@ -20,20 +20,20 @@
 #include "common/error.h"
 
 enum pd_sync_type {
-	PD_SYNC_GO = 1,       /* parent -> child: maps written, cgroup joined */
-	PD_SYNC_MOUNT_FD,     /* parent -> child: idmapped mount for source @arg */
-	PD_SYNC_ERROR,        /* child -> parent: a step failed */
-	PD_SYNC_PTY,          /* child -> parent: the pty master */
-	PD_SYNC_DEV_FD,       /* parent -> child: the tmpfs of device nodes (root mode) */
-	PD_SYNC_NS_FD,        /* child -> parent: a namespace (@arg: enum pd_sandbox_ns) */
+	PD_SYNC_GO = 1,   /* parent -> child: maps written, cgroup joined */
+	PD_SYNC_MOUNT_FD, /* parent -> child: idmapped mount for source @arg */
+	PD_SYNC_ERROR,    /* child -> parent: a step failed */
+	PD_SYNC_PTY,      /* child -> parent: the pty master */
+	PD_SYNC_DEV_FD,   /* parent -> child: the tmpfs of device nodes (root mode) */
+	PD_SYNC_NS_FD,    /* child -> parent: a namespace (@arg: enum pd_sandbox_ns) */
 };
 
 struct pd_sync_msg {
 	uint32_t type;
-	int32_t code;         /* ERROR: errno */
-	int32_t status;       /* ERROR: exit-status hint */
-	uint32_t arg;         /* MOUNT_FD: index of the source */
-	int fd;               /* received fd or -1 */
+	int32_t code;   /* ERROR: errno */
+	int32_t status; /* ERROR: exit-status hint */
+	uint32_t arg;   /* MOUNT_FD: index of the source */
+	int fd;         /* received fd or -1 */
 	char text[PD_ERROR_MSG_MAX];
 };
 

@@ -17,10 +17,10 @@
 
 struct pd_user {
 	uint32_t uid, gid;
-	uint32_t groups[PD_USER_MAX_GROUPS];   /* supplementary, includes gid */
+	uint32_t groups[PD_USER_MAX_GROUPS]; /* supplementary, includes gid */
 	size_t n_groups;
-	char name[256];                        /* "" when the uid has no entry */
-	char home[1024];                       /* "/" when unknown */
+	char name[256];  /* "" when the uid has no entry */
+	char home[1024]; /* "/" when unknown */
 };
 
 struct pd_passwd_entry {

@@ -19,10 +19,10 @@
 
 struct pd_command {
 	const char *name;
-	const char *summary;     /* one line for `paude --help` */
-	const char *help;        /* full text for `paude help CMD` */
-	int failure_status;      /* exit status when paude itself fails */
-	int usage_status;        /* exit status for a usage error */
+	const char *summary; /* one line for `paude --help` */
+	const char *help;    /* full text for `paude help CMD` */
+	int failure_status;  /* exit status when paude itself fails */
+	int usage_status;    /* exit status for a usage error */
 	int (*fn)(int argc, char **argv, struct pd_error *err);
 };
 

@@ -124,7 +124,8 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 		goto out;
 	cmd = command_argv(&o, &img);
 	if (!cmd) {
-		pd_error_set_msg(err, EINVAL, "no command given and image \"%s\" has none", o.image);
+		pd_error_set_msg(err, EINVAL, "no command given and image \"%s\" has none",
+				 o.image);
 		goto out;
 	}
 	env = pd_strv_dup(img.env);

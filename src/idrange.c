@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define SUBID_FILE_MAX (4u << 20)
-#define PAUDE_RANGE_FLOOR 0x70000000u   /* above shadow's SUB_UID_MAX default */
+#define PAUDE_RANGE_FLOOR 0x70000000u /* above shadow's SUB_UID_MAX default */
 
 static bool lock_is_stale(const char *lock)
 {
@@ -168,8 +168,10 @@ int pd_subid_root_range(uint32_t *ustart, uint32_t *gstart, struct pd_error *err
 	have_u = pd_subid_find(u, ul, PD_SUBID_USER, UINT32_MAX, PD_SUBID_COUNT, &ru);
 	have_g = pd_subid_find(g, gl, PD_SUBID_USER, UINT32_MAX, PD_SUBID_COUNT, &rg);
 	if (!have_u || !have_g) {
-		if (pd_subid_free_start(u, ul, g, gl, PAUDE_RANGE_FLOOR, PD_SUBID_COUNT, &fresh) < 0) {
-			pd_error_set(err, errno, "no free 65536-id range in /etc/subuid and /etc/subgid");
+		if (pd_subid_free_start(u, ul, g, gl, PAUDE_RANGE_FLOOR, PD_SUBID_COUNT, &fresh) <
+		    0) {
+			pd_error_set(err, errno,
+				     "no free 65536-id range in /etc/subuid and /etc/subgid");
 			goto out;
 		}
 		snprintf(line, sizeof(line), "%s:%u:%u\n", PD_SUBID_USER, fresh, PD_SUBID_COUNT);
@@ -216,7 +218,8 @@ int pd_idmap_decide(struct pd_idmap_plan *p, bool keep_id, struct pd_error *err)
 
 	if (geteuid() == 0 && in_initial_userns()) {
 		if (keep_id)
-			return pd_error_set_msg(err, EINVAL, "--userns=keep-id is for rootless runs: as "
+			return pd_error_set_msg(err, EINVAL,
+						"--userns=keep-id is for rootless runs: as "
 						"root the sandbox maps onto paude's own range");
 		if (pd_subid_root_range(&us, &gs, err) < 0)
 			return pd_error_wrap(err, "root-mode id range");

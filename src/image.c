@@ -21,10 +21,25 @@
 #include <unistd.h>
 
 const char *const pd_host_etc_entries[] = {
-	"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "ssl/certs",
-	"ssl/openssl.cnf", "ca-certificates", "ca-certificates.conf", "nsswitch.conf",
-	"localtime", "os-release", "passwd", "group", "profile", "bash.bashrc", "environment",
-	"gitconfig", "terminfo", NULL,
+	"ld.so.cache",
+	"ld.so.conf",
+	"ld.so.conf.d",
+	"alternatives",
+	"ssl/certs",
+	"ssl/openssl.cnf",
+	"ca-certificates",
+	"ca-certificates.conf",
+	"nsswitch.conf",
+	"localtime",
+	"os-release",
+	"passwd",
+	"group",
+	"profile",
+	"bash.bashrc",
+	"environment",
+	"gitconfig",
+	"terminfo",
+	NULL,
 };
 
 static const char *const host_top[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
@@ -37,7 +52,7 @@ static void add_bind(struct pd_rootfs *r, const char *src, const char *dst)
 		.source = pd_xstrdup(src),
 		.dest = pd_xstrdup(dst),
 		.read_only = true,
-		.host_owners = true,   /* the host's files are never container root's */
+		.host_owners = true, /* the host's files are never container root's */
 	};
 }
 
@@ -58,7 +73,7 @@ static void add_host_entry(struct pd_rootfs *r, const char *path)
 	ssize_t n;
 
 	if (lstat(path, &st) < 0)
-		return;   /* this host does not have it */
+		return; /* this host does not have it */
 	if (S_ISLNK(st.st_mode)) {
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n <= 0)
@@ -116,7 +131,8 @@ int pd_image_resolve(const char *ref, struct pd_image *img, struct pd_error *err
 		return image_host(img);
 	if (pd_str_has_prefix(ref, "dir:"))
 		return image_dir(ref + 4, img, err);
-	return pd_error_set_msg(err, EINVAL, "image \"%s\": unknown kind (use dir:PATH or host)", ref);
+	return pd_error_set_msg(err, EINVAL, "image \"%s\": unknown kind (use dir:PATH or host)",
+				ref);
 }
 
 void pd_image_release(struct pd_image *img)

@@ -15,11 +15,11 @@
 
 struct pd_image {
 	struct pd_rootfs rootfs;
-	char **env;          /* K=V defaults */
-	char **entrypoint;   /* may be NULL */
-	char **cmd;          /* default command, may be NULL */
-	char *workdir;       /* NULL: "/" */
-	char *user;          /* NULL: root */
+	char **env;        /* K=V defaults */
+	char **entrypoint; /* may be NULL */
+	char **cmd;        /* default command, may be NULL */
+	char *workdir;     /* NULL: "/" */
+	char *user;        /* NULL: root */
 };
 
 int pd_image_resolve(const char *ref, struct pd_image *img, struct pd_error *err);

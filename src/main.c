@@ -15,8 +15,8 @@ static void print_error(const struct pd_command *c, const struct pd_error *err)
 {
 	fprintf(stderr, "paude: %s\n", err->msg[0] ? err->msg : "unknown error");
 	if (err->status == PD_STATUS_USAGE)
-		fprintf(stderr, "Try 'paude %s%s--help' for more information.\n",
-			c ? c->name : "", c ? " " : "");
+		fprintf(stderr, "Try 'paude %s%s--help' for more information.\n", c ? c->name : "",
+			c ? " " : "");
 }
 
 static int dispatch(int argc, char **argv);

@@ -53,15 +53,15 @@
 #define DRAIN_IDLE_MS 200
 #define MAX_PUMPS 3
 #define MAX_ENDS 6
-#define ROUNDS 4        /* read+write rounds per callback with an always-ready side */
+#define ROUNDS 4 /* read+write rounds per callback with an always-ready side */
 
 struct pump;
 
 struct end {
 	struct pd_relay *r;
 	int fd;
-	bool owned;                     /* the relay closes it */
-	bool always;                    /* epoll refuses it: always ready */
+	bool owned;  /* the relay closes it */
+	bool always; /* epoll refuses it: always ready */
 	struct pd_loop_source *src;
 	struct pump *rd, *wr;
 };
@@ -69,12 +69,12 @@ struct end {
 struct pump {
 	struct end *from, *to;
 	bool to_sandbox;
-	bool dst_is_socket;             /* write with send(MSG_DONTWAIT) */
-	size_t chunk;                   /* largest write, 0 = no limit */
+	bool dst_is_socket; /* write with send(MSG_DONTWAIT) */
+	size_t chunk;       /* largest write, 0 = no limit */
 	bool done, moved;
-	int werr;                       /* a write error other than EPIPE */
-	int out_fd;                     /* paude's output it writes (1, 2), 0 for input */
-	char last;                      /* the last byte written, '\0' before any */
+	int werr;   /* a write error other than EPIPE */
+	int out_fd; /* paude's output it writes (1, 2), 0 for input */
+	char last;  /* the last byte written, '\0' before any */
 	char buf[16384];
 	size_t len, off;
 };
@@ -87,12 +87,12 @@ struct host_output {
 
 struct pd_relay {
 	struct pd_loop *loop;
-	struct host_output out[3];      /* [1], [2]: paude's stdout and stderr */
+	struct host_output out[3]; /* [1], [2]: paude's stdout and stderr */
 	struct end ends[MAX_ENDS];
 	size_t n_ends;
 	struct pump pumps[MAX_PUMPS];
 	size_t n_pumps;
-	struct end *master;             /* -t: the pty master's end */
+	struct end *master; /* -t: the pty master's end */
 	struct pd_tty tty;
 	bool draining, stopping;
 	struct pd_loop_source *timer;
@@ -192,7 +192,7 @@ static struct end *end_get(struct pd_relay *r, int fd, bool owned, const char *n
 			r->n_ends--;
 			return NULL;
 		}
-		e->always = true;   /* a regular file or the like */
+		e->always = true; /* a regular file or the like */
 	}
 	return e;
 }
@@ -242,7 +242,7 @@ static void pty_send_eof(int master, char last)
 	char eof[2];
 
 	if (tcgetattr(master, &t) < 0 || !(t.c_lflag & ICANON))
-		return;   /* a raw-mode reader gets no end-of-file from a byte */
+		return; /* a raw-mode reader gets no end-of-file from a byte */
 	eof[0] = eof[1] = (char)t.c_cc[VEOF];
 	if (write(master, eof, last == '\n' || last == '\0' ? 1 : 2) < 0) {
 		/* the pty is gone or full: nothing more to end */
@@ -283,7 +283,7 @@ static bool pump_read(struct pump *p)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return true;
-	if (n <= 0) {   /* EOF, or EIO on a pty master: the writers are gone */
+	if (n <= 0) { /* EOF, or EIO on a pty master: the writers are gone */
 		pump_finish(p);
 		return false;
 	}
@@ -307,7 +307,7 @@ static bool pump_write(struct pump *p)
 		n = write(p->to->fd, p->buf + p->off, want);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return true;
-	if (n <= 0) {   /* EPIPE and friends: that side is gone */
+	if (n <= 0) { /* EPIPE and friends: that side is gone */
 		if (n < 0 && errno != EPIPE && !p->to_sandbox)
 			p->werr = errno;
 		pump_finish(p);
@@ -350,8 +350,8 @@ static void pump_run(struct pump *p, bool can_read, bool can_write)
 	end_update(p->to);
 }
 
-static struct pump *pump_add(struct pd_relay *r, struct end *from, struct end *to,
-			     bool to_sandbox, int out_fd)
+static struct pump *pump_add(struct pd_relay *r, struct end *from, struct end *to, bool to_sandbox,
+			     int out_fd)
 {
 	struct pump *p = &r->pumps[r->n_pumps++];
 
@@ -369,7 +369,7 @@ static struct pump *pump_add(struct pd_relay *r, struct end *from, struct end *t
 	end_update(from);
 	end_update(to);
 	if (from->always)
-		pump_run(p, false, false);   /* nothing will wake it otherwise */
+		pump_run(p, false, false); /* nothing will wake it otherwise */
 	return p;
 }
 
@@ -509,7 +509,7 @@ static void drain_tick(struct pd_loop_source *src, uint64_t expirations, void *d
 		if (p->to_sandbox || p->done)
 			continue;
 		if (!p->moved && (r->stopping || p->len == 0))
-			pump_finish(p);   /* may call done: r->timer is gone then */
+			pump_finish(p); /* may call done: r->timer is gone then */
 		else
 			p->moved = false;
 	}
@@ -521,7 +521,7 @@ void pd_relay_drain(struct pd_relay *r, bool stopping, void (*done)(void *data),
 
 	r->stopping |= stopping;
 	if (r->draining)
-		return;   /* already; now perhaps stopping too */
+		return; /* already; now perhaps stopping too */
 	r->draining = true;
 	r->done = done;
 	r->done_data = data;

@@ -94,8 +94,8 @@ static int env_item(const char *item, size_t len, const char *where, char *const
 	return 0;
 }
 
-static int add_env_item(const char *item, size_t len, const char *where,
-			char *const *environ_, char ***env, struct pd_error *err)
+static int add_env_item(const char *item, size_t len, const char *where, char *const *environ_,
+			char ***env, struct pd_error *err)
 {
 	cleanup_free char *kv = NULL;
 
@@ -108,8 +108,8 @@ static int add_env_item(const char *item, size_t len, const char *where,
 
 struct env_entry {
 	const char *kv;
-	size_t nlen;    /* the name's length */
-	size_t idx;     /* position among base, then adds */
+	size_t nlen; /* the name's length */
+	size_t idx;  /* position among base, then adds */
 };
 
 static int entry_by_name_then_idx(const void *pa, const void *pb)
@@ -154,7 +154,8 @@ void pd_env_merge(char ***env, char *const *adds, size_t n_adds)
 		while (j + 1 < total && e[j + 1].nlen == e[i].nlen &&
 		       !memcmp(e[j + 1].kv, e[i].kv, e[i].nlen))
 			j++;
-		e[n_out++] = (struct env_entry){ .kv = e[j].kv, .nlen = e[i].nlen, .idx = e[i].idx };
+		e[n_out++] =
+			(struct env_entry){ .kv = e[j].kv, .nlen = e[i].nlen, .idx = e[i].idx };
 		i = j + 1;
 	}
 	qsort(e, n_out, sizeof(*e), entry_by_idx);
@@ -194,7 +195,8 @@ int pd_parse_env_file(const char *text, size_t len, const char *name, char *cons
 		if (n == 0 || *line == '#')
 			continue;
 		if (memchr(line, '\0', n))
-			return pd_usage_error(err, "--env-file \"%s\" line %zu: NUL byte", name, lineno);
+			return pd_usage_error(err, "--env-file \"%s\" line %zu: NUL byte", name,
+					      lineno);
 		snprintf(where, sizeof(where), "--env-file \"%.200s\" line %zu", name, lineno);
 		if (env_item(line, n, where, environ_, &kv, err) < 0)
 			return -1;
@@ -253,9 +255,11 @@ int pd_parse_volume(const char *arg, struct pd_mount *m, struct pd_error *err)
 	if (n < 2 || n > 3)
 		return pd_usage_error(err, "--volume \"%s\": expected SRC:DST[:ro|rw]", arg);
 	if (fl[0] == 0 || f[0][0] != '/')
-		return pd_usage_error(err, "--volume \"%s\": the source must be an absolute host path", arg);
+		return pd_usage_error(
+			err, "--volume \"%s\": the source must be an absolute host path", arg);
 	if (fl[1] == 0 || f[1][0] != '/')
-		return pd_usage_error(err, "--volume \"%s\": the destination must be an absolute path", arg);
+		return pd_usage_error(
+			err, "--volume \"%s\": the destination must be an absolute path", arg);
 	if (n == 3 && fl[2] == 0)
 		return pd_usage_error(err, "--volume \"%s\": empty option list", arg);
 	if (n == 3) {
@@ -268,7 +272,9 @@ int pd_parse_volume(const char *arg, struct pd_mount *m, struct pd_error *err)
 			else if (!strcmp(o, "rw"))
 				ro = false;
 			else
-				return pd_usage_error(err, "--volume \"%s\": unknown option \"%s\" (ro, rw)", arg, o);
+				return pd_usage_error(
+					err, "--volume \"%s\": unknown option \"%s\" (ro, rw)", arg,
+					o);
 		}
 	}
 	m->type = PD_MOUNT_BIND;
@@ -291,7 +297,8 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 	m->tmpfs_mode = 01777;
 	if (m->dest[0] != '/') {
 		pd_mount_release(m);
-		return pd_usage_error(err, "--tmpfs \"%s\": the destination must be an absolute path", arg);
+		return pd_usage_error(
+			err, "--tmpfs \"%s\": the destination must be an absolute path", arg);
 	}
 	if (!colon)
 		return 0;
@@ -316,16 +323,21 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 			}
 			if (v == 0) {
 				pd_mount_release(m);
-				return pd_usage_error(err, "--tmpfs \"%s\": size=0 would be unlimited: "
-						      "give a size (the default is a quarter of RAM)", arg);
+				return pd_usage_error(
+					err,
+					"--tmpfs \"%s\": size=0 would be unlimited: "
+					"give a size (the default is a quarter of RAM)",
+					arg);
 			}
 			free(m->tmpfs_size);
 			m->tmpfs_size = pd_xasprintf("%llu", (unsigned long long)v);
 		} else if (!strncmp(o, "nr_inodes=", 10)) {
 			if (pd_parse_u64(o + 10, UINT32_MAX, &v) < 0 || v == 0) {
 				pd_mount_release(m);
-				return pd_usage_error(err, "--tmpfs \"%s\": nr_inodes= takes a number "
-						      "of inodes from 1 (0 would be unlimited)", arg);
+				return pd_usage_error(err,
+						      "--tmpfs \"%s\": nr_inodes= takes a number "
+						      "of inodes from 1 (0 would be unlimited)",
+						      arg);
 			}
 			m->tmpfs_inodes = v;
 		} else if (!strncmp(o, "mode=", 5)) {
@@ -336,15 +348,18 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 			mode = o[5] >= '0' && o[5] <= '7' ? strtoul(o + 5, &end, 8) : 0;
 			if (errno || !end || *end || end == o + 5 || mode > 07777) {
 				pd_mount_release(m);
-				return pd_usage_error(err, "--tmpfs \"%s\": bad mode \"%s\"", arg, o + 5);
+				return pd_usage_error(err, "--tmpfs \"%s\": bad mode \"%s\"", arg,
+						      o + 5);
 			}
 			m->tmpfs_mode = (uint32_t)mode;
 		} else {
 			cleanup_free char *bad = pd_xstrdup(o);
 
 			pd_mount_release(m);
-			return pd_usage_error(err, "--tmpfs \"%s\": unknown option \"%s\" "
-					      "(size=, nr_inodes=, mode=, ro, rw, exec, noexec)", arg, bad);
+			return pd_usage_error(err,
+					      "--tmpfs \"%s\": unknown option \"%s\" "
+					      "(size=, nr_inodes=, mode=, ro, rw, exec, noexec)",
+					      arg, bad);
 		}
 	}
 	return 0;
@@ -353,12 +368,24 @@ int pd_parse_tmpfs(const char *arg, struct pd_mount *m, struct pd_error *err)
 /* "123", "1.5g", "64MiB": binary multiples, as docker's --memory. */
 int pd_parse_bytes(const char *arg, uint64_t *out, struct pd_error *err)
 {
-	static const struct { const char *s; double mult; } units[] = {
-		{ "", 1 }, { "b", 1 },
-		{ "k", 1024.0 }, { "kb", 1024.0 }, { "kib", 1024.0 },
-		{ "m", 1048576.0 }, { "mb", 1048576.0 }, { "mib", 1048576.0 },
-		{ "g", 1073741824.0 }, { "gb", 1073741824.0 }, { "gib", 1073741824.0 },
-		{ "t", 1099511627776.0 }, { "tb", 1099511627776.0 }, { "tib", 1099511627776.0 },
+	static const struct {
+		const char *s;
+		double mult;
+	} units[] = {
+		{ "", 1 },
+		{ "b", 1 },
+		{ "k", 1024.0 },
+		{ "kb", 1024.0 },
+		{ "kib", 1024.0 },
+		{ "m", 1048576.0 },
+		{ "mb", 1048576.0 },
+		{ "mib", 1048576.0 },
+		{ "g", 1073741824.0 },
+		{ "gb", 1073741824.0 },
+		{ "gib", 1073741824.0 },
+		{ "t", 1099511627776.0 },
+		{ "tb", 1099511627776.0 },
+		{ "tib", 1099511627776.0 },
 	};
 	const char *p = arg;
 	char unit[8];
@@ -418,13 +445,18 @@ int pd_parse_cpus(const char *arg, uint64_t *quota_us, uint64_t *period_us, stru
 	return 0;
 }
 
-static const struct { const char *name; int res; } ulimit_names[] = {
-	{ "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU }, { "data", RLIMIT_DATA },
-	{ "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS }, { "memlock", RLIMIT_MEMLOCK },
-	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE }, { "nofile", RLIMIT_NOFILE },
-	{ "nproc", RLIMIT_NPROC }, { "rss", RLIMIT_RSS }, { "rtprio", RLIMIT_RTPRIO },
-	{ "rttime", RLIMIT_RTTIME }, { "sigpending", RLIMIT_SIGPENDING },
-	{ "stack", RLIMIT_STACK }, { "as", RLIMIT_AS },
+static const struct {
+	const char *name;
+	int res;
+} ulimit_names[] = {
+	{ "core", RLIMIT_CORE },         { "cpu", RLIMIT_CPU },
+	{ "data", RLIMIT_DATA },         { "fsize", RLIMIT_FSIZE },
+	{ "locks", RLIMIT_LOCKS },       { "memlock", RLIMIT_MEMLOCK },
+	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
+	{ "nofile", RLIMIT_NOFILE },     { "nproc", RLIMIT_NPROC },
+	{ "rss", RLIMIT_RSS },           { "rtprio", RLIMIT_RTPRIO },
+	{ "rttime", RLIMIT_RTTIME },     { "sigpending", RLIMIT_SIGPENDING },
+	{ "stack", RLIMIT_STACK },       { "as", RLIMIT_AS },
 };
 
 static int parse_rlim_value(const char *s, size_t n, uint64_t *out)
@@ -459,7 +491,8 @@ int pd_parse_ulimit(const char *arg, struct pd_rlimit *rl, struct pd_error *err)
 				      (int)(eq - arg), arg);
 	rl->resource = ulimit_names[i].res;
 	colon = strchr(eq + 1, ':');
-	if (parse_rlim_value(eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1), &rl->soft) < 0)
+	if (parse_rlim_value(eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1), &rl->soft) <
+	    0)
 		return pd_usage_error(err, "--ulimit \"%s\": bad soft limit", arg);
 	rl->hard = rl->soft;
 	if (colon && parse_rlim_value(colon + 1, strlen(colon + 1), &rl->hard) < 0)
@@ -476,7 +509,8 @@ int pd_parse_pids_limit(const char *arg, uint64_t *out, struct pd_error *err)
 		return 0;
 	}
 	if (pd_parse_u64(arg, 1u << 22, out) < 0)
-		return pd_usage_error(err, "--pids-limit \"%s\": expected a number of processes", arg);
+		return pd_usage_error(err, "--pids-limit \"%s\": expected a number of processes",
+				      arg);
 	return 0;
 }
 
@@ -491,8 +525,9 @@ static const struct {
 	const char *name;
 	int cap;
 } cap_names[] = {
-	{ "CHOWN", 0 }, { "DAC_OVERRIDE", 1 }, { "FOWNER", 3 }, { "FSETID", 4 }, { "KILL", 5 },
-	{ "SETGID", 6 }, { "SETUID", 7 }, { "SETPCAP", 8 }, { "NET_BIND_SERVICE", 10 },
+	{ "CHOWN", 0 },       { "DAC_OVERRIDE", 1 }, { "FOWNER", 3 },
+	{ "FSETID", 4 },      { "KILL", 5 },         { "SETGID", 6 },
+	{ "SETUID", 7 },      { "SETPCAP", 8 },      { "NET_BIND_SERVICE", 10 },
 	{ "SYS_CHROOT", 18 },
 };
 
@@ -501,20 +536,25 @@ int pd_parse_cap_add(const char *arg, uint64_t *caps, struct pd_error *err)
 	const char *name = strncasecmp(arg, "CAP_", 4) == 0 ? arg + 4 : arg;
 
 	if (!strcasecmp(name, "all"))
-		return pd_usage_error(err, "--cap-add \"%s\": refused: name the capabilities "
-				      "(podman's defaults: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, "
-				      "SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT; SETFCAP is refused)",
-				      arg);
+		return pd_usage_error(
+			err,
+			"--cap-add \"%s\": refused: name the capabilities "
+			"(podman's defaults: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, "
+			"SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT; SETFCAP is refused)",
+			arg);
 	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++) {
 		if (strcasecmp(name, cap_names[i].name) == 0) {
 			*caps |= 1ULL << cap_names[i].cap;
 			return 0;
 		}
 	}
-	return pd_usage_error(err, "--cap-add \"%s\": not one of podman's default capabilities "
-			      "(CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, "
-			      "NET_BIND_SERVICE, SYS_CHROOT; not SETFCAP: a file capability in a volume would be "
-			      "host root's)", arg);
+	return pd_usage_error(
+		err,
+		"--cap-add \"%s\": not one of podman's default capabilities "
+		"(CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP, "
+		"NET_BIND_SERVICE, SYS_CHROOT; not SETFCAP: a file capability in a volume would be "
+		"host root's)",
+		arg);
 }
 
 int pd_check_hostname(const char *name, struct pd_error *err)
@@ -537,7 +577,8 @@ int pd_check_user_spec(const char *spec, struct pd_error *err)
 		return pd_usage_error(err, "--user \"%s\": expected NAME|UID[:GROUP|GID]", spec);
 	for (const char *p = spec; *p; p++)
 		if (isspace((unsigned char)*p) || *p == '/')
-			return pd_usage_error(err, "--user \"%s\": expected NAME|UID[:GROUP|GID]", spec);
+			return pd_usage_error(err, "--user \"%s\": expected NAME|UID[:GROUP|GID]",
+					      spec);
 	return 0;
 }
 
@@ -558,8 +599,18 @@ static int read_env_file(const char *path, char *const *environ_, char ***env, s
 }
 
 enum {
-	OPT_ENV_FILE = 256, OPT_TMPFS, OPT_HOSTNAME, OPT_READ_ONLY, OPT_CPUS, OPT_MEMORY,
-	OPT_PIDS, OPT_ULIMIT, OPT_NETWORK, OPT_SECCOMP, OPT_CAP_ADD, OPT_USERNS,
+	OPT_ENV_FILE = 256,
+	OPT_TMPFS,
+	OPT_HOSTNAME,
+	OPT_READ_ONLY,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_ULIMIT,
+	OPT_NETWORK,
+	OPT_SECCOMP,
+	OPT_CAP_ADD,
+	OPT_USERNS,
 };
 
 static const struct option run_longopts[] = {
@@ -599,7 +650,8 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 		return read_env_file(arg, environ_, &o->env, err);
 	case 'w':
 		if (arg[0] != '/')
-			return pd_usage_error(err, "--workdir \"%s\": must be an absolute path", arg);
+			return pd_usage_error(err, "--workdir \"%s\": must be an absolute path",
+					      arg);
 		o->workdir = arg;
 		return 0;
 	case 'u':
@@ -641,14 +693,16 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 	case OPT_ULIMIT:
 		if (pd_parse_ulimit(arg, &rl, err) < 0)
 			return -1;
-		o->limits.rlimits = pd_xreallocarray(o->limits.rlimits, o->limits.n_rlimits + 1,
-						     sizeof(rl));
+		o->limits.rlimits =
+			pd_xreallocarray(o->limits.rlimits, o->limits.n_rlimits + 1, sizeof(rl));
 		o->limits.rlimits[o->limits.n_rlimits++] = rl;
 		return 0;
 	case OPT_NETWORK:
 		if (strcmp(arg, "none") != 0)
-			return pd_usage_error(err, "--network \"%s\": unsupported network mode "
-					      "(this build offers \"none\")", arg);
+			return pd_usage_error(err,
+					      "--network \"%s\": unsupported network mode "
+					      "(this build offers \"none\")",
+					      arg);
 		o->network = arg;
 		return 0;
 	case OPT_SECCOMP:
@@ -658,8 +712,10 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 		return pd_parse_cap_add(arg, &o->caps, err);
 	case OPT_USERNS:
 		if (strcmp(arg, "keep-id") != 0)
-			return pd_usage_error(err, "--userns \"%s\": unsupported (this build offers "
-					      "\"keep-id\")", arg);
+			return pd_usage_error(err,
+					      "--userns \"%s\": unsupported (this build offers "
+					      "\"keep-id\")",
+					      arg);
 		o->keep_id = true;
 		return 0;
 	default:
@@ -667,25 +723,27 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 	}
 }
 
-int pd_run_options_parse(int argc, char **argv, char *const *environ_,
-			 struct pd_run_options *o, struct pd_error *err)
+int pd_run_options_parse(int argc, char **argv, char *const *environ_, struct pd_run_options *o,
+			 struct pd_error *err)
 {
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->network = "none";
-	o->limits.pids = PD_DEFAULT_PIDS_LIMIT;   /* as podman: --pids-limit -1 lifts it */
+	o->limits.pids = PD_DEFAULT_PIDS_LIMIT; /* as podman: --pids-limit -1 lifts it */
 	o->limits.pids_default = true;
-	optind = 0;     /* full re-initialisation of getopt's state */
+	optind = 0; /* full re-initialisation of getopt's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+e:w:u:v:tih", run_longopts, NULL)) != -1) {
 		if (c == '?') {
 			const char *bad = argv[optind - 1];
 
 			if (bad && bad[0] == '-' && bad[1] == '-')
-				return pd_usage_error(err, "run: unknown or incomplete option \"%s\"", bad);
+				return pd_usage_error(
+					err, "run: unknown or incomplete option \"%s\"", bad);
 			if (optopt && optopt < 256)
-				return pd_usage_error(err, "run: unknown or incomplete option \"-%c\"", optopt);
+				return pd_usage_error(
+					err, "run: unknown or incomplete option \"-%c\"", optopt);
 			return pd_usage_error(err, "run: unknown or incomplete option \"%s\"",
 					      argv[optind - 1]);
 		}

@@ -17,21 +17,21 @@
 #define PD_DEFAULT_PIDS_LIMIT 2048
 
 struct pd_run_options {
-	char **env;               /* K=V from -e/--env-file, in command-line order */
+	char **env; /* K=V from -e/--env-file, in command-line order */
 	const char *workdir;
 	const char *user;
 	const char *hostname;
 	const char *network;
 	const char *seccomp_profile;
-	struct pd_mount *mounts;  /* -v and --tmpfs, in order */
+	struct pd_mount *mounts; /* -v and --tmpfs, in order */
 	size_t n_mounts;
 	bool read_only, tty, interactive;
-	bool help;                /* -h/--help seen: print help, run nothing */
+	bool help; /* -h/--help seen: print help, run nothing */
 	struct pd_limits limits;
-	uint64_t caps;            /* --cap-add: CAP_* bits, in the sandbox's user namespace */
-	bool keep_id;             /* --userns=keep-id */
+	uint64_t caps; /* --cap-add: CAP_* bits, in the sandbox's user namespace */
+	bool keep_id;  /* --userns=keep-id */
 	const char *image;
-	char **command;           /* may be empty: the image's default */
+	char **command; /* may be empty: the image's default */
 };
 
 /*
@@ -39,8 +39,8 @@ struct pd_run_options {
  * @environ_: the host environment, for "-e NAME" without a value
  * Return: 0, or -1 with @err set (usage errors have status PD_STATUS_USAGE).
  */
-int pd_run_options_parse(int argc, char **argv, char *const *environ_,
-			 struct pd_run_options *o, struct pd_error *err);
+int pd_run_options_parse(int argc, char **argv, char *const *environ_, struct pd_run_options *o,
+			 struct pd_error *err);
 void pd_run_options_release(struct pd_run_options *o);
 
 /* The single-option parsers. Each returns 0 or -1 with a usage error set. */

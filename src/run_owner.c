@@ -41,7 +41,7 @@ struct owner {
 	struct pd_error child_err;
 	bool have_err, exited, stopping;
 	int status;
-	struct pd_error fail;     /* paude's own failure on the way */
+	struct pd_error fail; /* paude's own failure on the way */
 	bool failed;
 };
 
@@ -101,7 +101,7 @@ static void on_sync(struct pd_loop_source *src, uint32_t events, void *data)
 		fail(o, &err);
 		return;
 	}
-	if (r == 0) {   /* exec'd, or gone: nothing more comes */
+	if (r == 0) { /* exec'd, or gone: nothing more comes */
 		pd_loop_remove(src);
 		o->sync_src = NULL;
 		return;
@@ -155,7 +155,7 @@ static void on_signal(struct pd_loop_source *src, const struct signalfd_siginfo 
 	}
 	if (is_stop_signal(si->ssi_signo)) {
 		o->stopping = true;
-		if (o->exited)   /* draining: stop waiting for a slow reader */
+		if (o->exited) /* draining: stop waiting for a slow reader */
 			pd_relay_drain(o->relay, true, drained, o);
 	}
 	if (!o->exited)
@@ -202,7 +202,7 @@ static int own(struct owner *o, struct pd_sandbox_spec *spec, const sigset_t *fw
 		spec->process.have_winsize = pd_relay_winsize(&spec->process.winsize);
 	r = pd_sandbox_create(spec, &o->sb, err);
 	for (int i = 0; i < 3; i++)
-		pd_close(child[i]);   /* the sandbox has them now */
+		pd_close(child[i]); /* the sandbox has them now */
 	if (r < 0)
 		return -1;
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -226,8 +226,7 @@ static int own(struct owner *o, struct pd_sandbox_spec *spec, const sigset_t *fw
 	return pd_relay_error(o->relay, err);
 }
 
-int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status,
-		 struct pd_error *err)
+int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status, struct pd_error *err)
 {
 	struct owner o = { .spec = spec, .interactive = interactive };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
@@ -240,7 +239,7 @@ int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status,
 	spec->process.sigmask = orig;
 	o.loop = pd_loop_new(err);
 	if (o.loop) {
-		o.relay = pd_relay_new(o.loop);   /* while paude is dumpable */
+		o.relay = pd_relay_new(o.loop); /* while paude is dumpable */
 		r = own(&o, spec, &fwd, err);
 		*status = o.status;
 	}

@@ -23,7 +23,6 @@ void pd_forward_sigset(sigset_t *set);
  * Return: 0 when the command ran, -1 with @err when paude or a step of the
  * sandbox failed (err->status 126/127 when exec itself failed).
  */
-int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status,
-		 struct pd_error *err);
+int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status, struct pd_error *err);
 
 #endif

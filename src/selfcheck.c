@@ -18,22 +18,25 @@
 
 int pd_selfcheck(struct pd_error *err)
 {
-	static const char fix[] = "paude runs with its caller's privileges only (it uses user "
-				  "namespaces): remove them (chmod u-s,g-s; setcap -r)";
+	static const char fix[] =
+		"paude runs with its caller's privileges only (it uses user "
+		"namespaces): remove them (chmod u-s,g-s; setcap -r)";
 	char path[4096];
 	struct stat st;
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 
 	path[n > 0 ? n : 0] = '\0';
 	if (getauxval(AT_SECURE))
-		return pd_error_set_msg(err, EPERM, "paude was started with more privilege than its "
-					"caller (setuid, setgid or file capabilities on \"%s\"): %s",
-					path, fix);
+		return pd_error_set_msg(
+			err, EPERM,
+			"paude was started with more privilege than its "
+			"caller (setuid, setgid or file capabilities on \"%s\"): %s",
+			path, fix);
 	if (stat("/proc/self/exe", &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID)))
 		return pd_error_set_msg(err, EPERM, "paude's binary \"%s\" is set%sid: %s", path,
 					st.st_mode & S_ISUID ? "u" : "g", fix);
 	if (getxattr("/proc/self/exe", "security.capability", NULL, 0) > 0)
-		return pd_error_set_msg(err, EPERM, "paude's binary \"%s\" has file capabilities: %s",
-					path, fix);
+		return pd_error_set_msg(
+			err, EPERM, "paude's binary \"%s\" has file capabilities: %s", path, fix);
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include <termios.h>
 
 struct pd_tty {
-	int fd;                 /* the host terminal (stdin), -1 when none */
+	int fd; /* the host terminal (stdin), -1 when none */
 	bool raw;
 	struct termios saved;
 };

@@ -32,7 +32,8 @@ int main(void)
 	       "#include <linux/filter.h>\n\n"
 	       "#define PD_SECCOMP_DEFAULT_LEN %zu\n\n"
 	       "static const struct sock_filter pd_seccomp_default_insns[PD_SECCOMP_DEFAULT_LEN] = {\n",
-	       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(), prog.len);
+	       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+	       prog.len);
 	for (size_t i = 0; i < prog.len; i++)
 		printf("\t{ 0x%04x, %3u, %3u, 0x%08x },\n", f[i].code, f[i].jt, f[i].jf, f[i].k);
 	printf("};\n\n#endif\n");

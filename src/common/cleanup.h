@@ -42,7 +42,12 @@ static inline int steal_fd(int *fd)
 
 /* Type-checked: the dead branch makes the compiler check *pp is a pointer. */
 #define steal_ptr(pp) \
-	({ __typeof__(*(pp)) _p = *(pp); *(pp) = NULL; (void)(0 ? **(pp) : *_p); _p; })
+	({ \
+		__typeof__(*(pp)) _p = *(pp); \
+		*(pp) = NULL; \
+		(void)(0 ? **(pp) : *_p); \
+		_p; \
+	})
 
 /* pd_close() - close exactly once; EINTR counts as closed (Linux frees the fd). */
 void pd_close(int fd);

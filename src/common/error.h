@@ -25,9 +25,9 @@
 #define PD_ERROR_MSG_MAX 1024
 
 struct pd_error {
-	int code;                    /* errno value, or 0 when none applies */
-	int status;                  /* exit-status hint, 0 when none */
-	char msg[PD_ERROR_MSG_MAX];  /* NUL-terminated; see "Too long" above */
+	int code;                   /* errno value, or 0 when none applies */
+	int status;                 /* exit-status hint, 0 when none */
+	char msg[PD_ERROR_MSG_MAX]; /* NUL-terminated; see "Too long" above */
 };
 
 /*
@@ -55,8 +55,7 @@ int pd_error_set_msg(struct pd_error *e, int code, const char *fmt, ...)
  * the result is too long its middle is cut (see "Too long" above).
  * Return: -1
  */
-int pd_error_wrap(struct pd_error *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int pd_error_wrap(struct pd_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* pd_error_clear() - reset to "no error". */
 void pd_error_clear(struct pd_error *e);

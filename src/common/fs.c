@@ -33,9 +33,8 @@ int pd_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t res
 	return (int)r;
 }
 
-
-int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode,
-		    const char *what, struct pd_error *err)
+int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode, const char *what,
+		    struct pd_error *err)
 {
 	int fd = pd_openat2(rootfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 
@@ -86,19 +85,24 @@ int pd_mkdirs_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t reso
 			/* Create the last component in the resolved parent. */
 			const char *name = prefix + plen - n;
 
-			if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.'))
+			if ((n == 1 && name[0] == '.') ||
+			    (n == 2 && name[0] == '.' && name[1] == '.'))
 				return pd_error_set(err, ENOENT, "%s \"%s\"", what, prefix);
 			if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
 				return pd_error_set(err, errno, "%s: mkdir \"%s\"", what, prefix);
 			fd = pd_openat2(rootfd, prefix, O_PATH | O_DIRECTORY, 0,
 					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
-			if (fd < 0 && errno == ENOENT)   /* it exists: a link to nowhere */
-				return pd_error_set_msg(err, ENOENT, "%s \"%s\" is a symbolic link to a "
-							"missing target", what, prefix);
+			if (fd < 0 && errno == ENOENT) /* it exists: a link to nowhere */
+				return pd_error_set_msg(err, ENOENT,
+							"%s \"%s\" is a symbolic link to a "
+							"missing target",
+							what, prefix);
 		}
 		if (fd < 0 && errno == EXDEV)
-			return pd_error_set_msg(err, EXDEV, "%s \"%s\" leads into another mount (a "
-						"symbolic link?)", what, prefix);
+			return pd_error_set_msg(err, EXDEV,
+						"%s \"%s\" leads into another mount (a "
+						"symbolic link?)",
+						what, prefix);
 		if (fd < 0)
 			return pd_error_set(err, errno, "%s \"%s\"", what, prefix);
 		pd_close(cur);
@@ -125,8 +129,10 @@ int pd_mkfile_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t reso
 	if (fd >= 0)
 		return fd;
 	if (errno == EXDEV)
-		return pd_error_set_msg(err, EXDEV, "%s \"%s\" leads into another mount (a symbolic "
-					"link?)", what, path);
+		return pd_error_set_msg(err, EXDEV,
+					"%s \"%s\" leads into another mount (a symbolic "
+					"link?)",
+					what, path);
 	if (errno != ENOENT)
 		return pd_error_set(err, errno, "%s \"%s\"", what, path);
 	base = strrchr(path, '/');
@@ -138,7 +144,7 @@ int pd_mkfile_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t reso
 	if (dfd < 0)
 		return -1;
 	fd = pd_openat2(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode, 0);
-	if (fd < 0 && errno == EEXIST)   /* e.g. a dangling symlink: refuse it */
+	if (fd < 0 && errno == EEXIST) /* e.g. a dangling symlink: refuse it */
 		return pd_error_set(err, ELOOP, "%s \"%s\"", what, path);
 	if (fd < 0)
 		return pd_error_set(err, errno, "%s: create \"%s\"", what, path);
@@ -149,8 +155,8 @@ int pd_mkfile_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t reso
 	return fd;
 }
 
-int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len,
-		       mode_t mode, struct pd_error *err)
+int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       struct pd_error *err)
 {
 	cleanup_close int fd = -1;
 
@@ -179,7 +185,9 @@ static int read_bounded(int fd, const char *path, size_t max, char **out, size_t
 
 		if (n == cap) {
 			if (cap >= max + 1)
-				return pd_error_set(err, EFBIG, "read \"%s\": larger than %zu bytes", path, max);
+				return pd_error_set(err, EFBIG,
+						    "read \"%s\": larger than %zu bytes", path,
+						    max);
 			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			buf = pd_xrealloc(buf, cap + 1);
 		}
@@ -219,17 +227,17 @@ static int read_opened(int fd, const char *path, bool regular_only, size_t max, 
 	return read_bounded(fd, path, max, out, len, err);
 }
 
-int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
-		    char **out, size_t *len, struct pd_error *err)
+int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max, char **out,
+		    size_t *len, struct pd_error *err)
 {
 	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us. */
-	cleanup_close int fd = pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
+	cleanup_close int fd =
+		pd_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, resolve);
 
 	return read_opened(fd, path, true, max, out, len, err);
 }
 
-int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
-		      struct pd_error *err)
+int pd_read_user_file(const char *path, size_t max, char **out, size_t *len, struct pd_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 
@@ -339,14 +347,15 @@ static int remove_at(struct rm_ctx *c, int at, const char *name, int depth, stru
 		return 0;
 	}
 	if (st.st_dev != c->dev)
-		return pd_error_set_msg(err, EXDEV, "remove \"%s\": a mount point (not crossed)", name);
+		return pd_error_set_msg(err, EXDEV, "remove \"%s\": a mount point (not crossed)",
+					name);
 	if (depth >= REMOVE_DEPTH_MAX) {
 		char up[48];
 
 		snprintf(up, sizeof(up), ".paude-remove-%lu", c->moved++);
 		if (renameat(at, name, c->top, up) < 0)
 			return pd_error_set(err, errno, "remove \"%s\": move it up", name);
-		return 0;   /* removed from the top in a later pass */
+		return 0; /* removed from the top in a later pass */
 	}
 	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -380,7 +389,8 @@ int pd_remove_tree(int dirfd, const char *name, struct pd_error *err)
 		int fd = fcntl(c.top, F_DUPFD_CLOEXEC, 3);
 
 		any = false;
-		if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 || remove_entries(&c, fd, 0, &any, err) < 0) {
+		if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+		    remove_entries(&c, fd, 0, &any, err) < 0) {
 			if (fd < 0)
 				pd_error_set(err, errno, "remove \"%s\"", name);
 			pd_close(c.top);

@@ -25,8 +25,8 @@ int pd_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t res
  * @what: how to name the object in an error (e.g. "rootfs")
  * Return: fd, or -1 with @err set.
  */
-int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode,
-		    const char *what, struct pd_error *err);
+int pd_open_in_root(int rootfd, const char *path, int flags, mode_t mode, const char *what,
+		    struct pd_error *err);
 
 /*
  * pd_mkdirs_in_root() - make the directory @path (and missing parents) inside
@@ -56,8 +56,8 @@ int pd_mkfile_in_root_x(int rootfd, const char *path, mode_t mode, uint64_t reso
  * directory @dirfd with a new regular file holding @data (never follows a
  * symlink at @name).  Return: 0, or -1 with @err set.
  */
-int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len,
-		       mode_t mode, struct pd_error *err);
+int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       struct pd_error *err);
 
 /*
  * pd_read_file_at() - read at most @max bytes of @path (relative to @dirfd,
@@ -66,16 +66,15 @@ int pd_replace_file_at(int dirfd, const char *name, const void *data, size_t len
  * anything but a regular file is refused (EINVAL) without blocking on it.
  * Return: 0 with the buffer in *out and its length in *len, or -1 with @err set.
  */
-int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max,
-		    char **out, size_t *len, struct pd_error *err);
+int pd_read_file_at(int dirfd, const char *path, uint64_t resolve, size_t max, char **out,
+		    size_t *len, struct pd_error *err);
 
 /*
  * pd_read_user_file() - read a file the user named on the command line
  * (--env-file, --seccomp-profile): a pipe such as <(...) or /dev/stdin is
  * fine, a directory is not; at most @max bytes (EFBIG beyond).
  */
-int pd_read_user_file(const char *path, size_t max, char **out, size_t *len,
-		      struct pd_error *err);
+int pd_read_user_file(const char *path, size_t max, char **out, size_t *len, struct pd_error *err);
 
 /* pd_write_all() / pd_read_all() - loop over short I/O and EINTR. Set errno. */
 int pd_write_all(int fd, const void *buf, size_t len);

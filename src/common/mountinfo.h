@@ -15,8 +15,8 @@
 
 struct pd_mountinfo {
 	unsigned id, parent;
-	char root[1024];        /* path of the mount's root within its filesystem */
-	char mountpoint[1024];  /* relative to the reader's root */
+	char root[1024];       /* path of the mount's root within its filesystem */
+	char mountpoint[1024]; /* relative to the reader's root */
 	char fstype[64];
 	char superopts[1024];
 };

@@ -6,7 +6,7 @@
 
 int pd_path_clean(const char *in, char *out, size_t outsz)
 {
-	size_t len = 0;   /* bytes of out in use, excluding the NUL */
+	size_t len = 0; /* bytes of out in use, excluding the NUL */
 	const char *p = in;
 
 	if (!in || in[0] != '/') {

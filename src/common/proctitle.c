@@ -14,7 +14,7 @@ char **pd_proctitle_init(int argc, char **argv)
 		copy[i] = pd_xstrdup(argv[i]);
 	if (argc >= 1 && argv[0]) {
 		area_start = argv[0];
-		area_end = argv[argc - 1] + strlen(argv[argc - 1]);   /* the last NUL */
+		area_end = argv[argc - 1] + strlen(argv[argc - 1]); /* the last NUL */
 	}
 	return copy;
 }

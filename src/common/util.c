@@ -209,8 +209,9 @@ void pd_assert_single_threaded(void)
 
 	/* procfs counts a process's threads in its task directory's links. */
 	if (stat("/proc/self/task", &st) == 0 && st.st_nlink > 3) {
-		static const char msg[] = "paude: internal error: a sandbox is cloned from a "
-					  "threaded process (docs/HACKING.md)\n";
+		static const char msg[] =
+			"paude: internal error: a sandbox is cloned from a "
+			"threaded process (docs/HACKING.md)\n";
 
 		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 			/* nothing more to say */

@@ -44,7 +44,7 @@ struct walk {
 	struct ref_entry *want;
 	size_t n_want;
 	size_t calls;
-	size_t stop_at;          /* return non-zero on this call (SIZE_MAX: never) */
+	size_t stop_at; /* return non-zero on this call (SIZE_MAX: never) */
 };
 
 static int is_oct(char c, char hi)
@@ -60,9 +60,10 @@ static long ref_unescape(struct tok t, char *out, size_t sz)
 	while (i < t.n) {
 		char c = t.s[i];
 
-		if (c == '\\' && t.n - i >= 4 && is_oct(t.s[i + 1], '3') && is_oct(t.s[i + 2], '7') &&
-		    is_oct(t.s[i + 3], '7')) {
-			c = (char)(((t.s[i + 1] - '0') << 6) | ((t.s[i + 2] - '0') << 3) | (t.s[i + 3] - '0'));
+		if (c == '\\' && t.n - i >= 4 && is_oct(t.s[i + 1], '3') &&
+		    is_oct(t.s[i + 2], '7') && is_oct(t.s[i + 3], '7')) {
+			c = (char)(((t.s[i + 1] - '0') << 6) | ((t.s[i + 2] - '0') << 3) |
+				   (t.s[i + 3] - '0'));
 			i += 4;
 		} else {
 			i++;
@@ -173,7 +174,7 @@ static int check(const struct pd_mountinfo *m, void *p)
 	const struct ref_entry *e;
 
 	if (k >= w->n_want)
-		abort();   /* a call for a line the reference does not take */
+		abort(); /* a call for a line the reference does not take */
 	e = &w->want[k];
 	if (m->id != e->id || m->parent != e->parent)
 		abort();
@@ -184,7 +185,7 @@ static int check(const struct pd_mountinfo *m, void *p)
 	if (k == w->stop_at)
 		return 1 + (int)(k % 1000);
 	if (k > w->stop_at)
-		abort();   /* called after it was told to stop */
+		abort(); /* called after it was told to stop */
 	return 0;
 }
 

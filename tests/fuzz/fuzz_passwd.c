@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&u, 0, sizeof(u));
 	u.groups[u.n_groups++] = id;
 	pd_group_members(text, len, query, &u);
-	pd_group_members(text, len, query, &u);   /* twice: no duplicates may appear */
+	pd_group_members(text, len, query, &u); /* twice: no duplicates may appear */
 	if (u.n_groups < 1 || u.n_groups > PD_USER_MAX_GROUPS)
 		abort();
 	for (size_t i = 0; i < u.n_groups; i++)

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (n > 1 && out[n - 1] == '/')
 			abort();
-		if ((n >= 2 && !strcmp(out + n - 2, "/.")) || (n >= 3 && !strcmp(out + n - 3, "/..")))
+		if ((n >= 2 && !strcmp(out + n - 2, "/.")) ||
+		    (n >= 3 && !strcmp(out + n - 3, "/..")))
 			abort();
 	}
 	/* Cleaning is idempotent. */

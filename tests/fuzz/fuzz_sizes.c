@@ -64,16 +64,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof(e));
 	r = pd_parse_volume(s, &m, &e);
 	check_err(r, &e);
-	if (r == 0 && (m.type != PD_MOUNT_BIND || !m.source || m.source[0] != '/' ||
-		       !m.dest || m.dest[0] != '/'))
+	if (r == 0 && (m.type != PD_MOUNT_BIND || !m.source || m.source[0] != '/' || !m.dest ||
+		       m.dest[0] != '/'))
 		abort();
 	pd_mount_release(&m);
 
 	memset(&e, 0, sizeof(e));
 	r = pd_parse_tmpfs(s, &m, &e);
 	check_err(r, &e);
-	if (r == 0 && (m.type != PD_MOUNT_TMPFS || !m.dest || m.dest[0] != '/' ||
-		       m.tmpfs_mode > 07777))
+	if (r == 0 &&
+	    (m.type != PD_MOUNT_TMPFS || !m.dest || m.dest[0] != '/' || m.tmpfs_mode > 07777))
 		abort();
 	pd_mount_release(&m);
 

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct ref_entry {
 	const char *name;
 	size_t name_len;
-	uint64_t start, end;     /* [start, end) */
+	uint64_t start, end; /* [start, end) */
 };
 
 struct ref {
@@ -59,7 +59,7 @@ static int ref_number(const char *s, size_t n, uint64_t *v)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		*v = *v * 10 + (uint64_t)(s[i] - '0');   /* 15 digits cannot overflow */
+		*v = *v * 10 + (uint64_t)(s[i] - '0'); /* 15 digits cannot overflow */
 	}
 	return *v > UINT32_MAX ? -1 : 0;
 }
@@ -91,7 +91,7 @@ static void ref_parse(const char *text, size_t len, struct ref *r)
 		    ref_number(text + c2 + 1, a + n - c2 - 1, &count) == 0 && count > 0 &&
 		    start + count <= UINT32_MAX) {
 			if (r->n == sizeof(r->e) / sizeof(r->e[0]))
-				abort();   /* the input cap makes this impossible */
+				abort(); /* the input cap makes this impossible */
 			r->e[r->n++] = (struct ref_entry){ text + a, c1 - a, start, start + count };
 		}
 		a = b + 1;
@@ -115,7 +115,8 @@ static int ref_find(const struct ref *r, const char *user, uint32_t uid, uint32_
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct ref_entry *e = &r->e[i];
-		int named = user && strlen(user) == e->name_len && !memcmp(user, e->name, e->name_len);
+		int named = user && strlen(user) == e->name_len &&
+			    !memcmp(user, e->name, e->name_len);
 		int numbered = (size_t)nl == e->name_len && !memcmp(num, e->name, e->name_len);
 
 		if ((named || numbered) && e->end - e->start >= min) {
@@ -139,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *a, *b;
 	int got, want = 0;
 
-	if (size < 13 || size > 1024)   /* the range search is O(ranges x text) */
+	if (size < 13 || size > 1024) /* the range search is O(ranges x text) */
 		return 0;
 	uid = rd32(data);
 	min = rd32(data + 4) & 0x1ffff;

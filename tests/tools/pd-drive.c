@@ -186,15 +186,17 @@ int main(int argc, char **argv)
 			struct pd_idmap_plan plan;
 
 			r = pd_idmap_decide(&plan, false, &err) < 0 ||
-			    pd_layer_remove(argv[i + 1], &plan, &err) < 0 ? die(&err) : 0;
+					    pd_layer_remove(argv[i + 1], &plan, &err) < 0
+				    ? die(&err)
+				    : 0;
 			pd_strv_free(argv);
 			return r;
-		}
-		else
+		} else
 			break;
 	}
 	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: pd-drive [--user U] [--tty] [--ns] [--first] ROOTDIR CMD [ARG...] "
+		fprintf(stderr,
+			"usage: pd-drive [--user U] [--tty] [--ns] [--first] ROOTDIR CMD [ARG...] "
 			"[--- CMD...]...\n");
 		return 2;
 	}
@@ -217,7 +219,7 @@ int main(int argc, char **argv)
 		while (j < argc && strcmp(argv[j], "---") != 0)
 			j++;
 		spec.process.argv = argv + i;
-		argv[j < argc ? j : argc] = NULL;   /* the first command ends here */
+		argv[j < argc ? j : argc] = NULL; /* the first command ends here */
 		spec.process.user = user;
 		spec.process.seccomp = &prog;
 		spec.process.stdio[0] = -1;
@@ -264,7 +266,8 @@ int main(int argc, char **argv)
 		p.stdio[2] = STDERR_FILENO;
 		p.sigmask = none;
 		if (pd_sandbox_exec(sb, &p, &pid, &pidfd, &master, &err) < 0) {
-			fprintf(stderr, "pd-drive: exec failed: %s (status %d)\n", err.msg, err.status);
+			fprintf(stderr, "pd-drive: exec failed: %s (status %d)\n", err.msg,
+				err.status);
 		} else {
 			if (master >= 0) {
 				pump_pty(master);

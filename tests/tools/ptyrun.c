@@ -69,9 +69,9 @@ enum event_type {
 struct event {
 	long at_ms;
 	enum event_type type;
-	char *data;		/* EV_SEND: decoded bytes (owned) */
+	char *data; /* EV_SEND: decoded bytes (owned) */
 	size_t len;
-	struct winsize ws;	/* EV_RESIZE */
+	struct winsize ws; /* EV_RESIZE */
 };
 
 struct options {
@@ -108,7 +108,8 @@ static void usage_error(const char *what, const char *arg)
 		fprintf(stderr, "ptyrun: %s \"%s\"\n", what, arg);
 	else
 		fprintf(stderr, "ptyrun: %s\n", what);
-	fprintf(stderr, "usage: ptyrun [--rows R] [--cols C] [--send STRING]... "
+	fprintf(stderr,
+		"usage: ptyrun [--rows R] [--cols C] [--send STRING]... "
 		"[--send-after MS STRING]...\n"
 		"              [--resize-after MS ROWS COLS]... [--timeout SECONDS] "
 		"-- COMMAND [ARG...]\n");
@@ -167,22 +168,55 @@ static char *decode_escapes(const char *s, size_t *len)
 		}
 		s++;
 		switch (*s) {
-		case 'n': *o++ = '\n'; s++; break;
-		case 'r': *o++ = '\r'; s++; break;
-		case 't': *o++ = '\t'; s++; break;
-		case 'a': *o++ = '\a'; s++; break;
-		case 'b': *o++ = '\b'; s++; break;
-		case 'e': *o++ = '\033'; s++; break;
-		case 'f': *o++ = '\f'; s++; break;
-		case 'v': *o++ = '\v'; s++; break;
-		case '\\': *o++ = '\\'; s++; break;
-		case '"': *o++ = '"'; s++; break;
-		case '\'': *o++ = '\''; s++; break;
+		case 'n':
+			*o++ = '\n';
+			s++;
+			break;
+		case 'r':
+			*o++ = '\r';
+			s++;
+			break;
+		case 't':
+			*o++ = '\t';
+			s++;
+			break;
+		case 'a':
+			*o++ = '\a';
+			s++;
+			break;
+		case 'b':
+			*o++ = '\b';
+			s++;
+			break;
+		case 'e':
+			*o++ = '\033';
+			s++;
+			break;
+		case 'f':
+			*o++ = '\f';
+			s++;
+			break;
+		case 'v':
+			*o++ = '\v';
+			s++;
+			break;
+		case '\\':
+			*o++ = '\\';
+			s++;
+			break;
+		case '"':
+			*o++ = '"';
+			s++;
+			break;
+		case '\'':
+			*o++ = '\'';
+			s++;
+			break;
 		case 'x':
 			s++;
 			for (v = 0, i = 0; i < 2 && (d = hexval(*s)) >= 0; i++, s++)
 				v = v * 16 + d;
-			if (i == 0) {	/* "\x" without digits: keep it */
+			if (i == 0) { /* "\x" without digits: keep it */
 				*o++ = '\\';
 				*o++ = 'x';
 			} else {
@@ -296,7 +330,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			need_args(argc, argv, i, 1);
 			errno = 0;
 			o->timeout_s = strtod(argv[++i], &end);
-			if (errno || *end || end == argv[i] || !(o->timeout_s > 0 && o->timeout_s < 1e6))
+			if (errno || *end || end == argv[i] ||
+			    !(o->timeout_s > 0 && o->timeout_s < 1e6))
 				usage_error("bad --timeout", argv[i]);
 		} else if (a[0] == '-') {
 			usage_error("unknown option", a);
@@ -384,9 +419,8 @@ static void flush_sends(int master, struct outbuf *q)
 
 static bool termios_equal(const struct termios *a, const struct termios *b)
 {
-	return a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag &&
-	       a->c_lflag == b->c_lflag && a->c_cflag == b->c_cflag &&
-	       !memcmp(a->c_cc, b->c_cc, sizeof(a->c_cc));
+	return a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag && a->c_lflag == b->c_lflag &&
+	       a->c_cflag == b->c_cflag && !memcmp(a->c_cc, b->c_cc, sizeof(a->c_cc));
 }
 
 /*
@@ -566,8 +600,9 @@ int main(int argc, char **argv)
 	if (timed_out)
 		fprintf(stderr, "ptyrun: timeout\n");
 	if (WIFSIGNALED(status))
-		fprintf(stderr, "ptyrun: signal SIG%s\n", sigabbrev_np(WTERMSIG(status)) ?
-			sigabbrev_np(WTERMSIG(status)) : "UNKNOWN");
+		fprintf(stderr, "ptyrun: signal SIG%s\n",
+			sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status))
+						       : "UNKNOWN");
 	else
 		fprintf(stderr, "ptyrun: exit %d\n", WEXITSTATUS(status));
 	fprintf(stderr, "ptyrun: termios-restored %s\n", restored ? "yes" : "no");

@@ -39,7 +39,9 @@ bool pd_unit_have_openat2(void)
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
-	(void)st; (void)flag; (void)f;
+	(void)st;
+	(void)flag;
+	(void)f;
 	return remove(p);
 }
 
@@ -61,7 +63,8 @@ static int excluded(const char *name)
 		size_t l = strcspn(p, ",");
 
 		if (l == n && !strncmp(p, name, n)) {
-			fprintf(stderr, "unit: suite \"%s\" left out (PD_UNIT_EXCLUDE_SUITES)\n", name);
+			fprintf(stderr, "unit: suite \"%s\" left out (PD_UNIT_EXCLUDE_SUITES)\n",
+				name);
 			return 1;
 		}
 		p += l + (p[l] == ',');

@@ -12,7 +12,6 @@
 #include "common/util.h"
 #include "runtime/limits.h"
 
-
 static const char hybrid[] =
 	"12:pids:/p\n"
 	"garbage line\n"
@@ -44,7 +43,8 @@ static void expect_none(const char *text, size_t len, const char *ctl)
 
 	memset(out, 'X', sizeof(out));
 	r = pd_cgroup_self_path(text, len, ctl, out, sizeof(out));
-	ck_assert_msg(r == -1, "cgroup path of \"%s\": expected -1, got %d (\"%.64s\")", ctl, r, out);
+	ck_assert_msg(r == -1, "cgroup path of \"%s\": expected -1, got %d (\"%.64s\")", ctl, r,
+		      out);
 }
 
 START_TEST(v1_controllers)
@@ -55,10 +55,10 @@ START_TEST(v1_controllers)
 	expect_path(hybrid, "pids", "/p");
 	expect_path(hybrid, "net_prio", "/net");
 	expect_path(hybrid, "name=systemd", "/s");
-	expect_path("4:memory:/a/b", "memory", "/a/b");            /* no trailing newline */
+	expect_path("4:memory:/a/b", "memory", "/a/b"); /* no trailing newline */
 	expect_path("2:cpu,cpuacct:/x\n", "cpu", "/x");
 	expect_path("4:memory:/\n", "memory", "/");
-	expect_path("4:memory:/a:b\n", "memory", "/a:b");          /* ':' inside the path */
+	expect_path("4:memory:/a:b\n", "memory", "/a:b"); /* ':' inside the path */
 	expect_path("4:memory:/first\n5:memory:/second\n", "memory", "/first");
 }
 END_TEST
@@ -94,9 +94,10 @@ END_TEST
 START_TEST(garbage)
 {
 	static const char *const texts[] = {
-		"", "\n", "garbage", "::", "0::", "0::\n", "0::relative\n", "1::/x\n", "00::/x\n",
-		":0::/x\n", "0:/x\n", "0\n", ":::::\n", "4:memory:\n", "4:memory:rel\n",
-		"0:memory:/x\n",
+		"",         "\n",          "garbage",        "::",
+		"0::",      "0::\n",       "0::relative\n",  "1::/x\n",
+		"00::/x\n", ":0::/x\n",    "0:/x\n",         "0\n",
+		":::::\n",  "4:memory:\n", "4:memory:rel\n", "0:memory:/x\n",
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -105,7 +106,8 @@ START_TEST(garbage)
 
 		memset(out, 'X', sizeof(out));
 		r = pd_cgroup_self_path(texts[i], strlen(texts[i]), "", out, sizeof(out));
-		ck_assert_msg(r == -1, "v2 path in \"%s\": expected -1, got %d (\"%.64s\")", texts[i], r, out);
+		ck_assert_msg(r == -1, "v2 path in \"%s\": expected -1, got %d (\"%.64s\")",
+			      texts[i], r, out);
 	}
 	expect_none("4:memory:\n", 10, "memory");
 	expect_none("4:memory:rel\n", 13, "memory");
@@ -142,9 +144,10 @@ START_TEST(bounded_output)
 		char *in = pd_xmalloc(sizeof(text) - 2);
 		char buf[32];
 
-		memcpy(in, text, sizeof(text) - 2);   /* no '\n', no NUL */
+		memcpy(in, text, sizeof(text) - 2); /* no '\n', no NUL */
 		EXPECT_INT(pd_cgroup_self_path(in, sizeof(text) - 2, "", buf, sizeof(buf)), 0);
-		ck_assert_msg(strcmp(buf, "/abcdef") == 0, "buf: expected \"/abcdef\", got \"%s\"", buf);
+		ck_assert_msg(strcmp(buf, "/abcdef") == 0, "buf: expected \"/abcdef\", got \"%s\"",
+			      buf);
 		free(in);
 	}
 }

@@ -16,7 +16,6 @@
 #include "common/error.h"
 #include "common/util.h"
 
-
 /* The message is NUL-terminated inside the array. */
 #define EXPECT_TERMINATED(e) \
 	ck_assert_msg(memchr((e)->msg, '\0', sizeof((e)->msg)) != NULL, \
@@ -26,7 +25,7 @@ static struct pd_error *new_error(void)
 {
 	struct pd_error *e = pd_xmalloc(sizeof(*e));
 
-	memset(e, 0x5a, sizeof(*e));   /* garbage, as an uninitialised struct */
+	memset(e, 0x5a, sizeof(*e)); /* garbage, as an uninitialised struct */
 	return e;
 }
 
@@ -41,7 +40,7 @@ START_TEST(set_with_errno)
 	EXPECT_INT(r, -1);
 	EXPECT_STR(e.msg, "mount \"/x\": Permission denied");
 	EXPECT_INT(e.code, EACCES);
-	EXPECT_INT(e.status, 0);   /* a fresh error carries no status hint */
+	EXPECT_INT(e.status, 0); /* a fresh error carries no status hint */
 }
 END_TEST
 
@@ -74,8 +73,8 @@ START_TEST(wrap_prepends_context)
 	e.status = 127;
 	EXPECT_INT(pd_error_wrap(&e, "user \"%s\"", "agent"), -1);
 	EXPECT_STR(e.msg, "user \"agent\": open \"/etc/passwd\": No such file or directory");
-	EXPECT_INT(e.code, ENOENT);    /* wrap keeps the code ... */
-	EXPECT_INT(e.status, 127);     /* ... and the status hint */
+	EXPECT_INT(e.code, ENOENT); /* wrap keeps the code ... */
+	EXPECT_INT(e.status, 127);  /* ... and the status hint */
 	pd_error_wrap(&e, "run");
 	EXPECT_STR(e.msg, "run: user \"agent\": open \"/etc/passwd\": No such file or directory");
 }
@@ -114,13 +113,14 @@ static void expect_cut(const struct pd_error *e, const char *head, size_t head_l
 	EXPECT_TERMINATED(e);
 	len = strlen(e->msg);
 	ck_assert_msg(len == head_len + 3 + tail_len,
-		      "msg: expected %zu + 3 + %zu bytes, got %zu: \"%.40s...%s\"", head_len, tail_len,
-		      len, e->msg, len > 40 ? e->msg + len - 40 : e->msg);
+		      "msg: expected %zu + 3 + %zu bytes, got %zu: \"%.40s...%s\"", head_len,
+		      tail_len, len, e->msg, len > 40 ? e->msg + len - 40 : e->msg);
 	ck_assert_msg(memcmp(e->msg, head, head_len) == 0,
 		      "msg: expected to start with \"%.*s\", got \"%.*s\"", (int)head_len, head,
 		      (int)head_len, e->msg);
 	ck_assert_msg(memcmp(e->msg + head_len, "...", 3) == 0,
-		      "msg: expected \"...\" at offset %zu, got \"%.3s\"", head_len, e->msg + head_len);
+		      "msg: expected \"...\" at offset %zu, got \"%.3s\"", head_len,
+		      e->msg + head_len);
 	ck_assert_msg(tail_len <= tl && strcmp(e->msg + head_len + 3, tail + tl - tail_len) == 0,
 		      "msg: expected to end with \"%s\", got \"%s\"", tail + tl - tail_len,
 		      e->msg + head_len + 3);
@@ -225,7 +225,7 @@ START_TEST(wrap_truncates)
 
 	/* Long old message: the new context, its head, "...", its tail. */
 	big[PD_ERROR_MSG_MAX + 100] = '\0';
-	pd_error_set(e, 0, "%s", big);   /* itself cut */
+	pd_error_set(e, 0, "%s", big); /* itself cut */
 	expect_cut(e, big, HEAD, big, TAIL);
 	snprintf(full, 4 * PD_ERROR_MSG_MAX, "ctx: %s", e->msg);
 	pd_error_wrap(e, "ctx");
@@ -266,7 +266,8 @@ START_TEST(wrap_keeps_both_ends)
 	len = strlen(e->msg);
 	ck_assert_msg(strncmp(e->msg, "layer 99 \"<", 11) == 0,
 		      "msg: expected the outermost context first, got \"%.40s\"", e->msg);
-	ck_assert_msg(len >= strlen(want_end) && strcmp(e->msg + len - strlen(want_end), want_end) == 0,
+	ck_assert_msg(len >= strlen(want_end) &&
+			      strcmp(e->msg + len - strlen(want_end), want_end) == 0,
 		      "msg: expected the errno text at the end after 100 wraps, got \"%s\"",
 		      len > 40 ? e->msg + len - 40 : e->msg);
 	free(inner);
@@ -281,8 +282,11 @@ static bool utf8_ok(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 :
-			(*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 
 		if (n < 0)
 			return false;
@@ -313,14 +317,15 @@ START_TEST(cut_keeps_utf8_whole)
 			}
 			s[w] = '\0';
 			pd_error_set(e, EIO, "%s", s);
-			ck_assert_msg(utf8_ok(e->msg), "unit %zu shift %zu: a UTF-8 sequence was cut", u,
-				      shift);
-			ck_assert_msg(strlen(e->msg) >= PD_ERROR_MSG_MAX - 1 - 6, "unit %zu shift %zu: "
-				      "expected at most 6 bytes short of full, got %zu", u, shift,
-				      strlen(e->msg));
+			ck_assert_msg(utf8_ok(e->msg),
+				      "unit %zu shift %zu: a UTF-8 sequence was cut", u, shift);
+			ck_assert_msg(strlen(e->msg) >= PD_ERROR_MSG_MAX - 1 - 6,
+				      "unit %zu shift %zu: "
+				      "expected at most 6 bytes short of full, got %zu",
+				      u, shift, strlen(e->msg));
 			pd_error_wrap(e, "%s", s);
-			ck_assert_msg(utf8_ok(e->msg), "unit %zu shift %zu: wrap cut a UTF-8 sequence", u,
-				      shift);
+			ck_assert_msg(utf8_ok(e->msg),
+				      "unit %zu shift %zu: wrap cut a UTF-8 sequence", u, shift);
 			ck_assert_msg(strstr(e->msg, ": Input/output error") != NULL,
 				      "unit %zu shift %zu: the errno text was lost", u, shift);
 		}
@@ -345,7 +350,7 @@ END_TEST
 
 START_TEST(wrap_unterminated_old_message)
 {
-	struct pd_error *e = new_error();   /* msg is 0x5a bytes, no NUL anywhere */
+	struct pd_error *e = new_error(); /* msg is 0x5a bytes, no NUL anywhere */
 
 	e->code = 0;
 	e->status = 0;

@@ -42,11 +42,13 @@
 #define EXPECT_FD(fd, e) \
 	ck_assert_msg((fd) >= 0, "%s: expected an fd, got %d (%s)", #fd, (fd), (e).msg)
 /* A call that must fail with @code. */
-#define EXPECT_ERR(r, e, want_code) do { \
-	ck_assert_msg((r) < 0, "%s: expected failure (errno %d), got %d", #r, (want_code), (int)(r)); \
-	ck_assert_msg((e).code == (want_code), "%s: expected errno %d, got %d (%s)", #r, \
-		      (want_code), (e).code, (e).msg); \
-} while (0)
+#define EXPECT_ERR(r, e, want_code) \
+	do { \
+		ck_assert_msg((r) < 0, "%s: expected failure (errno %d), got %d", #r, (want_code), \
+			      (int)(r)); \
+		ck_assert_msg((e).code == (want_code), "%s: expected errno %d, got %d (%s)", #r, \
+			      (want_code), (e).code, (e).msg); \
+	} while (0)
 
 static char *tmp, *root, *outside;
 static int rootfd = -1;
@@ -69,8 +71,8 @@ static void make_link(const char *target, const char *rel)
 {
 	char *p = path_of(root, rel);
 
-	ck_assert_msg(symlink(target, p) == 0, "symlink %s -> %s: expected 0, got errno %d",
-		      p, target, errno);
+	ck_assert_msg(symlink(target, p) == 0, "symlink %s -> %s: expected 0, got errno %d", p,
+		      target, errno);
 	free(p);
 }
 
@@ -217,7 +219,8 @@ static void expect_open_reads(const char *path, const char *rel, const char *tex
 	got = read_fd(fd);
 	EXPECT_STR(got, text);
 	free(got);
-	ck_assert_msg(fcntl(fd, F_GETFD) & FD_CLOEXEC, "open_in_root \"%s\": expected O_CLOEXEC, got none", path);
+	ck_assert_msg(fcntl(fd, F_GETFD) & FD_CLOEXEC,
+		      "open_in_root \"%s\": expected O_CLOEXEC, got none", path);
 	pd_close(fd);
 }
 
@@ -244,16 +247,18 @@ START_TEST(open_in_root_up_is_root)
 	expect_fd_at(fd, "");
 	pd_close(fd);
 	fd = pd_open_in_root(rootfd, "/dotdot/..", O_PATH | O_DIRECTORY, 0, "rootfs", &e);
-	ck_assert_msg(fd < 0, "open_in_root \"/dotdot/..\": expected failure (root/outside is absent), "
-		      "got fd at %s", fd >= 0 ? fd_path(fd) : "");
+	ck_assert_msg(fd < 0,
+		      "open_in_root \"/dotdot/..\": expected failure (root/outside is absent), "
+		      "got fd at %s",
+		      fd >= 0 ? fd_path(fd) : "");
 }
 END_TEST
 
 START_TEST(open_in_root_refuses_escapes)
 {
 	static const char *const escapes[] = {
-		"/out/secret", "/dotdot/secret", "../outside/secret", "/up/outside/secret",
-		"/dangling", "/leaf_out",
+		"/out/secret",        "/dotdot/secret", "../outside/secret",
+		"/up/outside/secret", "/dangling",      "/leaf_out",
 	};
 
 	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
@@ -283,7 +288,8 @@ END_TEST
 START_TEST(open_in_root_creates_inside)
 {
 	struct pd_error e = { 0 };
-	int fd = pd_open_in_root(rootfd, "/up/created", O_WRONLY | O_CREAT | O_EXCL, 0600, "rootfs", &e);
+	int fd = pd_open_in_root(rootfd, "/up/created", O_WRONLY | O_CREAT | O_EXCL, 0600, "rootfs",
+				 &e);
 
 	EXPECT_FD(fd, e);
 	expect_fd_at(fd, "created");
@@ -315,10 +321,12 @@ static void expect_mkdirs(const char *path, const char *rel)
 	int fd = pd_mkdirs_in_root(rootfd, path, 0755, "volume", &e);
 	struct stat st;
 
-	ck_assert_msg(fd >= 0, "mkdirs_in_root \"%s\": expected an fd, got %d (%s)", path, fd, e.msg);
+	ck_assert_msg(fd >= 0, "mkdirs_in_root \"%s\": expected an fd, got %d (%s)", path, fd,
+		      e.msg);
 	expect_fd_at(fd, rel);
 	ck_assert_msg(fstat(fd, &st) == 0 && S_ISDIR(st.st_mode),
-		      "mkdirs_in_root \"%s\": expected a directory, got mode 0%o", path, st.st_mode);
+		      "mkdirs_in_root \"%s\": expected a directory, got mode 0%o", path,
+		      st.st_mode);
 	ck_assert_msg(fcntl(fd, F_GETFL) & O_PATH, "mkdirs_in_root \"%s\": expected O_PATH", path);
 	pd_close(fd);
 }
@@ -326,7 +334,7 @@ static void expect_mkdirs(const char *path, const char *rel)
 START_TEST(mkdirs_creates_inside)
 {
 	expect_mkdirs("/new/a/b", "new/a/b");
-	expect_mkdirs("/new/a/b", "new/a/b");         /* again: already there */
+	expect_mkdirs("/new/a/b", "new/a/b"); /* again: already there */
 	expect_mkdirs("new//a/./c/", "new/a/c");
 	expect_mkdirs("/etc", "etc");
 	expect_mkdirs("", "");
@@ -342,7 +350,8 @@ START_TEST(mkdirs_follows_inside_links)
 	expect_mkdirs("/c1/sub3/deeper", "etc/sub3/deeper");
 	expect_mkdirs("/up/escaped", "escaped");
 	expect_mkdirs("/up/up/../x/y", "x/y");
-	ck_assert_msg(!exists_in_root("sub"), "root/sub: expected absent (made through /lnk), got present");
+	ck_assert_msg(!exists_in_root("sub"),
+		      "root/sub: expected absent (made through /lnk), got present");
 	expect_outside_untouched();
 }
 END_TEST
@@ -350,7 +359,10 @@ END_TEST
 START_TEST(mkdirs_never_creates_outside)
 {
 	static const char *const escapes[] = {
-		"/out/x", "/dotdot/x", "/out/secret_dir/x", "/c1/../../../out/x",
+		"/out/x",
+		"/dotdot/x",
+		"/out/secret_dir/x",
+		"/c1/../../../out/x",
 	};
 
 	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
@@ -360,8 +372,9 @@ START_TEST(mkdirs_never_creates_outside)
 		if (fd >= 0) {
 			char *p = fd_path(fd);
 
-			ck_abort_msg("mkdirs_in_root \"%s\": expected ENOENT, got a directory at \"%s\"",
-				     escapes[i], p);
+			ck_abort_msg(
+				"mkdirs_in_root \"%s\": expected ENOENT, got a directory at \"%s\"",
+				escapes[i], p);
 		}
 		EXPECT_INT(e.code, ENOENT);
 		expect_outside_untouched();
@@ -385,9 +398,11 @@ START_TEST(mkdirs_refuses_dangling)
 	struct pd_error e = { 0 };
 
 	EXPECT_ERR(pd_mkdirs_in_root(rootfd, "/dangling/x", 0755, "volume", &e), e, ENOENT);
-	ck_assert_msg(!exists_in_root("nowhere"), "root/nowhere: expected absent, got created through the link");
+	ck_assert_msg(!exists_in_root("nowhere"),
+		      "root/nowhere: expected absent, got created through the link");
 	EXPECT_ERR(pd_mkdirs_in_root(rootfd, "/dangling", 0755, "volume", &e), e, ENOENT);
-	ck_assert_msg(!exists_in_root("nowhere"), "root/nowhere: expected absent, got created through the link");
+	ck_assert_msg(!exists_in_root("nowhere"),
+		      "root/nowhere: expected absent, got created through the link");
 	expect_outside_untouched();
 }
 END_TEST
@@ -417,8 +432,8 @@ START_TEST(mkfile_creates_empty)
 	EXPECT_FD(fd, e);
 	expect_fd_at(fd, "files/sub/f1");
 	ck_assert_msg(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0,
-		      "f1: expected an empty regular file, got mode 0%o size %lld",
-		      st.st_mode, (long long)st.st_size);
+		      "f1: expected an empty regular file, got mode 0%o size %lld", st.st_mode,
+		      (long long)st.st_size);
 	EXPECT_INT(st.st_mode & 07777, 0644);
 	pd_close(fd);
 
@@ -445,7 +460,8 @@ START_TEST(mkfile_refuses_dangling_leaf)
 
 	EXPECT_ERR(pd_mkfile_in_root(rootfd, "/dangling", 0644, "volume", &e), e, ELOOP);
 	EXPECT_STR(e.msg, "volume \"/dangling\": Too many levels of symbolic links");
-	ck_assert_msg(!exists_in_root("nowhere"), "root/nowhere: expected absent, got created through the link");
+	ck_assert_msg(!exists_in_root("nowhere"),
+		      "root/nowhere: expected absent, got created through the link");
 
 	EXPECT_ERR(pd_mkfile_in_root(rootfd, "/leaf_out", 0644, "volume", &e), e, ELOOP);
 	EXPECT_ERR(pd_mkfile_in_root(rootfd, "/out/newfile", 0644, "volume", &e), e, ENOENT);
@@ -490,7 +506,7 @@ START_TEST(replace_file_replaces_symlink)
 	pd_close(fd);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	got = read_fd(fd);
-	EXPECT_STR(got, "host secret\n");   /* never written through the link */
+	EXPECT_STR(got, "host secret\n"); /* never written through the link */
 	free(got);
 	pd_close(fd);
 
@@ -503,7 +519,8 @@ START_TEST(replace_file_replaces_symlink)
 	/* A directory is not replaced. */
 	EXPECT_ERR(pd_replace_file_at(dfd, "etc", "x", 1, 0644, &e), e, EISDIR);
 	EXPECT_STR(e.msg, "remove \"etc\": Is a directory");
-	ck_assert_msg(exists_in_root("etc/hostname"), "etc/hostname: expected present, got removed");
+	ck_assert_msg(exists_in_root("etc/hostname"),
+		      "etc/hostname: expected present, got removed");
 	free(p);
 	free(victim);
 	expect_outside_untouched();
@@ -520,7 +537,8 @@ static void make_sized(const char *rel, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		buf[i] = (char)('a' + i % 26);
-	ck_assert_msg(fd >= 0 && pd_write_all(fd, buf, n) == 0, "write %s: expected 0, got errno %d", p, errno);
+	ck_assert_msg(fd >= 0 && pd_write_all(fd, buf, n) == 0,
+		      "write %s: expected 0, got errno %d", p, errno);
 	pd_close(fd);
 	free(buf);
 	free(p);
@@ -534,18 +552,21 @@ START_TEST(read_file_exact)
 	char *p = path_of(root, "bin");
 	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
-	ck_assert_msg(fd >= 0 && pd_write_all(fd, "a\0b\n", 4) == 0, "write bin: expected 0, got errno %d", errno);
+	ck_assert_msg(fd >= 0 && pd_write_all(fd, "a\0b\n", 4) == 0,
+		      "write bin: expected 0, got errno %d", errno);
 	pd_close(fd);
 	free(p);
 
 	EXPECT_INT(pd_read_file_at(rootfd, "bin", 0, 4, &out, &len, &e), 0);
 	EXPECT_INT(len, 4);
-	ck_assert_msg(memcmp(out, "a\0b\n", 5) == 0, "bin: expected \"a\\0b\\n\\0\", got other bytes");
+	ck_assert_msg(memcmp(out, "a\0b\n", 5) == 0,
+		      "bin: expected \"a\\0b\\n\\0\", got other bytes");
 	free(out);
 
 	/* In-root resolution through a hostile absolute link. */
 	out = NULL;
-	EXPECT_INT(pd_read_file_at(rootfd, "/abs/hostname", RESOLVE_IN_ROOT, 100, &out, NULL, &e), 0);
+	EXPECT_INT(pd_read_file_at(rootfd, "/abs/hostname", RESOLVE_IN_ROOT, 100, &out, NULL, &e),
+		   0);
 	EXPECT_STR(out, "inside\n");
 	free(out);
 
@@ -561,7 +582,8 @@ START_TEST(read_file_exact)
 	out = NULL;
 	EXPECT_INT(pd_read_file_at(AT_FDCWD, "/proc/self/status", 0, 1 << 16, &out, &len, &e), 0);
 	ck_assert_msg(len > 0 && strncmp(out, "Name:", 5) == 0,
-		      "/proc/self/status: expected \"Name:...\", got %zu bytes \"%.10s\"", len, out);
+		      "/proc/self/status: expected \"Name:...\", got %zu bytes \"%.10s\"", len,
+		      out);
 	free(out);
 }
 END_TEST
@@ -579,13 +601,15 @@ START_TEST(read_file_limits)
 		make_sized("sized", n);
 		/* max == size: whole file */
 		EXPECT_INT(pd_read_file_at(rootfd, "sized", 0, n, &out, &len, &e), 0);
-		ck_assert_msg(len == n && out[n] == '\0' && out[n - 1] == (char)('a' + (n - 1) % 26),
-			      "size %zu, max %zu: expected the whole file, got %zu bytes", n, n, len);
+		ck_assert_msg(
+			len == n && out[n] == '\0' && out[n - 1] == (char)('a' + (n - 1) % 26),
+			"size %zu, max %zu: expected the whole file, got %zu bytes", n, n, len);
 		free(out);
 		/* max == size - 1: EFBIG, nothing handed back */
 		out = NULL;
 		EXPECT_ERR(pd_read_file_at(rootfd, "sized", 0, n - 1, &out, &len, &e), e, EFBIG);
-		ck_assert_msg(out == NULL, "size %zu, max %zu: expected no buffer, got %p", n, n - 1, (void *)out);
+		ck_assert_msg(out == NULL, "size %zu, max %zu: expected no buffer, got %p", n,
+			      n - 1, (void *)out);
 		want = pd_xasprintf("read \"sized\": larger than %zu bytes: File too large", n - 1);
 		EXPECT_STR(e.msg, want);
 		free(want);
@@ -603,7 +627,8 @@ START_TEST(read_file_enoent)
 
 	EXPECT_ERR(pd_read_file_at(rootfd, "no/such", 0, 10, &out, NULL, &e), e, ENOENT);
 	EXPECT_STR(e.msg, "open \"no/such\": No such file or directory");
-	EXPECT_ERR(pd_read_file_at(rootfd, "/out/secret", RESOLVE_IN_ROOT, 100, &out, NULL, &e), e, ENOENT);
+	EXPECT_ERR(pd_read_file_at(rootfd, "/out/secret", RESOLVE_IN_ROOT, 100, &out, NULL, &e), e,
+		   ENOENT);
 	EXPECT_STR(e.msg, "open \"/out/secret\": No such file or directory");
 	EXPECT_ERR(pd_read_file_at(rootfd, "etc", 0, 100, &out, NULL, &e), e, EISDIR);
 	ck_assert_msg(out == NULL, "out: expected NULL after failures, got %p", (void *)out);
@@ -622,7 +647,7 @@ START_TEST(write_read_all)
 	ck_assert_msg(pipe2(p, O_CLOEXEC) == 0, "pipe2: expected 0, got errno %d", errno);
 	EXPECT_INT(pd_write_all(p[1], "hello", 5), 0);
 	pd_close(p[1]);
-	EXPECT_INT(pd_read_all(p[0], buf, sizeof(buf)), 5);   /* short at EOF */
+	EXPECT_INT(pd_read_all(p[0], buf, sizeof(buf)), 5); /* short at EOF */
 	EXPECT_STR(buf, "hello");
 	EXPECT_INT(pd_read_all(p[0], buf, sizeof(buf)), 0);
 	pd_close(p[0]);

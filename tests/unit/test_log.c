@@ -26,10 +26,10 @@ START_TEST(test_sink_gets_each_note_once)
 
 	pd_log_set_sink(capture, &c);
 	pd_note("sink note %d", 1);
-	pd_note("sink note %d", 1);   /* said once per process */
+	pd_note("sink note %d", 1); /* said once per process */
 	pd_note("sink note %d", 2);
 	pd_log_quiet(1);
-	pd_note("sink note %d", 3);   /* quiet: nothing */
+	pd_note("sink note %d", 3); /* quiet: nothing */
 	pd_log_quiet(0);
 	pd_log_set_sink(NULL, NULL);
 	ck_assert_msg(c.n == 2, "expected 2 notes in the sink, got %d", c.n);

@@ -55,10 +55,10 @@ START_TEST(test_malformed_skipped)
 	static const char text[] =
 		"garbage\n"
 		"1 2 3 4\n"
-		"x 1 0:1 / / rw - tmpfs none rw\n"          /* non-numeric id */
+		"x 1 0:1 / / rw - tmpfs none rw\n"           /* non-numeric id */
 		"5 1 0:1 / /no-separator rw tmpfs none rw\n" /* no " - " */
 		"6 1 0:1 / /ok rw - tmpfs none rw\n"
-		"7 1 0:1 / /short rw - tmpfs\n"               /* too few after " - " */
+		"7 1 0:1 / /short rw - tmpfs\n" /* too few after " - " */
 		"\n";
 	struct seen s = { .n = 0 };
 
@@ -76,16 +76,19 @@ START_TEST(test_too_long_skipped)
 
 	memset(text + n, 'a', 2000);
 	n += 2000;
-	n += snprintf(text + n, sizeof(text) - (size_t)n, " rw - tmpfs none rw\n2 1 0:1 / /b rw - t n o");
+	n += snprintf(text + n, sizeof(text) - (size_t)n,
+		      " rw - tmpfs none rw\n2 1 0:1 / /b rw - t n o");
 	pd_mountinfo_foreach(text, (size_t)n, collect, &s);
 	ck_assert_msg(s.n == 1 && !strcmp(s.m[0].mountpoint, "/b"),
-		      "a 2000-byte mount point is skipped, the next line kept: got %d entries", s.n);
+		      "a 2000-byte mount point is skipped, the next line kept: got %d entries",
+		      s.n);
 }
 END_TEST
 
 START_TEST(test_stop_value)
 {
-	static const char text[] = "1 1 0:1 / /a rw - t n o\n2 1 0:1 / /b rw - t n o\n3 1 0:1 / /c rw - t n o\n";
+	static const char text[] =
+		"1 1 0:1 / /a rw - t n o\n2 1 0:1 / /b rw - t n o\n3 1 0:1 / /c rw - t n o\n";
 	int count = 0;
 
 	ck_assert_int_eq(pd_mountinfo_foreach(text, strlen(text), stop_at_second, &count), 7);

@@ -10,9 +10,10 @@ static void expect_clean(const char *in, const char *want)
 {
 	char out[64];
 
-	ck_assert_msg(pd_path_clean(in, out, sizeof(out)) == 0, "clean(\"%s\") failed: errno %d", in,
-		      errno);
-	ck_assert_msg(!strcmp(out, want), "clean(\"%s\"): expected \"%s\", got \"%s\"", in, want, out);
+	ck_assert_msg(pd_path_clean(in, out, sizeof(out)) == 0, "clean(\"%s\") failed: errno %d",
+		      in, errno);
+	ck_assert_msg(!strcmp(out, want), "clean(\"%s\"): expected \"%s\", got \"%s\"", in, want,
+		      out);
 }
 
 START_TEST(test_clean)

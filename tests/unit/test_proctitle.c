@@ -48,7 +48,7 @@ static size_t layout(char **argv)
 		p += n;
 	}
 	argv[NARGS] = NULL;
-	return (size_t)(p - (mem + GUARD));   /* bytes including every NUL */
+	return (size_t)(p - (mem + GUARD)); /* bytes including every NUL */
 }
 
 static void expect_guards(size_t area)
@@ -72,7 +72,8 @@ static void expect_area(const char *title, size_t area)
 	for (size_t i = t; i + 1 < area; i++)
 		ck_assert_msg(a[i] == '\0', "area[%zu]: expected 0 (old argv erased), got 0x%02x",
 			      i, (unsigned char)a[i]);
-	ck_assert_msg(a[area - 1] != '\0', "area[%zu] (last byte): expected non-NUL, got NUL", area - 1);
+	ck_assert_msg(a[area - 1] != '\0', "area[%zu] (last byte): expected non-NUL, got NUL",
+		      area - 1);
 	expect_guards(area);
 }
 
@@ -85,16 +86,20 @@ START_TEST(init_returns_copy)
 	copy = pd_proctitle_init(NARGS, argv);
 	ck_assert_msg(copy != NULL, "pd_proctitle_init: expected a copy, got NULL");
 	for (size_t i = 0; i < NARGS; i++) {
-		ck_assert_msg(copy[i] && strcmp(copy[i], args[i]) == 0, "copy[%zu]: expected \"%s\", got \"%s\"",
-			      i, args[i], copy[i] ? copy[i] : "(null)");
+		ck_assert_msg(copy[i] && strcmp(copy[i], args[i]) == 0,
+			      "copy[%zu]: expected \"%s\", got \"%s\"", i, args[i],
+			      copy[i] ? copy[i] : "(null)");
 		ck_assert_msg(copy[i] < mem || copy[i] >= mem + sizeof(mem),
-			      "copy[%zu]: expected a heap string, got a pointer into the argv area", i);
+			      "copy[%zu]: expected a heap string, got a pointer into the argv area",
+			      i);
 	}
-	ck_assert_msg(copy[NARGS] == NULL, "copy[%d]: expected NULL, got \"%s\"", NARGS, copy[NARGS]);
+	ck_assert_msg(copy[NARGS] == NULL, "copy[%d]: expected NULL, got \"%s\"", NARGS,
+		      copy[NARGS]);
 	pd_proctitle_set("paude-init");
-	for (size_t i = 0; i < NARGS; i++)   /* the copy survives the overwrite */
-		ck_assert_msg(strcmp(copy[i], args[i]) == 0, "copy[%zu] after set: expected \"%s\", got \"%s\"",
-			      i, args[i], copy[i]);
+	for (size_t i = 0; i < NARGS; i++) /* the copy survives the overwrite */
+		ck_assert_msg(strcmp(copy[i], args[i]) == 0,
+			      "copy[%zu] after set: expected \"%s\", got \"%s\"", i, args[i],
+			      copy[i]);
 	pd_strv_free(copy);
 }
 END_TEST
@@ -124,11 +129,13 @@ START_TEST(title_longer_than_area)
 	pd_proctitle_set(title);
 	/* area - 2 bytes of title, its NUL, then the non-NUL last byte */
 	for (size_t i = 0; i + 2 < area; i++)
-		ck_assert_msg(mem[GUARD + i] == 'T', "area[%zu]: expected 'T', got 0x%02x",
-			      i, (unsigned char)mem[GUARD + i]);
-	ck_assert_msg(mem[GUARD + area - 2] == '\0', "area[%zu]: expected the title's NUL, got 0x%02x",
-		      area - 2, (unsigned char)mem[GUARD + area - 2]);
-	ck_assert_msg(mem[GUARD + area - 1] != '\0', "area[%zu]: expected non-NUL, got NUL", area - 1);
+		ck_assert_msg(mem[GUARD + i] == 'T', "area[%zu]: expected 'T', got 0x%02x", i,
+			      (unsigned char)mem[GUARD + i]);
+	ck_assert_msg(mem[GUARD + area - 2] == '\0',
+		      "area[%zu]: expected the title's NUL, got 0x%02x", area - 2,
+		      (unsigned char)mem[GUARD + area - 2]);
+	ck_assert_msg(mem[GUARD + area - 1] != '\0', "area[%zu]: expected non-NUL, got NUL",
+		      area - 1);
 	expect_guards(area);
 }
 END_TEST
@@ -200,7 +207,7 @@ static int argv_area(uintptr_t *start, uintptr_t *end)
 		return -1;
 	n = (size_t)r;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');   /* comm may hold spaces */
+	p = strrchr(buf, ')'); /* comm may hold spaces */
 	if (!p)
 		return -1;
 	p++;
@@ -211,7 +218,7 @@ static int argv_area(uintptr_t *start, uintptr_t *end)
 		for (int field = 3; field <= 49; field++) {
 			while (*q == ' ')
 				q++;
-			if (field == 3) {          /* the state letter */
+			if (field == 3) { /* the state letter */
 				while (*q && *q != ' ')
 					q++;
 				continue;
@@ -274,15 +281,20 @@ START_TEST(real_cmdline_is_the_title)
 	while ((r = read(p[0], got + n, sizeof(got) - (size_t)n)) > 0)
 		n += r;
 	close(p[0]);
-	ck_assert_msg(waitpid(pid, &st, 0) == pid, "waitpid: expected the child, got errno %d", errno);
+	ck_assert_msg(waitpid(pid, &st, 0) == pid, "waitpid: expected the child, got errno %d",
+		      errno);
 	ck_assert_msg(WIFEXITED(st), "child: expected an exit, got wait status 0x%x", st);
 	if (WEXITSTATUS(st) == REAL_SKIP) {
-		fprintf(stderr, "note: proctitle: argv area not reachable here (valgrind?): real test skipped\n");
+		fprintf(stderr,
+			"note: proctitle: argv area not reachable here (valgrind?): real test skipped\n");
 		return;
 	}
-	ck_assert_msg(WEXITSTATUS(st) == REAL_OK, "child: expected exit 0, got %d", WEXITSTATUS(st));
-	ck_assert_msg((n == 10 || n == 11) && memcmp(got, "paude-init", 10) == 0 && (n == 10 || got[10] == '\0'),
-		      "/proc/self/cmdline: expected \"paude-init\", got %zd bytes \"%.*s\"", n, (int)n, got);
+	ck_assert_msg(WEXITSTATUS(st) == REAL_OK, "child: expected exit 0, got %d",
+		      WEXITSTATUS(st));
+	ck_assert_msg((n == 10 || n == 11) && memcmp(got, "paude-init", 10) == 0 &&
+			      (n == 10 || got[10] == '\0'),
+		      "/proc/self/cmdline: expected \"paude-init\", got %zd bytes \"%.*s\"", n,
+		      (int)n, got);
 }
 END_TEST
 

@@ -29,22 +29,26 @@
 #define EXPECT_FALSE(x) ck_assert_msg(!(x), "%s: expected false, got true", #x)
 
 /* A parse that must succeed. */
-#define EXPECT_OK(call, e) do { \
-	int r_ = (call); \
-	ck_assert_msg(r_ == 0, "%s: expected 0, got %d (%s)", #call, r_, (e).msg); \
-} while (0)
+#define EXPECT_OK(call, e) \
+	do { \
+		int r_ = (call); \
+		ck_assert_msg(r_ == 0, "%s: expected 0, got %d (%s)", #call, r_, (e).msg); \
+	} while (0)
 
 /* A usage error whose message contains @needle. */
-#define EXPECT_USAGE(call, e, needle) do { \
-	int r_; \
-	memset(&(e), 0, sizeof(e)); \
-	r_ = (call); \
-	ck_assert_msg(r_ == -1, "%s: expected -1 (usage error), got %d", #call, r_); \
-	ck_assert_msg((e).status == PD_STATUS_USAGE, "%s: expected status %d (usage), got %d (%s)", \
-		      #call, PD_STATUS_USAGE, (e).status, (e).msg); \
-	ck_assert_msg(strstr((e).msg, (needle)) != NULL, "%s: expected a message containing \"%s\", got \"%s\"", \
-		      #call, (needle), (e).msg); \
-} while (0)
+#define EXPECT_USAGE(call, e, needle) \
+	do { \
+		int r_; \
+		memset(&(e), 0, sizeof(e)); \
+		r_ = (call); \
+		ck_assert_msg(r_ == -1, "%s: expected -1 (usage error), got %d", #call, r_); \
+		ck_assert_msg((e).status == PD_STATUS_USAGE, \
+			      "%s: expected status %d (usage), got %d (%s)", #call, \
+			      PD_STATUS_USAGE, (e).status, (e).msg); \
+		ck_assert_msg(strstr((e).msg, (needle)) != NULL, \
+			      "%s: expected a message containing \"%s\", got \"%s\"", #call, \
+			      (needle), (e).msg); \
+	} while (0)
 
 /* A fake host environment for "-e NAME". */
 static char env_host1[] = "HOSTVAR=hostvalue";
@@ -61,12 +65,13 @@ static void expect_env(char **env, ...)
 	va_start(ap, env);
 	while ((want = va_arg(ap, const char *)) != NULL) {
 		ck_assert_msg(env && env[i], "env[%zu]: expected \"%s\", got the end", i, want);
-		ck_assert_msg(strcmp(env[i], want) == 0, "env[%zu]: expected \"%s\", got \"%s\"",
-			      i, want, env[i]);
+		ck_assert_msg(strcmp(env[i], want) == 0, "env[%zu]: expected \"%s\", got \"%s\"", i,
+			      want, env[i]);
 		i++;
 	}
 	va_end(ap);
-	ck_assert_msg(!env || !env[i], "env[%zu]: expected the end, got \"%s\"", i, env ? env[i] : "");
+	ck_assert_msg(!env || !env[i], "env[%zu]: expected the end, got \"%s\"", i,
+		      env ? env[i] : "");
 }
 
 /* ---- -e ---- */
@@ -80,16 +85,17 @@ START_TEST(env_arg)
 	EXPECT_OK(pd_parse_env_arg("EMPTY=", fake_environ, &env, &e), e);
 	EXPECT_OK(pd_parse_env_arg("EQ=a=b", fake_environ, &env, &e), e);
 	EXPECT_OK(pd_parse_env_arg("SP=a b ", fake_environ, &env, &e), e);
-	EXPECT_OK(pd_parse_env_arg("HOSTVAR", fake_environ, &env, &e), e);    /* host value */
-	EXPECT_OK(pd_parse_env_arg("HOSTEMPTY", fake_environ, &env, &e), e);  /* set, empty */
-	EXPECT_OK(pd_parse_env_arg("MISSING", fake_environ, &env, &e), e);    /* host has none */
-	EXPECT_OK(pd_parse_env_arg("HOST", fake_environ, &env, &e), e);       /* no prefix match */
-	EXPECT_OK(pd_parse_env_arg("K=W", fake_environ, &env, &e), e);        /* later wins, in place */
-	expect_env(env, "K=W", "EMPTY=", "EQ=a=b", "SP=a b ", "HOSTVAR=hostvalue", "HOSTEMPTY=", NULL);
+	EXPECT_OK(pd_parse_env_arg("HOSTVAR", fake_environ, &env, &e), e);   /* host value */
+	EXPECT_OK(pd_parse_env_arg("HOSTEMPTY", fake_environ, &env, &e), e); /* set, empty */
+	EXPECT_OK(pd_parse_env_arg("MISSING", fake_environ, &env, &e), e);   /* host has none */
+	EXPECT_OK(pd_parse_env_arg("HOST", fake_environ, &env, &e), e);      /* no prefix match */
+	EXPECT_OK(pd_parse_env_arg("K=W", fake_environ, &env, &e), e); /* later wins, in place */
+	expect_env(env, "K=W", "EMPTY=", "EQ=a=b", "SP=a b ", "HOSTVAR=hostvalue",
+		   "HOSTEMPTY=", NULL);
 	pd_strv_free(env);
 
 	env = NULL;
-	EXPECT_OK(pd_parse_env_arg("HOSTVAR", NULL, &env, &e), e);   /* no host environment */
+	EXPECT_OK(pd_parse_env_arg("HOSTVAR", NULL, &env, &e), e); /* no host environment */
 	ck_assert_msg(env == NULL, "env: expected nothing added, got \"%s\"", env ? env[0] : "");
 }
 END_TEST
@@ -134,7 +140,8 @@ END_TEST
 START_TEST(env_merge_same_as_set)
 {
 	static char b0[] = "A=1", b1[] = "B=2", b2[] = "C=3";
-	static char a0[] = "B=x", a1[] = "D=4", a2[] = "A=y", a3[] = "D=5", a4[] = "E=", a5[] = "B=z";
+	static char a0[] = "B=x", a1[] = "D=4", a2[] = "A=y", a3[] = "D=5",
+		    a4[] = "E=", a5[] = "B=z";
 	char *base[] = { b0, b1, b2, NULL };
 	char *adds[] = { a0, a1, a2, a3, a4, a5, NULL };
 	char **merged = pd_strv_dup(base), **set = pd_strv_dup(base);
@@ -160,7 +167,8 @@ START_TEST(env_merge_large)
 	for (size_t i = 0; i < N; i++)
 		adds[i] = pd_xasprintf("V%zu=%zu", i % (N / 2), i);
 	pd_env_merge(&env, adds, N);
-	ck_assert_msg(pd_strv_len(env) == N / 2, "expected %d names, got %zu", N / 2, pd_strv_len(env));
+	ck_assert_msg(pd_strv_len(env) == N / 2, "expected %d names, got %zu", N / 2,
+		      pd_strv_len(env));
 	for (size_t i = 0; i < N / 2; i += 9973) {
 		char name[32], value[32], kv[64];
 
@@ -168,7 +176,7 @@ START_TEST(env_merge_large)
 		snprintf(value, sizeof(value), "%zu", i + N / 2);
 		snprintf(kv, sizeof(kv), "V%zu=%zu", i, i + N / 2);
 		EXPECT_STR(pd_env_get(env, name), value);
-		EXPECT_STR(env[i], kv);   /* the first position is kept */
+		EXPECT_STR(env[i], kv); /* the first position is kept */
 	}
 	pd_strv_free(env);
 	pd_strv_free(adds);
@@ -203,14 +211,17 @@ START_TEST(env_file_lines)
 	char **env = NULL;
 
 	EXPECT_OK(env_file(text, sizeof(text) - 1, &env, &e), e);
-	expect_env(env, "A=4", "B=2", "C=3 ", "HOSTVAR=hostvalue", "D=x\ry", "E==", "LAST=no newline", NULL);
+	expect_env(env, "A=4", "B=2", "C=3 ", "HOSTVAR=hostvalue", "D=x\ry",
+		   "E==", "LAST=no newline", NULL);
 	pd_strv_free(env);
 
 	env = NULL;
 	EXPECT_OK(env_file("", 0, &env, &e), e);
-	ck_assert_msg(env == NULL, "empty file: expected no variables, got \"%s\"", env ? env[0] : "");
+	ck_assert_msg(env == NULL, "empty file: expected no variables, got \"%s\"",
+		      env ? env[0] : "");
 	EXPECT_OK(env_file("\n\n#x\n", 5, &env, &e), e);
-	ck_assert_msg(env == NULL, "blank file: expected no variables, got \"%s\"", env ? env[0] : "");
+	ck_assert_msg(env == NULL, "blank file: expected no variables, got \"%s\"",
+		      env ? env[0] : "");
 	/* only the first @len bytes count */
 	EXPECT_OK(env_file("A=1\nB=2\n", 4, &env, &e), e);
 	expect_env(env, "A=1", NULL);
@@ -237,7 +248,8 @@ START_TEST(env_file_refuses)
 	struct pd_error e;
 	char **env = NULL;
 
-	EXPECT_USAGE(env_file(nul, sizeof(nul) - 1, &env, &e), e, "--env-file \"f.env\" line 2: NUL byte");
+	EXPECT_USAGE(env_file(nul, sizeof(nul) - 1, &env, &e), e,
+		     "--env-file \"f.env\" line 2: NUL byte");
 	pd_strv_free(env);
 	env = NULL;
 	EXPECT_USAGE(env_file("\0", 1, &env, &e), e, "line 1: NUL byte");
@@ -247,7 +259,8 @@ START_TEST(env_file_refuses)
 		     "--env-file \"f.env\" line 3: invalid environment variable \"=bad\"");
 	pd_strv_free(env);
 	env = NULL;
-	EXPECT_USAGE(env_file("A B=1\n", 6, &env, &e), e, "line 1: invalid environment variable \"A B=1\"");
+	EXPECT_USAGE(env_file("A B=1\n", 6, &env, &e), e,
+		     "line 1: invalid environment variable \"A B=1\"");
 	pd_strv_free(env);
 }
 END_TEST
@@ -261,12 +274,15 @@ static void expect_volume(const char *arg, const char *src, const char *dst, boo
 	int r = pd_parse_volume(arg, &m, &e);
 
 	ck_assert_msg(r == 0, "-v \"%s\": expected 0, got %d (%s)", arg, r, e.msg);
-	ck_assert_msg(m.type == PD_MOUNT_BIND, "-v \"%s\": expected a bind mount, got type %d", arg, m.type);
-	ck_assert_msg(m.source && !strcmp(m.source, src), "-v \"%s\": expected source \"%s\", got \"%s\"",
-		      arg, src, m.source ? m.source : "(null)");
+	ck_assert_msg(m.type == PD_MOUNT_BIND, "-v \"%s\": expected a bind mount, got type %d", arg,
+		      m.type);
+	ck_assert_msg(m.source && !strcmp(m.source, src),
+		      "-v \"%s\": expected source \"%s\", got \"%s\"", arg, src,
+		      m.source ? m.source : "(null)");
 	ck_assert_msg(m.dest && !strcmp(m.dest, dst), "-v \"%s\": expected dest \"%s\", got \"%s\"",
 		      arg, dst, m.dest ? m.dest : "(null)");
-	ck_assert_msg(m.read_only == ro, "-v \"%s\": expected read_only %d, got %d", arg, ro, m.read_only);
+	ck_assert_msg(m.read_only == ro, "-v \"%s\": expected read_only %d, got %d", arg, ro,
+		      m.read_only);
 	pd_mount_release(&m);
 	ck_assert_msg(!m.source && !m.dest, "pd_mount_release: expected cleared pointers, got set");
 }
@@ -276,7 +292,7 @@ START_TEST(volume_ok)
 	expect_volume("/a:/b", "/a", "/b", false);
 	expect_volume("/a:/b:ro", "/a", "/b", true);
 	expect_volume("/a:/b:rw", "/a", "/b", false);
-	expect_volume("/a:/b:ro,rw", "/a", "/b", false);   /* last wins */
+	expect_volume("/a:/b:ro,rw", "/a", "/b", false); /* last wins */
 	expect_volume("/a:/b:rw,ro", "/a", "/b", true);
 	expect_volume("/host/dir with space:/c/d", "/host/dir with space", "/c/d", false);
 	expect_volume("/:/", "/", "/", false);
@@ -285,7 +301,9 @@ END_TEST
 
 START_TEST(volume_bad)
 {
-	static const struct { const char *arg, *needle; } bad[] = {
+	static const struct {
+		const char *arg, *needle;
+	} bad[] = {
 		{ "a:/b", "the source must be an absolute host path" },
 		{ ":/b", "the source must be an absolute host path" },
 		{ "/a:b", "the destination must be an absolute path" },
@@ -307,8 +325,8 @@ START_TEST(volume_bad)
 		memset(&m, 0x5a, sizeof(m));
 		EXPECT_USAGE(pd_parse_volume(bad[i].arg, &m, &e), e, bad[i].needle);
 		EXPECT_USAGE(pd_parse_volume(bad[i].arg, &m, &e), e, quoted);
-		ck_assert_msg(!m.source && !m.dest, "-v \"%s\": expected nothing allocated, got set",
-			      bad[i].arg);
+		ck_assert_msg(!m.source && !m.dest,
+			      "-v \"%s\": expected nothing allocated, got set", bad[i].arg);
 		pd_mount_release(&m);
 		free(quoted);
 	}
@@ -339,9 +357,11 @@ START_TEST(tmpfs_ok)
 	EXPECT_FALSE(m.noexec);
 	pd_mount_release(&m);
 
-	EXPECT_OK(pd_parse_tmpfs("/run/x:ro,nosuid,nodev,exec,noexec,size=64k,size=2k,mode=0", &m, &e), e);
+	EXPECT_OK(pd_parse_tmpfs("/run/x:ro,nosuid,nodev,exec,noexec,size=64k,size=2k,mode=0", &m,
+				 &e),
+		  e);
 	EXPECT_STR(m.dest, "/run/x");
-	EXPECT_STR(m.tmpfs_size, "2048");    /* last wins */
+	EXPECT_STR(m.tmpfs_size, "2048"); /* last wins */
 	EXPECT_UINT(m.tmpfs_mode, 0);
 	EXPECT_TRUE(m.noexec);
 	EXPECT_TRUE(m.read_only);
@@ -361,7 +381,9 @@ END_TEST
 
 START_TEST(tmpfs_bad)
 {
-	static const struct { const char *arg, *needle; } bad[] = {
+	static const struct {
+		const char *arg, *needle;
+	} bad[] = {
 		{ "t", "--tmpfs \"t\": the destination must be an absolute path" },
 		{ "", "the destination must be an absolute path" },
 		{ ":size=1m", "the destination must be an absolute path" },
@@ -391,8 +413,8 @@ START_TEST(tmpfs_bad)
 		struct pd_mount m;
 
 		EXPECT_USAGE(pd_parse_tmpfs(bad[i].arg, &m, &e), e, bad[i].needle);
-		ck_assert_msg(!m.dest && !m.tmpfs_size, "--tmpfs \"%s\": expected released fields, got set",
-			      bad[i].arg);
+		ck_assert_msg(!m.dest && !m.tmpfs_size,
+			      "--tmpfs \"%s\": expected released fields, got set", bad[i].arg);
 		pd_mount_release(&m);
 	}
 }
@@ -400,14 +422,16 @@ END_TEST
 
 /* ---- sizes, cpus, ulimits, pids ---- */
 
-#define EXPECT_BYTES(arg, want) do { \
-	struct pd_error e_ = { 0 }; \
-	uint64_t v_ = 77; \
-	int r_ = pd_parse_bytes((arg), &v_, &e_); \
-	ck_assert_msg(r_ == 0, "bytes \"%s\": expected 0, got %d (%s)", (arg), r_, e_.msg); \
-	ck_assert_msg(v_ == (uint64_t)(want), "bytes \"%s\": expected %llu, got %llu", (arg), \
-		      (unsigned long long)(want), (unsigned long long)v_); \
-} while (0)
+#define EXPECT_BYTES(arg, want) \
+	do { \
+		struct pd_error e_ = { 0 }; \
+		uint64_t v_ = 77; \
+		int r_ = pd_parse_bytes((arg), &v_, &e_); \
+		ck_assert_msg(r_ == 0, "bytes \"%s\": expected 0, got %d (%s)", (arg), r_, \
+			      e_.msg); \
+		ck_assert_msg(v_ == (uint64_t)(want), "bytes \"%s\": expected %llu, got %llu", \
+			      (arg), (unsigned long long)(want), (unsigned long long)v_); \
+	} while (0)
 
 START_TEST(bytes_ok)
 {
@@ -425,14 +449,16 @@ START_TEST(bytes_ok)
 	EXPECT_BYTES("1t", 1ull << 40);
 	EXPECT_BYTES("2tib", 2ull << 40);
 	EXPECT_BYTES("0.5k", 512);
-	EXPECT_BYTES("1.0001", 1);         /* fractions of a byte are cut */
+	EXPECT_BYTES("1.0001", 1); /* fractions of a byte are cut */
 	EXPECT_BYTES("8000000000g", 8000000000ull << 30);
 }
 END_TEST
 
 START_TEST(bytes_bad)
 {
-	static const struct { const char *arg, *needle; } bad[] = {
+	static const struct {
+		const char *arg, *needle;
+	} bad[] = {
 		{ "1x", "invalid size \"1x\": unknown unit" },
 		{ "1kx", "unknown unit" },
 		{ "1 k", "unknown unit" },
@@ -447,12 +473,13 @@ START_TEST(bytes_bad)
 		{ "0x10", "invalid size" },
 		{ "1kibibyte", "invalid size \"1kibibyte\"" },
 		{ "99999999999t", "size \"99999999999t\" is too large" },
-		{ "8589934592g", "is too large" },           /* exactly 2^63 */
+		{ "8589934592g", "is too large" }, /* exactly 2^63 */
 		{ "100000000000000000000", "is too large" },
 		{ "99999999999999999999999999999999999999999999999999999999999999999999999999999999"
 		  "99999999999999999999999999999999999999999999999999999999999999999999999999999999"
 		  "99999999999999999999999999999999999999999999999999999999999999999999999999999999"
-		  "99999999999999999999999999999999999999999999999999999999999999999999999999999999", "is too large" },
+		  "99999999999999999999999999999999999999999999999999999999999999999999999999999999",
+		  "is too large" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -460,19 +487,24 @@ START_TEST(bytes_bad)
 		uint64_t v = 77;
 
 		EXPECT_USAGE(pd_parse_bytes(bad[i].arg, &v, &e), e, bad[i].needle);
-		ck_assert_msg(v == 77, "bytes \"%s\": expected the output untouched, got %llu", bad[i].arg,
-			      (unsigned long long)v);
+		ck_assert_msg(v == 77, "bytes \"%s\": expected the output untouched, got %llu",
+			      bad[i].arg, (unsigned long long)v);
 	}
 }
 END_TEST
 
 START_TEST(cpus)
 {
-	static const struct { const char *arg; uint64_t quota; } ok[] = {
-		{ "1", 100000 }, { "1.5", 150000 }, { "0.01", 1000 }, { "2", 200000 },
+	static const struct {
+		const char *arg;
+		uint64_t quota;
+	} ok[] = {
+		{ "1", 100000 },   { "1.5", 150000 },     { "0.01", 1000 }, { "2", 200000 },
 		{ "0.25", 25000 }, { "1024", 102400000 }, { "1.", 100000 }, { ".5", 50000 },
 	};
-	static const struct { const char *arg, *needle; } bad[] = {
+	static const struct {
+		const char *arg, *needle;
+	} bad[] = {
 		{ "0.001", "--cpus \"0.001\": must be between 0.01 and 1024" },
 		{ "0", "must be between 0.01 and 1024" },
 		{ "0.009", "must be between" },
@@ -494,17 +526,20 @@ START_TEST(cpus)
 		uint64_t q = 0, p = 0;
 		int r = pd_parse_cpus(ok[i].arg, &q, &p, &e);
 
-		ck_assert_msg(r == 0, "--cpus \"%s\": expected 0, got %d (%s)", ok[i].arg, r, e.msg);
+		ck_assert_msg(r == 0, "--cpus \"%s\": expected 0, got %d (%s)", ok[i].arg, r,
+			      e.msg);
 		ck_assert_msg(q == ok[i].quota && p == 100000,
 			      "--cpus \"%s\": expected %llu/100000, got %llu/%llu", ok[i].arg,
-			      (unsigned long long)ok[i].quota, (unsigned long long)q, (unsigned long long)p);
+			      (unsigned long long)ok[i].quota, (unsigned long long)q,
+			      (unsigned long long)p);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pd_error e;
 		uint64_t q = 7, p = 7;
 
 		EXPECT_USAGE(pd_parse_cpus(bad[i].arg, &q, &p, &e), e, bad[i].needle);
-		ck_assert_msg(q == 7 && p == 7, "--cpus \"%s\": expected outputs untouched, got %llu/%llu",
+		ck_assert_msg(q == 7 && p == 7,
+			      "--cpus \"%s\": expected outputs untouched, got %llu/%llu",
 			      bad[i].arg, (unsigned long long)q, (unsigned long long)p);
 	}
 }
@@ -512,7 +547,11 @@ END_TEST
 
 START_TEST(ulimit)
 {
-	static const struct { const char *arg; int res; uint64_t soft, hard; } ok[] = {
+	static const struct {
+		const char *arg;
+		int res;
+		uint64_t soft, hard;
+	} ok[] = {
 		{ "nofile=10", RLIMIT_NOFILE, 10, 10 },
 		{ "nofile=10:20", RLIMIT_NOFILE, 10, 20 },
 		{ "nproc=unlimited", RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY },
@@ -520,9 +559,12 @@ START_TEST(ulimit)
 		{ "stack=8:unlimited", RLIMIT_STACK, 8, RLIM_INFINITY },
 		{ "as=0", RLIMIT_AS, 0, 0 },
 		{ "memlock=5:5", RLIMIT_MEMLOCK, 5, 5 },
-		{ "rttime=18446744073709551614", RLIMIT_RTTIME, 18446744073709551614ull, 18446744073709551614ull },
+		{ "rttime=18446744073709551614", RLIMIT_RTTIME, 18446744073709551614ull,
+		  18446744073709551614ull },
 	};
-	static const struct { const char *arg, *needle; } bad[] = {
+	static const struct {
+		const char *arg, *needle;
+	} bad[] = {
 		{ "nofile=20:10", "--ulimit \"nofile=20:10\": soft limit above hard limit" },
 		{ "nofile=unlimited:10", "soft limit above hard limit" },
 		{ "bogus=1", "--ulimit \"bogus=1\": unknown limit \"bogus\"" },
@@ -548,11 +590,13 @@ START_TEST(ulimit)
 		struct pd_rlimit rl = { 0 };
 		int r = pd_parse_ulimit(ok[i].arg, &rl, &e);
 
-		ck_assert_msg(r == 0, "--ulimit \"%s\": expected 0, got %d (%s)", ok[i].arg, r, e.msg);
-		ck_assert_msg(rl.resource == ok[i].res && rl.soft == ok[i].soft && rl.hard == ok[i].hard,
-			      "--ulimit \"%s\": expected %d %llu:%llu, got %d %llu:%llu", ok[i].arg,
-			      ok[i].res, (unsigned long long)ok[i].soft, (unsigned long long)ok[i].hard,
-			      rl.resource, (unsigned long long)rl.soft, (unsigned long long)rl.hard);
+		ck_assert_msg(r == 0, "--ulimit \"%s\": expected 0, got %d (%s)", ok[i].arg, r,
+			      e.msg);
+		ck_assert_msg(
+			rl.resource == ok[i].res && rl.soft == ok[i].soft && rl.hard == ok[i].hard,
+			"--ulimit \"%s\": expected %d %llu:%llu, got %d %llu:%llu", ok[i].arg,
+			ok[i].res, (unsigned long long)ok[i].soft, (unsigned long long)ok[i].hard,
+			rl.resource, (unsigned long long)rl.soft, (unsigned long long)rl.hard);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pd_error e;
@@ -565,23 +609,30 @@ END_TEST
 
 START_TEST(pids_limit)
 {
-	static const struct { const char *arg; uint64_t want; } ok[] = {
+	static const struct {
+		const char *arg;
+		uint64_t want;
+	} ok[] = {
 		{ "-1", 0 }, { "0", 0 }, { "100", 100 }, { "1", 1 }, { "4194304", 4194304 },
 	};
-	static const char *const bad[] = { "junk", "", "-2", "1.5", "4194305", "100k", " 1", "99999999999999999999999" };
+	static const char *const bad[] = { "junk",    "",     "-2", "1.5",
+					   "4194305", "100k", " 1", "99999999999999999999999" };
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct pd_error e = { 0 };
 		uint64_t v = 77;
 		int r = pd_parse_pids_limit(ok[i].arg, &v, &e);
 
-		ck_assert_msg(r == 0 && v == ok[i].want, "--pids-limit \"%s\": expected 0 and %llu, got %d and %llu (%s)",
-			      ok[i].arg, (unsigned long long)ok[i].want, r, (unsigned long long)v, e.msg);
+		ck_assert_msg(r == 0 && v == ok[i].want,
+			      "--pids-limit \"%s\": expected 0 and %llu, got %d and %llu (%s)",
+			      ok[i].arg, (unsigned long long)ok[i].want, r, (unsigned long long)v,
+			      e.msg);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pd_error e;
 		uint64_t v = 77;
-		char *want = pd_xasprintf("--pids-limit \"%s\": expected a number of processes", bad[i]);
+		char *want =
+			pd_xasprintf("--pids-limit \"%s\": expected a number of processes", bad[i]);
 
 		EXPECT_USAGE(pd_parse_pids_limit(bad[i], &v, &e), e, want);
 		free(want);
@@ -594,19 +645,28 @@ END_TEST
 START_TEST(hostname)
 {
 	static const char *const ok[] = {
-		"box", "my-host.local", "a", "A1", "x--y",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",  /* 64 */
+		"box",  "my-host.local",
+		"a",    "A1",
+		"x--y", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 64 */
 	};
 	static const char *const bad[] = {
-		"", "-x", ".x", "a_b", "a b", "a/b", "a\n", "h\xc3\xa9",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",  /* 65 */
+		"",
+		"-x",
+		".x",
+		"a_b",
+		"a b",
+		"a/b",
+		"a\n",
+		"h\xc3\xa9",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct pd_error e = { 0 };
 		int r = pd_check_hostname(ok[i], &e);
 
-		ck_assert_msg(r == 0, "--hostname \"%s\": expected 0, got %d (%s)", ok[i], r, e.msg);
+		ck_assert_msg(r == 0, "--hostname \"%s\": expected 0, got %d (%s)", ok[i], r,
+			      e.msg);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pd_error e;
@@ -620,8 +680,10 @@ END_TEST
 
 START_TEST(user_spec)
 {
-	static const char *const ok[] = { "1000", "agent", "agent:wheel", "0:0", "1000:1000", "a-b_c.d" };
-	static const char *const bad[] = { ":x", "a:", "a:b:c", "a b", "", ":", "a/b", "a:b/c", "a\t", "::" };
+	static const char *const ok[] = { "1000", "agent",     "agent:wheel",
+					  "0:0",  "1000:1000", "a-b_c.d" };
+	static const char *const bad[] = { ":x", "a:",  "a:b:c", "a b", "",
+					   ":",  "a/b", "a:b/c", "a\t", "::" };
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		struct pd_error e = { 0 };
@@ -687,22 +749,21 @@ static void expect_command(char **cmd, ...)
 	va_start(ap, cmd);
 	while ((want = va_arg(ap, const char *)) != NULL) {
 		ck_assert_msg(cmd[i], "command[%zu]: expected \"%s\", got the end", i, want);
-		ck_assert_msg(strcmp(cmd[i], want) == 0, "command[%zu]: expected \"%s\", got \"%s\"",
-			      i, want, cmd[i]);
+		ck_assert_msg(strcmp(cmd[i], want) == 0,
+			      "command[%zu]: expected \"%s\", got \"%s\"", i, want, cmd[i]);
 		i++;
 	}
 	va_end(ap);
 	ck_assert_msg(!cmd[i], "command[%zu]: expected the end, got \"%s\"", i, cmd[i]);
 }
 
-#define EXPECT_PARSE_OK() \
-	ck_assert_msg(R.r == 0, "parse: expected 0, got %d (%s)", R.r, R.e.msg)
+#define EXPECT_PARSE_OK() ck_assert_msg(R.r == 0, "parse: expected 0, got %d (%s)", R.r, R.e.msg)
 
 START_TEST(parse_everything)
 {
-	parse("-e", "A=1", "--env", "B=2", "--env=C=3", "-eD=4", "-v", "/h:/c:ro", "--tmpfs", "/t:size=1m",
-	      "--volume=/h2:/c2", "--read-only", "-t", "-i", "--hostname", "hn", "-w", "/work",
-	      "-u", "1000:1000", "--cpus", "1.5", "--memory", "64m", "--pids-limit", "100",
+	parse("-e", "A=1", "--env", "B=2", "--env=C=3", "-eD=4", "-v", "/h:/c:ro", "--tmpfs",
+	      "/t:size=1m", "--volume=/h2:/c2", "--read-only", "-t", "-i", "--hostname", "hn", "-w",
+	      "/work", "-u", "1000:1000", "--cpus", "1.5", "--memory", "64m", "--pids-limit", "100",
 	      "--ulimit", "nofile=10:20", "--ulimit", "nproc=5", "--network", "none",
 	      "--seccomp-profile", "/p.json", "img", "ls", "-la", NULL);
 	EXPECT_PARSE_OK();
@@ -749,7 +810,7 @@ START_TEST(parse_defaults)
 		      "defaults: expected no env, mounts or rlimits, got %p %zu %zu",
 		      (void *)R.o.env, R.o.n_mounts, R.o.limits.n_rlimits);
 	EXPECT_UINT(R.o.limits.memory, 0);
-	EXPECT_UINT(R.o.limits.pids, 2048);   /* podman's default task limit */
+	EXPECT_UINT(R.o.limits.pids, 2048); /* podman's default task limit */
 	ck_assert_msg(R.o.limits.pids_default, "the default task limit is marked as such");
 	EXPECT_UINT(R.o.limits.cpu_quota_us, 0);
 	EXPECT_STR(R.o.user, NULL);
@@ -798,8 +859,9 @@ END_TEST
 
 START_TEST(parse_order_and_later_wins)
 {
-	parse("-e", "A=1", "-v", "/a:/b", "--tmpfs", "/t", "-e", "B=2", "-v", "/c:/d:ro", "-e", "A=3",
-	      "--ulimit", "nofile=1", "--ulimit", "nofile=2", "-w", "/x", "-w", "/y", "img", NULL);
+	parse("-e", "A=1", "-v", "/a:/b", "--tmpfs", "/t", "-e", "B=2", "-v", "/c:/d:ro", "-e",
+	      "A=3", "--ulimit", "nofile=1", "--ulimit", "nofile=2", "-w", "/x", "-w", "/y", "img",
+	      NULL);
 	EXPECT_PARSE_OK();
 	expect_env(R.o.env, "A=3", "B=2", NULL);
 	EXPECT_UINT(R.o.n_mounts, 3);
@@ -834,7 +896,7 @@ START_TEST(parse_help)
 	parse("--help", "img", NULL);
 	EXPECT_PARSE_OK();
 	EXPECT_TRUE(R.o.help);
-	parse("-e", "A=1", "-h", "--bogus", NULL);   /* help stops parsing */
+	parse("-e", "A=1", "-h", "--bogus", NULL); /* help stops parsing */
 	EXPECT_PARSE_OK();
 	EXPECT_TRUE(R.o.help);
 	parse("-ti", "-h", NULL);
@@ -854,20 +916,24 @@ END_TEST
 
 START_TEST(parse_bad_options)
 {
-	EXPECT_USAGE(parse("--bogus", "img", NULL), R.e, "run: unknown or incomplete option \"--bogus\"");
+	EXPECT_USAGE(parse("--bogus", "img", NULL), R.e,
+		     "run: unknown or incomplete option \"--bogus\"");
 	EXPECT_USAGE(parse("-x", "img", NULL), R.e, "run: unknown or incomplete option \"-x\"");
 	EXPECT_USAGE(parse("-tx", "img", NULL), R.e, "unknown or incomplete option \"-x\"");
 	EXPECT_USAGE(parse("-e", NULL), R.e, "unknown or incomplete option \"-e\"");
 	EXPECT_USAGE(parse("--env", NULL), R.e, "unknown or incomplete option");
 	EXPECT_USAGE(parse("--cpus", NULL), R.e, "unknown or incomplete option \"--cpus\"");
 	EXPECT_USAGE(parse("--tty=yes", "img", NULL), R.e, "unknown or incomplete option");
-	EXPECT_USAGE(parse("--e", "A=1", "img", NULL), R.e, "unknown or incomplete option");  /* ambiguous */
+	EXPECT_USAGE(parse("--e", "A=1", "img", NULL), R.e,
+		     "unknown or incomplete option"); /* ambiguous */
 }
 END_TEST
 
 START_TEST(parse_bad_values)
 {
-	static const struct { const char *opt, *val, *needle; } bad[] = {
+	static const struct {
+		const char *opt, *val, *needle;
+	} bad[] = {
 		{ "-e", "=x", "--env: invalid environment variable \"=x\"" },
 		{ "-v", "a:/b", "--volume \"a:/b\"" },
 		{ "--tmpfs", "t", "--tmpfs \"t\"" },
@@ -884,7 +950,8 @@ START_TEST(parse_bad_values)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_USAGE(parse("-v", "/ok:/ok", "-e", "OK=1", bad[i].opt, bad[i].val, "img", NULL),
+		EXPECT_USAGE(parse("-v", "/ok:/ok", "-e", "OK=1", bad[i].opt, bad[i].val, "img",
+				   NULL),
 			     R.e, bad[i].needle);
 	parse("--memory", "6m", "img", NULL);
 	EXPECT_PARSE_OK();
@@ -934,8 +1001,9 @@ START_TEST(parse_env_file)
 	expect_env(R.o.env, "A=file", "B=2", "HOSTVAR=hostvalue", "C=3", NULL);
 
 	parse("--env-file", missing, "img", NULL);
-	ck_assert_msg(R.r == -1 && R.e.code == ENOENT, "--env-file missing: expected -1/ENOENT, got %d/%d (%s)",
-		      R.r, R.e.code, R.e.msg);
+	ck_assert_msg(R.r == -1 && R.e.code == ENOENT,
+		      "--env-file missing: expected -1/ENOENT, got %d/%d (%s)", R.r, R.e.code,
+		      R.e.msg);
 	want = pd_xasprintf("--env-file: open \"%s\": No such file or directory", missing);
 	EXPECT_STR(R.e.msg, want);
 	free(want);
@@ -944,7 +1012,8 @@ START_TEST(parse_env_file)
 	ck_assert_msg(f != NULL, "fopen %s: expected success, got errno %d", path, errno);
 	fputs("A=1\n=bad\n", f);
 	fclose(f);
-	want = pd_xasprintf("--env-file \"%s\" line 2: invalid environment variable \"=bad\"", path);
+	want = pd_xasprintf("--env-file \"%s\" line 2: invalid environment variable \"=bad\"",
+			    path);
 	EXPECT_USAGE(parse("--env-file", path, "img", NULL), R.e, want);
 	free(want);
 

@@ -62,7 +62,7 @@ struct probe {
 	enum abi abi;
 	long nr;
 	unsigned long a[6];
-	int want;        /* 0: the call succeeds; else its errno */
+	int want; /* 0: the call succeeds; else its errno */
 };
 
 /* ---- running probes under a filter ---- */
@@ -89,7 +89,7 @@ static int probe_run(const struct probe *p)
 	case I386:
 #ifdef __x86_64__
 		r = i386_syscall(p->nr, p->a);
-		if (r == 0 && p->nr == 120)  /* a clone that got through: the child leaves */
+		if (r == 0 && p->nr == 120) /* a clone that got through: the child leaves */
 			_exit(0);
 		return r < 0 && r > -4096 ? (int)-r : 0;
 #else
@@ -177,8 +177,8 @@ static int in_filter(const struct pd_seccomp_prog *prog, child_fn fn, const void
 }
 
 /* in_filter() that must run to completion. */
-static void in_filter_ok(const struct pd_seccomp_prog *prog, child_fn fn, const void *arg,
-			 size_t n, int *res)
+static void in_filter_ok(const struct pd_seccomp_prog *prog, child_fn fn, const void *arg, size_t n,
+			 int *res)
 {
 	size_t got = 0;
 	int status = in_filter(prog, fn, arg, n, res, &got);
@@ -204,10 +204,11 @@ static const char *ename(int code, char *buf, size_t size)
 
 #ifdef __x86_64__
 /* ck_assert_*() reports progress to the runner on every call: too slow in a loop. */
-#define BPF_CHECK(cond, ...) do { \
-	if (!(cond)) \
-		ck_abort_msg(__VA_ARGS__); \
-} while (0)
+#define BPF_CHECK(cond, ...) \
+	do { \
+		if (!(cond)) \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0)
 
 /*
  * ---- reading a compiled filter: a classic BPF interpreter ----
@@ -225,9 +226,9 @@ static const char *ename(int code, char *buf, size_t size)
  * turns up.
  */
 struct bpf_cmp {
-	uint32_t off;      /* byte offset of the argument word in seccomp_data */
-	uint32_t k;        /* the constant it was compared with */
-	uint32_t mask;     /* the bits of the word that reached the comparison */
+	uint32_t off;  /* byte offset of the argument word in seccomp_data */
+	uint32_t k;    /* the constant it was compared with */
+	uint32_t mask; /* the bits of the word that reached the comparison */
 };
 
 struct bpf_trace {
@@ -244,7 +245,7 @@ static uint32_t bpf_run(const struct pd_seccomp_prog *prog, const struct seccomp
 	const struct sock_filter *f = prog->insns;
 	unsigned char raw[sizeof(*d)];
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
-	int64_t a_off = -1;       /* a holds (bits of) the argument word at this offset */
+	int64_t a_off = -1; /* a holds (bits of) the argument word at this offset */
 	uint32_t a_mask = 0;
 
 	memcpy(raw, d, sizeof(raw));
@@ -262,7 +263,8 @@ static uint32_t bpf_run(const struct pd_seccomp_prog *prog, const struct seccomp
 			a_off = -1;
 			if (BPF_MODE(in->code) == BPF_ABS) {
 				BPF_CHECK(BPF_SIZE(in->code) == BPF_W && k % 4 == 0 &&
-					      k <= sizeof(raw) - 4, "insn %zu: load at %u", pc, k);
+						  k <= sizeof(raw) - 4,
+					  "insn %zu: load at %u", pc, k);
 				memcpy(&a, raw + k, 4);
 				if (k >= ARGS_OFF) {
 					a_off = k;
@@ -301,13 +303,27 @@ static uint32_t bpf_run(const struct pd_seccomp_prog *prog, const struct seccomp
 			else
 				a_off = -1;
 			switch (BPF_OP(in->code)) {
-			case BPF_ADD: a += src; break;
-			case BPF_SUB: a -= src; break;
-			case BPF_MUL: a *= src; break;
-			case BPF_OR: a |= src; break;
-			case BPF_AND: a &= src; break;
-			case BPF_XOR: a ^= src; break;
-			case BPF_NEG: a = -a; break;
+			case BPF_ADD:
+				a += src;
+				break;
+			case BPF_SUB:
+				a -= src;
+				break;
+			case BPF_MUL:
+				a *= src;
+				break;
+			case BPF_OR:
+				a |= src;
+				break;
+			case BPF_AND:
+				a &= src;
+				break;
+			case BPF_XOR:
+				a ^= src;
+				break;
+			case BPF_NEG:
+				a = -a;
+				break;
 			case BPF_DIV:
 			case BPF_MOD:
 				BPF_CHECK(src != 0, "insn %zu: division by zero", pc);
@@ -324,22 +340,31 @@ static uint32_t bpf_run(const struct pd_seccomp_prog *prog, const struct seccomp
 			break;
 		case BPF_JMP:
 			if (BPF_OP(in->code) == BPF_JA) {
-				BPF_CHECK(k < prog->len - pc - 1, "insn %zu: jump past the end", pc);
+				BPF_CHECK(k < prog->len - pc - 1, "insn %zu: jump past the end",
+					  pc);
 				pc += k;
 				break;
 			}
 			switch (BPF_OP(in->code)) {
-			case BPF_JEQ: cond = a == src; break;
-			case BPF_JGT: cond = a > src; break;
-			case BPF_JGE: cond = a >= src; break;
-			case BPF_JSET: cond = (a & src) != 0; break;
+			case BPF_JEQ:
+				cond = a == src;
+				break;
+			case BPF_JGT:
+				cond = a > src;
+				break;
+			case BPF_JGE:
+				cond = a >= src;
+				break;
+			case BPF_JSET:
+				cond = (a & src) != 0;
+				break;
 			default:
 				ck_abort_msg("insn %zu: unknown jump 0x%x", pc, in->code);
 			}
 			if (t && a_off >= 0 && BPF_SRC(in->code) == BPF_K && t->n < N(t->cmp))
 				t->cmp[t->n++] = (struct bpf_cmp){ (uint32_t)a_off, k, a_mask };
 			BPF_CHECK((size_t)(cond ? in->jt : in->jf) < prog->len - pc - 1,
-				      "insn %zu: jump past the end", pc);
+				  "insn %zu: jump past the end", pc);
 			pc += cond ? in->jt : in->jf;
 			break;
 		case BPF_RET:
@@ -395,19 +420,33 @@ static const char *act_name(uint32_t r, char *buf, size_t size)
 	const char *e = strerrorname_np((int)data);
 
 	switch (r & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_ALLOW: snprintf(buf, size, "ALLOW"); break;
-	case SECCOMP_RET_LOG: snprintf(buf, size, "LOG"); break;
+	case SECCOMP_RET_ALLOW:
+		snprintf(buf, size, "ALLOW");
+		break;
+	case SECCOMP_RET_LOG:
+		snprintf(buf, size, "LOG");
+		break;
 	case SECCOMP_RET_ERRNO:
 		if (e)
 			snprintf(buf, size, "ERRNO(%s)", e);
 		else
 			snprintf(buf, size, "ERRNO(%u)", data);
 		break;
-	case SECCOMP_RET_KILL_PROCESS: snprintf(buf, size, "KILL_PROCESS"); break;
-	case SECCOMP_RET_KILL_THREAD: snprintf(buf, size, "KILL_THREAD"); break;
-	case SECCOMP_RET_TRAP: snprintf(buf, size, "TRAP"); break;
-	case SECCOMP_RET_TRACE: snprintf(buf, size, "TRACE(%u)", data); break;
-	default: snprintf(buf, size, "0x%08x", r); break;
+	case SECCOMP_RET_KILL_PROCESS:
+		snprintf(buf, size, "KILL_PROCESS");
+		break;
+	case SECCOMP_RET_KILL_THREAD:
+		snprintf(buf, size, "KILL_THREAD");
+		break;
+	case SECCOMP_RET_TRAP:
+		snprintf(buf, size, "TRAP");
+		break;
+	case SECCOMP_RET_TRACE:
+		snprintf(buf, size, "TRACE(%u)", data);
+		break;
+	default:
+		snprintf(buf, size, "0x%08x", r);
+		break;
 	}
 	return buf;
 }
@@ -443,7 +482,7 @@ static const char *call_name(enum abi abi, long nr, char *buf, size_t size)
 struct explore {
 	uint64_t (*vec)[6];
 	size_t n, head;
-	uint64_t *seen;          /* open-addressing set of vector hashes (0: empty) */
+	uint64_t *seen; /* open-addressing set of vector hashes (0: empty) */
 };
 
 static uint64_t vec_hash(const uint64_t *v)
@@ -478,8 +517,9 @@ static void explore_children(struct explore *e, enum abi abi, const uint64_t *v,
 			     const struct bpf_cmp *c)
 {
 	unsigned word = (c->off - ARGS_OFF) / 4, arg = word / 2, shift = word % 2 ? 32 : 0;
-	const uint32_t cand[] = { c->k, c->k - 1, c->k + 1, c->k | ~c->mask, ~c->k, 0,
-				  c->k ^ (c->mask & -c->mask) };
+	const uint32_t cand[] = {
+		c->k, c->k - 1, c->k + 1, c->k | ~c->mask, ~c->k, 0, c->k ^ (c->mask & -c->mask)
+	};
 
 	for (size_t i = 0; i < N(cand); i++) {
 		uint64_t w[6];
@@ -555,7 +595,8 @@ static void report_add(struct report *r, const char *fmt, ...)
 	k = vsnprintf(r->text + r->used, sizeof(r->text) - r->used, fmt, ap);
 	va_end(ap);
 	if (k > 0)
-		r->used = (size_t)k < sizeof(r->text) - r->used ? r->used + (size_t)k : sizeof(r->text) - 1;
+		r->used = (size_t)k < sizeof(r->text) - r->used ? r->used + (size_t)k
+								: sizeof(r->text) - 1;
 }
 #endif /* __x86_64__ */
 
@@ -591,8 +632,9 @@ static void check_probes(const struct pd_seccomp_prog *prog, const struct probe 
 		if (res[i] == p[i].want && !interp[0])
 			continue;
 		bad++;
-		k = snprintf(report + used, sizeof(report) - used, "\n  %s: expected %s, got %s%s%s",
-			     p[i].what, ename(p[i].want, w, sizeof(w)), ename(res[i], g, sizeof(g)),
+		k = snprintf(report + used, sizeof(report) - used,
+			     "\n  %s: expected %s, got %s%s%s", p[i].what,
+			     ename(p[i].want, w, sizeof(w)), ename(res[i], g, sizeof(g)),
 			     interp[0] ? "; the BPF interpreter says " : "", interp);
 		if (k > 0 && (size_t)k < sizeof(report) - used)
 			used += (size_t)k;
@@ -620,7 +662,7 @@ static void check_default(const struct probe *p, size_t n)
 	pd_seccomp_prog_release(&prog);
 }
 
-#define BADPTR 1UL   /* a user address the kernel cannot read: EFAULT */
+#define BADPTR 1UL /* a user address the kernel cannot read: EFAULT */
 
 /* ---- the default filter ---- */
 
@@ -634,14 +676,16 @@ START_TEST(test_default_matches_table)
 		      "compile default profile: %s", err.msg);
 	ck_assert_msg(fresh.len == embedded.len,
 		      "embedded default filter has %zu instructions, the table compiles to %zu "
-		      "(rebuild build/gen/seccomp-default.h)", embedded.len, fresh.len);
+		      "(rebuild build/gen/seccomp-default.h)",
+		      embedded.len, fresh.len);
 	while (first < fresh.len &&
 	       memcmp((char *)fresh.insns + first * sizeof(struct sock_filter),
 		      (char *)embedded.insns + first * sizeof(struct sock_filter),
 		      sizeof(struct sock_filter)) == 0)
 		first++;
-	ck_assert_msg(first == fresh.len, "embedded default filter differs at instruction %zu of %zu",
-		      first, fresh.len);
+	ck_assert_msg(first == fresh.len,
+		      "embedded default filter differs at instruction %zu of %zu", first,
+		      fresh.len);
 	pd_seccomp_prog_release(&fresh);
 	pd_seccomp_prog_release(&embedded);
 }
@@ -663,9 +707,17 @@ START_TEST(test_default_kernel_interfaces)
 {
 	static const struct probe p[] = {
 		{ "bpf", NATIVE, SYS_bpf, { 9999, 0, 0 }, EPERM },
-		{ "perf_event_open", NATIVE, SYS_perf_event_open, { BADPTR, 0, -1UL, -1UL, 0 }, EPERM },
+		{ "perf_event_open",
+		  NATIVE,
+		  SYS_perf_event_open,
+		  { BADPTR, 0, -1UL, -1UL, 0 },
+		  EPERM },
 		{ "kexec_load", NATIVE, SYS_kexec_load, { 0, 0, 0, 0xdead0000 }, EPERM },
-		{ "kexec_file_load", NATIVE, SYS_kexec_file_load, { -1UL, -1UL, 0, 0, 0xdead0000 }, EPERM },
+		{ "kexec_file_load",
+		  NATIVE,
+		  SYS_kexec_file_load,
+		  { -1UL, -1UL, 0, 0, 0xdead0000 },
+		  EPERM },
 		{ "init_module", NATIVE, SYS_init_module, { BADPTR, 0, BADPTR }, EPERM },
 		{ "finit_module", NATIVE, SYS_finit_module, { -1UL, BADPTR, 0 }, EPERM },
 		{ "delete_module", NATIVE, SYS_delete_module, { BADPTR, O_NONBLOCK }, EPERM },
@@ -723,8 +775,11 @@ START_TEST(test_default_no_namespaces)
 		{ "unshare(CLONE_NEWNET)", NATIVE, SYS_unshare, { CLONE_NEWNET }, EPERM },
 		{ "unshare(CLONE_NEWCGROUP)", NATIVE, SYS_unshare, { CLONE_NEWCGROUP }, EPERM },
 		{ "unshare(CLONE_NEWTIME)", NATIVE, SYS_unshare, { CLONE_NEWTIME }, EPERM },
-		{ "unshare(CLONE_NEWUSER|CLONE_FILES)", NATIVE, SYS_unshare,
-		  { CLONE_NEWUSER | CLONE_FILES }, EPERM },
+		{ "unshare(CLONE_NEWUSER|CLONE_FILES)",
+		  NATIVE,
+		  SYS_unshare,
+		  { CLONE_NEWUSER | CLONE_FILES },
+		  EPERM },
 		{ "unshare(CLONE_FILES)", NATIVE, SYS_unshare, { CLONE_FILES }, 0 },
 		{ "unshare(0)", NATIVE, SYS_unshare, { 0 }, 0 },
 		{ "clone(CLONE_NEWUSER)", NATIVE, SYS_clone, { CLONE_NEWUSER | SIGCHLD }, EPERM },
@@ -733,7 +788,11 @@ START_TEST(test_default_no_namespaces)
 		{ "clone(CLONE_NEWNET)", NATIVE, SYS_clone, { CLONE_NEWNET | SIGCHLD }, EPERM },
 		{ "clone(CLONE_NEWUTS)", NATIVE, SYS_clone, { CLONE_NEWUTS | SIGCHLD }, EPERM },
 		{ "clone(CLONE_NEWIPC)", NATIVE, SYS_clone, { CLONE_NEWIPC | SIGCHLD }, EPERM },
-		{ "clone(CLONE_NEWCGROUP)", NATIVE, SYS_clone, { CLONE_NEWCGROUP | SIGCHLD }, EPERM },
+		{ "clone(CLONE_NEWCGROUP)",
+		  NATIVE,
+		  SYS_clone,
+		  { CLONE_NEWCGROUP | SIGCHLD },
+		  EPERM },
 		{ "setns", NATIVE, SYS_setns, { -1UL, 0 }, EPERM },
 	};
 
@@ -763,7 +822,9 @@ static void child_fork_thread(int wfd, const void *arg, size_t n)
 		res[0] = errno;
 	else
 		res[0] = waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-			 WEXITSTATUS(status) == 7 ? 0 : 1000;
+					 WEXITSTATUS(status) == 7
+				 ? 0
+				 : 1000;
 	errno = pthread_create(&t, NULL, thread_main, &res);
 	if (errno)
 		res[1] = errno;
@@ -778,9 +839,10 @@ START_TEST(test_default_fork_and_threads)
 	int res[2];
 
 	in_filter_ok(&prog, child_fork_thread, NULL, 2, res);
-	ck_assert_msg(res[0] == 0, "fork under the default filter: expected success, got %d", res[0]);
-	ck_assert_msg(res[1] == 0, "pthread_create under the default filter: expected success, got %d",
-		      res[1]);
+	ck_assert_msg(res[0] == 0, "fork under the default filter: expected success, got %d",
+		      res[0]);
+	ck_assert_msg(res[1] == 0,
+		      "pthread_create under the default filter: expected success, got %d", res[1]);
 	pd_seccomp_prog_release(&prog);
 }
 END_TEST
@@ -819,7 +881,10 @@ START_TEST(test_default_unlisted_enosys)
 		{ "io_uring_setup", NATIVE, SYS_io_uring_setup, { 1, BADPTR }, ENOSYS },
 		{ "io_uring_enter", NATIVE, SYS_io_uring_enter, { -1UL, 0, 0, 0, 0, 0 }, ENOSYS },
 		{ "getpriority (listed)", NATIVE, SYS_getpriority, { 9999, 0 }, EINVAL },
-		{ "openat2 (mode out of sight)", NATIVE, SYS_openat2, { -1UL, BADPTR, BADPTR, 24 },
+		{ "openat2 (mode out of sight)",
+		  NATIVE,
+		  SYS_openat2,
+		  { -1UL, BADPTR, BADPTR, 24 },
 		  ENOSYS },
 	};
 
@@ -833,8 +898,11 @@ START_TEST(test_default_personality)
 		{ "personality(0xffffffff)", NATIVE, SYS_personality, { 0xffffffffUL }, 0 },
 		{ "personality(PER_LINUX)", NATIVE, SYS_personality, { 0 }, 0 },
 		{ "personality(PER_LINUX32)", NATIVE, SYS_personality, { 0x0008 }, 0 },
-		{ "personality(PER_LINUX32|ADDR_NO_RANDOMIZE)", NATIVE, SYS_personality,
-		  { 0x0040008 }, ENOSYS },
+		{ "personality(PER_LINUX32|ADDR_NO_RANDOMIZE)",
+		  NATIVE,
+		  SYS_personality,
+		  { 0x0040008 },
+		  ENOSYS },
 		{ "personality(READ_IMPLIES_EXEC)", NATIVE, SYS_personality, { 0x0400000 }, ENOSYS },
 		{ "personality(PER_BSD)", NATIVE, SYS_personality, { 0x0006 }, ENOSYS },
 	};
@@ -846,25 +914,72 @@ END_TEST
 START_TEST(test_default_socket)
 {
 	static const struct probe p[] = {
-		{ "socket(AF_NETLINK, NETLINK_AUDIT)", NATIVE, SYS_socket,
-		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT }, EINVAL },
-		{ "socket(AF_NETLINK, NETLINK_ROUTE)", NATIVE, SYS_socket,
-		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE }, 0 },
-		{ "socket(AF_UNIX)", NATIVE, SYS_socket, { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
-		{ "socket(AF_INET)", NATIVE, SYS_socket, { AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, 0 },
-		{ "socket(AF_INET6)", NATIVE, SYS_socket, { AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, 0 },
-		{ "socket(AF_VSOCK)", NATIVE, SYS_socket, { AF_VSOCK, SOCK_STREAM, 0 }, EAFNOSUPPORT },
-		{ "socket(AF_PACKET)", NATIVE, SYS_socket, { AF_PACKET, SOCK_RAW, 0 }, EAFNOSUPPORT },
-		{ "socket(AF_ALG)", NATIVE, SYS_socket, { AF_ALG, SOCK_SEQPACKET, 0 }, EAFNOSUPPORT },
-		{ "socket(AF_UNSPEC)", NATIVE, SYS_socket, { AF_UNSPEC, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_NETLINK, NETLINK_AUDIT)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT },
+		  EINVAL },
+		{ "socket(AF_NETLINK, NETLINK_ROUTE)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE },
+		  0 },
+		{ "socket(AF_UNIX)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 },
+		  0 },
+		{ "socket(AF_INET)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 },
+		  0 },
+		{ "socket(AF_INET6)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0 },
+		  0 },
+		{ "socket(AF_VSOCK)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_VSOCK, SOCK_STREAM, 0 },
+		  EAFNOSUPPORT },
+		{ "socket(AF_PACKET)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_PACKET, SOCK_RAW, 0 },
+		  EAFNOSUPPORT },
+		{ "socket(AF_ALG)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_ALG, SOCK_SEQPACKET, 0 },
+		  EAFNOSUPPORT },
+		{ "socket(AF_UNSPEC)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_UNSPEC, SOCK_STREAM, 0 },
+		  EAFNOSUPPORT },
 		{ "socket(AF_KEY)", NATIVE, SYS_socket, { AF_KEY, SOCK_RAW, 0 }, EAFNOSUPPORT },
-		{ "socketpair(AF_UNIX)", NATIVE, SYS_socketpair, { AF_UNIX, SOCK_STREAM, 0, BADPTR }, EFAULT },
-		{ "socketpair(AF_VSOCK)", NATIVE, SYS_socketpair, { AF_VSOCK, SOCK_STREAM, 0, BADPTR },
+		{ "socketpair(AF_UNIX)",
+		  NATIVE,
+		  SYS_socketpair,
+		  { AF_UNIX, SOCK_STREAM, 0, BADPTR },
+		  EFAULT },
+		{ "socketpair(AF_VSOCK)",
+		  NATIVE,
+		  SYS_socketpair,
+		  { AF_VSOCK, SOCK_STREAM, 0, BADPTR },
 		  EAFNOSUPPORT },
-		{ "socketpair(AF_TIPC)", NATIVE, SYS_socketpair, { AF_TIPC, SOCK_SEQPACKET, 0, BADPTR },
+		{ "socketpair(AF_TIPC)",
+		  NATIVE,
+		  SYS_socketpair,
+		  { AF_TIPC, SOCK_SEQPACKET, 0, BADPTR },
 		  EAFNOSUPPORT },
-		{ "socket(AF_INET | high bits)", NATIVE, SYS_socket,
-		  { 0x100000000UL | AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_INET | high bits)",
+		  NATIVE,
+		  SYS_socket,
+		  { 0x100000000UL | AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0 },
+		  EAFNOSUPPORT },
 	};
 
 	check_default(p, N(p));
@@ -885,15 +1000,29 @@ START_TEST(test_default_no_setid_modes)
 		{ "creat(04755)", NATIVE, SYS_creat, { BADPTR, 04755 }, EPERM },
 		{ "open(O_CREAT, 04755)", NATIVE, SYS_open, { BADPTR, O_CREAT, 04755 }, EPERM },
 		{ "open(O_CREAT, 0644)", NATIVE, SYS_open, { BADPTR, O_CREAT, 0644 }, EFAULT },
-		{ "openat(O_CREAT, 02755)", NATIVE, SYS_openat, { -1UL, BADPTR, O_CREAT, 02755 }, EPERM },
-		{ "openat(O_CREAT, 0600)", NATIVE, SYS_openat, { -1UL, BADPTR, O_CREAT, 0600 }, EFAULT },
+		{ "openat(O_CREAT, 02755)",
+		  NATIVE,
+		  SYS_openat,
+		  { -1UL, BADPTR, O_CREAT, 02755 },
+		  EPERM },
+		{ "openat(O_CREAT, 0600)",
+		  NATIVE,
+		  SYS_openat,
+		  { -1UL, BADPTR, O_CREAT, 0600 },
+		  EFAULT },
 		{ "mknod(S_IFREG|04755)", NATIVE, SYS_mknod, { BADPTR, S_IFREG | 04755, 0 }, EPERM },
-		{ "mknodat(S_IFREG|0644)", NATIVE, SYS_mknodat, { -1UL, BADPTR, S_IFREG | 0644, 0 },
+		{ "mknodat(S_IFREG|0644)",
+		  NATIVE,
+		  SYS_mknodat,
+		  { -1UL, BADPTR, S_IFREG | 0644, 0 },
 		  EFAULT },
 		{ "mkdir(02775)", NATIVE, SYS_mkdir, { BADPTR, 02775 }, EPERM },
 		{ "mkdirat(0755)", NATIVE, SYS_mkdirat, { -1UL, BADPTR, 0755 }, EFAULT },
-		{ "chmod(0755 with garbage in the upper half)", NATIVE, SYS_chmod,
-		  { BADPTR, 0xffffffff00000000UL | 0755 }, EFAULT },
+		{ "chmod(0755 with garbage in the upper half)",
+		  NATIVE,
+		  SYS_chmod,
+		  { BADPTR, 0xffffffff00000000UL | 0755 },
+		  EFAULT },
 		{ "syslog", NATIVE, SYS_syslog, { 9999, 0, 0 }, EPERM },
 	};
 
@@ -906,15 +1035,27 @@ START_TEST(test_default_ioctl)
 	static const struct probe p[] = {
 		{ "ioctl(TIOCSTI)", NATIVE, SYS_ioctl, { -1UL, TIOCSTI, BADPTR }, EPERM },
 		{ "ioctl(TIOCLINUX)", NATIVE, SYS_ioctl, { -1UL, TIOCLINUX, BADPTR }, EPERM },
-		{ "ioctl(TIOCSTI | garbage << 32)", NATIVE, SYS_ioctl,
-		  { -1UL, 0xdeadbeef00000000UL | TIOCSTI, BADPTR }, EPERM },
-		{ "ioctl(TIOCLINUX | garbage << 32)", NATIVE, SYS_ioctl,
-		  { -1UL, 0xffffffff00000000UL | TIOCLINUX, BADPTR }, EPERM },
+		{ "ioctl(TIOCSTI | garbage << 32)",
+		  NATIVE,
+		  SYS_ioctl,
+		  { -1UL, 0xdeadbeef00000000UL | TIOCSTI, BADPTR },
+		  EPERM },
+		{ "ioctl(TIOCLINUX | garbage << 32)",
+		  NATIVE,
+		  SYS_ioctl,
+		  { -1UL, 0xffffffff00000000UL | TIOCLINUX, BADPTR },
+		  EPERM },
 		{ "ioctl(TCGETS)", NATIVE, SYS_ioctl, { -1UL, TCGETS, BADPTR }, EBADF },
-		{ "ioctl(FIONREAD | garbage << 32)", NATIVE, SYS_ioctl,
-		  { -1UL, 0x1234567800000000UL | FIONREAD, BADPTR }, EBADF },
-		{ "ioctl(TIOCSTI + 0x100000000 - 0x10)", NATIVE, SYS_ioctl,
-		  { -1UL, 0x100000000UL + TIOCSTI - 0x10, BADPTR }, EBADF },
+		{ "ioctl(FIONREAD | garbage << 32)",
+		  NATIVE,
+		  SYS_ioctl,
+		  { -1UL, 0x1234567800000000UL | FIONREAD, BADPTR },
+		  EBADF },
+		{ "ioctl(TIOCSTI + 0x100000000 - 0x10)",
+		  NATIVE,
+		  SYS_ioctl,
+		  { -1UL, 0x100000000UL + TIOCSTI - 0x10, BADPTR },
+		  EBADF },
 	};
 
 	check_default(p, N(p));
@@ -943,7 +1084,7 @@ static void child_ioctl_sweep(int wfd, const void *arg, size_t n)
 	static const uint64_t hi[] = { 0, 0xdeadbeefULL << 32, 1ULL << 32, ~0ULL << 32 };
 	const struct ioctl_sweep *s = arg;
 	struct probe p = { "ioctl", s->abi, s->nr, { -1UL, 0, BADPTR }, 0 };
-	int res[3] = { 0, 0, 0 };  /* mismatches; the first one's request and result */
+	int res[3] = { 0, 0, 0 }; /* mismatches; the first one's request and result */
 
 	(void)n;
 	for (size_t h = 0; h < (s->abi == NATIVE ? N(hi) : 1); h++) {
@@ -1012,8 +1153,11 @@ START_TEST(test_default_i386_abi)
 		{ "i386 clone3", I386, 435, { BADPTR, 88 }, ENOSYS },
 		{ "i386 io_uring_setup", I386, 425, { 1, BADPTR }, ENOSYS },
 		{ "i386 getpid", I386, 20, { 0 }, 0 },
-		{ "i386 socket(AF_NETLINK, NETLINK_AUDIT)", I386, 359,
-		  { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT }, EINVAL },
+		{ "i386 socket(AF_NETLINK, NETLINK_AUDIT)",
+		  I386,
+		  359,
+		  { AF_NETLINK, SOCK_RAW, NETLINK_AUDIT },
+		  EINVAL },
 		/* i386 socket rules cannot all be expressed: refused outright, with
 		 * the profile's first refusal of socket (EINVAL). */
 		{ "i386 socket(AF_VSOCK)", I386, 359, { AF_VSOCK, SOCK_STREAM, 0 }, EINVAL },
@@ -1059,11 +1203,14 @@ START_TEST(test_default_table_invariants)
 
 			for (size_t k = 0; k < p->n_rules; k++) {
 				for (size_t l = 0; l < p->rules[k].n_names; l++) {
-					if ((k == i && l == j) || strcmp(name, p->rules[k].names[l]) != 0)
+					if ((k == i && l == j) ||
+					    strcmp(name, p->rules[k].names[l]) != 0)
 						continue;
-					ck_assert_msg(p->rules[i].n_args > 0 && p->rules[k].n_args > 0,
-						      "\"%s\" is listed in rows %zu and %zu, one of them "
-						      "unconditionally", name, i, k);
+					ck_assert_msg(
+						p->rules[i].n_args > 0 && p->rules[k].n_args > 0,
+						"\"%s\" is listed in rows %zu and %zu, one of them "
+						"unconditionally",
+						name, i, k);
 				}
 			}
 		}
@@ -1121,8 +1268,9 @@ END_TEST
 /* No rules at all: libseccomp <= 2.5.3 lost the default action then (#370). */
 START_TEST(test_json_no_rules)
 {
-	static const char json[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": null, "
-				   "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"]}";
+	static const char json[] =
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": null, "
+		"\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"]}";
 	static const struct probe p[] = {
 		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
 		{ "keyctl", NATIVE, SYS_keyctl, { 9999 }, EOPNOTSUPP },
@@ -1147,7 +1295,8 @@ static char *read_fixture(const char *name, size_t *len)
 
 	snprintf(path, sizeof(path), "tests/unit/data/%s", name);
 	f = fopen(path, "re");
-	ck_assert_msg(f != NULL, "open %s: %s (run from the top of the tree)", path, strerror(errno));
+	ck_assert_msg(f != NULL, "open %s: %s (run from the top of the tree)", path,
+		      strerror(errno));
 	ck_assert_ptr_nonnull(buf);
 	*len = fread(buf, 1, 1 << 20, f);
 	fclose(f);
@@ -1162,13 +1311,22 @@ START_TEST(test_json_containers_common)
 		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
 		{ "keyctl (podman allows it)", NATIVE, SYS_keyctl, { 9999 }, EOPNOTSUPP },
 		{ "io_uring_setup", NATIVE, SYS_io_uring_setup, { 1, BADPTR }, ENOSYS },
-		{ "open_by_handle_at (no CAP_DAC_READ_SEARCH)", NATIVE, SYS_open_by_handle_at,
-		  { -1UL, BADPTR, 0 }, EPERM },
+		{ "open_by_handle_at (no CAP_DAC_READ_SEARCH)",
+		  NATIVE,
+		  SYS_open_by_handle_at,
+		  { -1UL, BADPTR, 0 },
+		  EPERM },
 		{ "bpf (no CAP_SYS_ADMIN)", NATIVE, SYS_bpf, { 9999, 0, 0 }, EPERM },
-		{ "personality(PER_LINUX32|ADDR_NO_RANDOMIZE)", NATIVE, SYS_personality,
-		  { 0x0040008 }, ENOSYS },
-		{ "socket(AF_NETLINK, NETLINK_AUDIT)", NATIVE, SYS_socket,
-		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT }, EINVAL },
+		{ "personality(PER_LINUX32|ADDR_NO_RANDOMIZE)",
+		  NATIVE,
+		  SYS_personality,
+		  { 0x0040008 },
+		  ENOSYS },
+		{ "socket(AF_NETLINK, NETLINK_AUDIT)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT },
+		  EINVAL },
 #ifdef __x86_64__
 		{ "i386 getpid (archMap adds x86)", I386, 20, { 0 }, 0 },
 		{ "x32 io_uring_setup (archMap adds x32)", X32, 425, { 1, BADPTR }, ENOSYS },
@@ -1193,10 +1351,18 @@ START_TEST(test_json_moby)
 	static const struct probe p[] = {
 		{ "getpid", NATIVE, SYS_getpid, { 0 }, 0 },
 		{ "keyctl (unlisted)", NATIVE, SYS_keyctl, { 9999 }, EPERM },
-		{ "clone3 (ENOSYS without CAP_SYS_ADMIN)", NATIVE, SYS_clone3, { BADPTR, 88 }, ENOSYS },
+		{ "clone3 (ENOSYS without CAP_SYS_ADMIN)",
+		  NATIVE,
+		  SYS_clone3,
+		  { BADPTR, 88 },
+		  ENOSYS },
 		{ "unshare (needs CAP_SYS_ADMIN)", NATIVE, SYS_unshare, { CLONE_NEWUSER }, EPERM },
 		{ "clone(CLONE_NEWUSER)", NATIVE, SYS_clone, { CLONE_NEWUSER | SIGCHLD }, EPERM },
-		{ "mount (needs CAP_SYS_ADMIN)", NATIVE, SYS_mount, { BADPTR, BADPTR, BADPTR, 0, 0 }, EPERM },
+		{ "mount (needs CAP_SYS_ADMIN)",
+		  NATIVE,
+		  SYS_mount,
+		  { BADPTR, BADPTR, BADPTR, 0, 0 },
+		  EPERM },
 #ifdef __x86_64__
 		{ "i386 getpid (archMap adds x86)", I386, 20, { 0 }, 0 },
 		{ "i386 keyctl", I386, 288, { 9999 }, EPERM },
@@ -1234,8 +1400,16 @@ START_TEST(test_json_subarch_collapse)
 		"{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":22,"
 		"\"args\":[{\"index\":0,\"value\":41,\"op\":\"SCMP_CMP_EQ\"}]}]}";
 	static const struct probe p[] = {
-		{ "socket(AF_UNIX)", NATIVE, SYS_socket, { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
-		{ "socket(AF_VSOCK)", NATIVE, SYS_socket, { AF_VSOCK, SOCK_STREAM, 0 }, EAFNOSUPPORT },
+		{ "socket(AF_UNIX)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0 },
+		  0 },
+		{ "socket(AF_VSOCK)",
+		  NATIVE,
+		  SYS_socket,
+		  { AF_VSOCK, SOCK_STREAM, 0 },
+		  EAFNOSUPPORT },
 		{ "i386 socket(AF_UNIX)", I386, 359, { AF_UNIX, SOCK_STREAM, 0 }, EAFNOSUPPORT },
 		{ "i386 socket(AF_VSOCK)", I386, 359, { AF_VSOCK, SOCK_STREAM, 0 }, EAFNOSUPPORT },
 		{ "i386 getpid", I386, 20, { 0 }, 0 },
@@ -1250,9 +1424,10 @@ END_TEST
 
 START_TEST(test_json_bad_arch_kills)
 {
-	static const char json[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-				   "\"architectures\":[\"SCMP_ARCH_X86_64\"],"
-				   "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+	static const char json[] =
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		"\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+		"\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
 	static const struct probe p[] = { { "i386 getpid", I386, 20, { 0 }, 0 } };
 	struct pd_seccomp_prog prog = { 0 };
 	size_t got = 0;
@@ -1263,7 +1438,8 @@ START_TEST(test_json_bad_arch_kills)
 	ck_assert_uint_eq(got, 0);
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 		      "i386 syscall under an x86_64-only filter: expected death by SIGSYS, "
-		      "got wait status 0x%x", status);
+		      "got wait status 0x%x",
+		      status);
 	pd_seccomp_prog_release(&prog);
 }
 END_TEST
@@ -1305,9 +1481,9 @@ struct expect_ctx {
 	const char *what;
 	enum abi abi;
 	long nr;
-	uint32_t want;           /* the exact answer expected for every vector */
+	uint32_t want; /* the exact answer expected for every vector */
 	struct report *r;
-	bool reported;           /* one line per call; the others only count */
+	bool reported; /* one line per call; the others only count */
 };
 
 static void expect_answer(const uint64_t *a, const uint32_t *act, void *p)
@@ -1318,7 +1494,7 @@ static void expect_answer(const uint64_t *a, const uint32_t *act, void *p)
 	if (act[0] == c->want)
 		return;
 	if (c->reported) {
-		c->r->bad++;   /* one line per call: the other paths only count */
+		c->r->bad++; /* one line per call: the other paths only count */
 		return;
 	}
 	c->reported = true;
@@ -1358,11 +1534,12 @@ static void expect_refused(const uint64_t *a, const uint32_t *act, void *p)
 	if (!act_allows(act[0]))
 		return;
 	if (c->reported) {
-		c->r->bad++;   /* one line per call: the other paths only count */
+		c->r->bad++; /* one line per call: the other paths only count */
 		return;
 	}
 	c->reported = true;
-	report_add(c->r, "\n  %s (%s) args {0x%llx, 0x%llx, 0x%llx, 0x%llx}: expected a refusal, got %s",
+	report_add(c->r,
+		   "\n  %s (%s) args {0x%llx, 0x%llx, 0x%llx, 0x%llx}: expected a refusal, got %s",
 		   call_name(c->abi, c->nr, n, sizeof(n)), c->what, (unsigned long long)a[0],
 		   (unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
 		   act_name(act[0], g, sizeof(g)));
@@ -1377,27 +1554,72 @@ static const struct {
 	const char *name;
 	int err;
 } refused[] = {
-	{ "keyctl", EPERM }, { "add_key", EPERM }, { "request_key", EPERM },
-	{ "bpf", EPERM }, { "perf_event_open", EPERM }, { "userfaultfd", EPERM },
-	{ "kexec_load", EPERM }, { "kexec_file_load", EPERM }, { "init_module", EPERM },
-	{ "finit_module", EPERM }, { "delete_module", EPERM }, { "query_module", EPERM },
-	{ "mount", EPERM }, { "umount", EPERM }, { "umount2", EPERM }, { "pivot_root", EPERM },
-	{ "chroot", EPERM }, { "mount_setattr", EPERM }, { "fsopen", EPERM }, { "fsconfig", EPERM },
-	{ "fsmount", EPERM }, { "fspick", EPERM }, { "move_mount", EPERM }, { "open_tree", EPERM },
-	{ "setns", EPERM }, { "socketcall", EPERM }, { "syslog", EPERM },
-	{ "open_by_handle_at", EPERM }, { "lookup_dcookie", EPERM }, { "quotactl", EPERM },
-	{ "quotactl_fd", EPERM }, { "sethostname", EPERM }, { "setdomainname", EPERM },
-	{ "acct", EPERM }, { "kcmp", EPERM }, { "process_madvise", EPERM }, { "ioperm", EPERM },
-	{ "iopl", EPERM }, { "clock_settime", EPERM }, { "clock_settime64", EPERM },
-	{ "settimeofday", EPERM }, { "stime", EPERM }, { "vhangup", EPERM },
-	{ "bdflush", EPERM }, { "futex_waitv", EPERM }, { "io_pgetevents", EPERM },
-	{ "migrate_pages", EPERM }, { "move_pages", EPERM }, { "nfsservctl", EPERM },
-	{ "nice", EPERM }, { "oldfstat", EPERM }, { "olduname", EPERM }, { "swapon", EPERM },
-	{ "swapoff", EPERM }, { "sysfs", EPERM }, { "uselib", EPERM }, { "ustat", EPERM },
-	{ "vm86", EPERM }, { "vm86old", EPERM }, { "vmsplice", EPERM },
+	{ "keyctl", EPERM },
+	{ "add_key", EPERM },
+	{ "request_key", EPERM },
+	{ "bpf", EPERM },
+	{ "perf_event_open", EPERM },
+	{ "userfaultfd", EPERM },
+	{ "kexec_load", EPERM },
+	{ "kexec_file_load", EPERM },
+	{ "init_module", EPERM },
+	{ "finit_module", EPERM },
+	{ "delete_module", EPERM },
+	{ "query_module", EPERM },
+	{ "mount", EPERM },
+	{ "umount", EPERM },
+	{ "umount2", EPERM },
+	{ "pivot_root", EPERM },
+	{ "chroot", EPERM },
+	{ "mount_setattr", EPERM },
+	{ "fsopen", EPERM },
+	{ "fsconfig", EPERM },
+	{ "fsmount", EPERM },
+	{ "fspick", EPERM },
+	{ "move_mount", EPERM },
+	{ "open_tree", EPERM },
+	{ "setns", EPERM },
+	{ "socketcall", EPERM },
+	{ "syslog", EPERM },
+	{ "open_by_handle_at", EPERM },
+	{ "lookup_dcookie", EPERM },
+	{ "quotactl", EPERM },
+	{ "quotactl_fd", EPERM },
+	{ "sethostname", EPERM },
+	{ "setdomainname", EPERM },
+	{ "acct", EPERM },
+	{ "kcmp", EPERM },
+	{ "process_madvise", EPERM },
+	{ "ioperm", EPERM },
+	{ "iopl", EPERM },
+	{ "clock_settime", EPERM },
+	{ "clock_settime64", EPERM },
+	{ "settimeofday", EPERM },
+	{ "stime", EPERM },
+	{ "vhangup", EPERM },
+	{ "bdflush", EPERM },
+	{ "futex_waitv", EPERM },
+	{ "io_pgetevents", EPERM },
+	{ "migrate_pages", EPERM },
+	{ "move_pages", EPERM },
+	{ "nfsservctl", EPERM },
+	{ "nice", EPERM },
+	{ "oldfstat", EPERM },
+	{ "olduname", EPERM },
+	{ "swapon", EPERM },
+	{ "swapoff", EPERM },
+	{ "sysfs", EPERM },
+	{ "uselib", EPERM },
+	{ "ustat", EPERM },
+	{ "vm86", EPERM },
+	{ "vm86old", EPERM },
+	{ "vmsplice", EPERM },
 	/* left off the list: the default action */
-	{ "clone3", ENOSYS }, { "openat2", ENOSYS }, { "io_uring_setup", ENOSYS },
-	{ "io_uring_enter", ENOSYS }, { "io_uring_register", ENOSYS },
+	{ "clone3", ENOSYS },
+	{ "openat2", ENOSYS },
+	{ "io_uring_setup", ENOSYS },
+	{ "io_uring_enter", ENOSYS },
+	{ "io_uring_register", ENOSYS },
 };
 
 START_TEST(test_default_refuses_listed)
@@ -1427,18 +1649,21 @@ START_TEST(test_default_table_compiled)
 
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct pd_seccomp_rule *row = &p->rules[i];
-		uint32_t want = row->action.kind == PD_SECCOMP_ALLOW ? SECCOMP_RET_ALLOW :
-				SECCOMP_RET_ERRNO | row->action.data;
+		uint32_t want = row->action.kind == PD_SECCOMP_ALLOW
+					? SECCOMP_RET_ALLOW
+					: SECCOMP_RET_ERRNO | row->action.data;
 
 		if (row->n_args)
 			continue;
-		ck_assert_msg(row->action.kind == PD_SECCOMP_ALLOW || row->action.kind == PD_SECCOMP_ERRNO,
+		ck_assert_msg(row->action.kind == PD_SECCOMP_ALLOW ||
+				      row->action.kind == PD_SECCOMP_ERRNO,
 			      "row %zu: an action this test does not know", i);
 		for (size_t j = 0; j < row->n_names; j++) {
 			const struct pd_seccomp_prog *progs[1] = { &prog };
 
 			for (enum abi abi = NATIVE; abi <= X32; abi++) {
-				struct expect_ctx c = { "table row", abi, abi_nr(abi, row->names[j]), want, &r };
+				struct expect_ctx c = { "table row", abi,
+							abi_nr(abi, row->names[j]), want, &r };
 
 				if (c.nr < 0)
 					continue;
@@ -1448,8 +1673,9 @@ START_TEST(test_default_table_compiled)
 		}
 	}
 	ck_assert_uint_gt(checked, 800);
-	ck_assert_msg(r.bad == 0, "%zu answers of the compiled default filter differ from the table:%s",
-		      r.bad, r.text);
+	ck_assert_msg(r.bad == 0,
+		      "%zu answers of the compiled default filter differ from the table:%s", r.bad,
+		      r.text);
 	pd_seccomp_prog_release(&prog);
 }
 END_TEST
@@ -1466,9 +1692,16 @@ START_TEST(test_default_fcntl_setlease)
 {
 	static const struct probe p[] = {
 		{ "fcntl(F_SETLEASE)", NATIVE, SYS_fcntl, { -1UL, F_SETLEASE, F_RDLCK }, EPERM },
-		{ "fcntl(F_SETLEASE, F_UNLCK)", NATIVE, SYS_fcntl, { -1UL, F_SETLEASE, F_UNLCK }, EPERM },
-		{ "fcntl(F_SETLEASE | garbage << 32)", NATIVE, SYS_fcntl,
-		  { -1UL, 0xdeadbeef00000000UL | F_SETLEASE, F_WRLCK }, EPERM },
+		{ "fcntl(F_SETLEASE, F_UNLCK)",
+		  NATIVE,
+		  SYS_fcntl,
+		  { -1UL, F_SETLEASE, F_UNLCK },
+		  EPERM },
+		{ "fcntl(F_SETLEASE | garbage << 32)",
+		  NATIVE,
+		  SYS_fcntl,
+		  { -1UL, 0xdeadbeef00000000UL | F_SETLEASE, F_WRLCK },
+		  EPERM },
 		{ "i386 fcntl(F_SETLEASE)", I386, 55, { -1UL, F_SETLEASE, F_RDLCK }, EPERM },
 		{ "i386 fcntl64(F_SETLEASE)", I386, 221, { -1UL, F_SETLEASE, F_RDLCK }, EPERM },
 		{ "x32 fcntl(F_SETLEASE)", X32, 72, { -1UL, F_SETLEASE, F_RDLCK }, EPERM },
@@ -1477,8 +1710,11 @@ START_TEST(test_default_fcntl_setlease)
 		{ "fcntl(F_SETFL)", NATIVE, SYS_fcntl, { -1UL, F_SETFL, O_NONBLOCK }, EBADF },
 		{ "fcntl(F_DUPFD_CLOEXEC)", NATIVE, SYS_fcntl, { -1UL, F_DUPFD_CLOEXEC, 0 }, EBADF },
 		{ "fcntl(F_SETLK)", NATIVE, SYS_fcntl, { -1UL, F_SETLK, BADPTR }, EBADF },
-		{ "fcntl(F_SETLEASE + 0x100000000 - 1)", NATIVE, SYS_fcntl,
-		  { -1UL, 0x100000000UL + F_SETLEASE - 1 }, EBADF },
+		{ "fcntl(F_SETLEASE + 0x100000000 - 1)",
+		  NATIVE,
+		  SYS_fcntl,
+		  { -1UL, 0x100000000UL + F_SETLEASE - 1 },
+		  EBADF },
 		{ "i386 fcntl64(F_GETFL)", I386, 221, { -1UL, F_GETFL }, EBADF },
 		{ "i386 fcntl(F_GETFL)", I386, 55, { -1UL, F_GETFL }, EBADF },
 		{ "x32 fcntl(F_GETFL)", X32, 72, { -1UL, F_GETFL }, EBADF },
@@ -1493,7 +1729,8 @@ START_TEST(test_default_fcntl_setlease)
 	for (size_t i = 0; i < N(p); i++) {
 		char w[32], g[32];
 
-		if (res[i] != p[i].want && !(p[i].abi == X32 && p[i].want == EBADF && res[i] == ENOSYS))
+		if (res[i] != p[i].want &&
+		    !(p[i].abi == X32 && p[i].want == EBADF && res[i] == ENOSYS))
 			report_add(&r, "\n  %s: expected %s, got %s", p[i].what,
 				   ename(p[i].want, w, sizeof(w)), ename(res[i], g, sizeof(g)));
 	}
@@ -1503,18 +1740,23 @@ START_TEST(test_default_fcntl_setlease)
 
 			for (uint64_t hi = 0; nr >= 0 && hi < (abi == I386 ? 1u : 3u); hi++) {
 				for (uint32_t i = 0; i < 4096 + 32; i++) {
-					uint32_t cmd = i < 4096 ? i : F_SETLEASE ^ (1u << (i - 4096));
-					uint64_t a[6] = { 3, (hi * 0x7fffffffULL) << 32 | cmd, F_RDLCK, 0, 0, 0 };
+					uint32_t cmd = i < 4096 ? i
+								: F_SETLEASE ^ (1u << (i - 4096));
+					uint64_t a[6] = { 3,       (hi * 0x7fffffffULL) << 32 | cmd,
+							  F_RDLCK, 0,
+							  0,       0 };
 					uint32_t act = bpf_answer(&prog, abi, nr, a);
-					uint32_t want = cmd == F_SETLEASE ? SECCOMP_RET_ERRNO | EPERM :
-						       SECCOMP_RET_ALLOW;
+					uint32_t want = cmd == F_SETLEASE
+								? SECCOMP_RET_ERRNO | EPERM
+								: SECCOMP_RET_ALLOW;
 					char n[64], g[32];
 
 					tried++;
 					if (act != want)
 						report_add(&r, "\n  %s(fd, 0x%llx): got %s",
 							   call_name(abi, nr, n, sizeof(n)),
-							   (unsigned long long)a[1], act_name(act, g, sizeof(g)));
+							   (unsigned long long)a[1],
+							   act_name(act, g, sizeof(g)));
 				}
 			}
 		}
@@ -1530,9 +1772,9 @@ END_TEST
 
 /* containers.conf's default_capabilities (podman 4 and later). */
 static const char *const podman_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-	"CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
-	"CAP_SYS_CHROOT",
+	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+	"CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT",
 };
 
 /*
@@ -1541,7 +1783,7 @@ static const char *const podman_caps[] = {
  * let through by the comparisons below.
  */
 static const struct {
-	const char *call;        /* as call_name() prints it: "x86_64 name" */
+	const char *call; /* as call_name() prints it: "x86_64 name" */
 	const char *why;
 } paude_allows_more[] = {
 	{ NULL, NULL },
@@ -1565,7 +1807,7 @@ static bool json_str_in(const cJSON *arr, const char *const *set, size_t n, bool
 	const cJSON *it;
 	size_t hits = 0, count = 0;
 
-	cJSON_ArrayForEach(it, arr) {
+	cJSON_ArrayForEach (it, arr) {
 		bool in = false;
 
 		count++;
@@ -1589,17 +1831,19 @@ static bool cc_rule_applies(const cJSON *r, const char *const *caps, size_t n_ca
 	const cJSON *v;
 
 	BPF_CHECK(!cJSON_GetObjectItemCaseSensitive(inc, "minKernel") &&
-		      !cJSON_GetObjectItemCaseSensitive(exc, "minKernel"),
-		      "the fixture has grown a minKernel: teach this test");
+			  !cJSON_GetObjectItemCaseSensitive(exc, "minKernel"),
+		  "the fixture has grown a minKernel: teach this test");
 	if ((v = cJSON_GetObjectItemCaseSensitive(inc, "caps")) && cJSON_GetArraySize(v) > 0 &&
 	    !json_str_in(v, caps, n_caps, true))
 		return false;
-	if ((v = cJSON_GetObjectItemCaseSensitive(exc, "caps")) && json_str_in(v, caps, n_caps, false))
+	if ((v = cJSON_GetObjectItemCaseSensitive(exc, "caps")) &&
+	    json_str_in(v, caps, n_caps, false))
 		return false;
 	if ((v = cJSON_GetObjectItemCaseSensitive(inc, "arches")) && cJSON_GetArraySize(v) > 0 &&
 	    !json_str_in(v, amd64, 1, false))
 		return false;
-	if ((v = cJSON_GetObjectItemCaseSensitive(exc, "arches")) && json_str_in(v, amd64, 1, false))
+	if ((v = cJSON_GetObjectItemCaseSensitive(exc, "arches")) &&
+	    json_str_in(v, amd64, 1, false))
 		return false;
 	return true;
 }
@@ -1628,17 +1872,18 @@ static enum cc_verdict cc_verdict(const cJSON *root, const char *name, const cha
 	const cJSON *r;
 	enum cc_verdict v = CC_REFUSED;
 
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "syscalls")) {
+	cJSON_ArrayForEach (r, cJSON_GetObjectItemCaseSensitive(root, "syscalls")) {
 		const cJSON *names = cJSON_GetObjectItemCaseSensitive(r, "names");
 		const char *action = cJSON_GetObjectItemCaseSensitive(r, "action")->valuestring;
 		const cJSON *args = cJSON_GetObjectItemCaseSensitive(r, "args");
 		bool allow = !strcmp(action, "SCMP_ACT_ALLOW") || !strcmp(action, "SCMP_ACT_LOG");
 		const char *one[] = { name };
 
-		if (!allow || !json_str_in(names, one, 1, false) || !cc_rule_applies(r, caps, n_caps))
+		if (!allow || !json_str_in(names, one, 1, false) ||
+		    !cc_rule_applies(r, caps, n_caps))
 			continue;
 		if (cJSON_GetArraySize(args) == 0)
-			return CC_ALLOWED;    /* an unconditional allow beats argument rules */
+			return CC_ALLOWED; /* an unconditional allow beats argument rules */
 		v = CC_DEPENDS;
 	}
 	return v;
@@ -1660,8 +1905,8 @@ START_TEST(test_default_refuses_what_podman_refuses)
 
 	for (enum abi abi = NATIVE; abi <= X32; abi++) {
 		for (long nr = 0; nr < 1024; nr++) {
-			char *name = seccomp_syscall_resolve_num_arch(abi_token[abi],
-								      (int)(abi == X32 ? nr | X32_BIT : nr));
+			char *name = seccomp_syscall_resolve_num_arch(
+				abi_token[abi], (int)(abi == X32 ? nr | X32_BIT : nr));
 			char n[64];
 			struct expect_ctx c = { "containers-common refuses it", abi, nr,
 						SECCOMP_RET_ALLOW, &r };
@@ -1678,8 +1923,10 @@ START_TEST(test_default_refuses_what_podman_refuses)
 	}
 	cJSON_Delete(root);
 	ck_assert_uint_gt(refused_names, 100);
-	ck_assert_msg(r.bad == 0, "%zu paths of paude's default allow a call containers-common "
-		      "refuses:%s", r.bad, r.text);
+	ck_assert_msg(r.bad == 0,
+		      "%zu paths of paude's default allow a call containers-common "
+		      "refuses:%s",
+		      r.bad, r.text);
 	pd_seccomp_prog_release(&prog);
 }
 END_TEST
@@ -1737,11 +1984,12 @@ static void compare_answers(const uint64_t *a, const uint32_t *act, void *p)
 	    allowed_more(call_name(c->abi, c->nr, n, sizeof(n))))
 		return;
 	if (c->reported) {
-		c->r->bad++;   /* one line per call: the other paths only count */
+		c->r->bad++; /* one line per call: the other paths only count */
 		return;
 	}
 	c->reported = true;
-	report_add(c->r, "\n  %s args {0x%llx, 0x%llx, 0x%llx, 0x%llx} (%s): "
+	report_add(c->r,
+		   "\n  %s args {0x%llx, 0x%llx, 0x%llx, 0x%llx} (%s): "
 		   "containers-common %s, paude %s",
 		   n, (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
 		   (unsigned long long)a[3], c->view, act_name(act[0], g0, sizeof(g0)),
@@ -1786,7 +2034,8 @@ START_TEST(test_default_stricter_than_podman)
 
 		for (enum abi abi = NATIVE; abi <= X32; abi++) {
 			for (size_t i = 0; i < 1024 + N(extra_nrs); i++) {
-				struct compare_ctx c = { abi, i < 1024 ? (long)i : extra_nrs[i - 1024],
+				struct compare_ctx c = { abi,
+							 i < 1024 ? (long)i : extra_nrs[i - 1024],
 							 views[v].view, &r, 0 };
 
 				explore(progs, 2, abi, c.nr, compare_answers, &c);
@@ -1796,8 +2045,10 @@ START_TEST(test_default_stricter_than_podman)
 		ck_assert_uint_gt(paths, 3 * 1024);
 		pd_seccomp_prog_release(&cc);
 	}
-	ck_assert_msg(r.bad == 0, "%zu paths where paude's default allows what containers-common "
-		      "refuses (justify each in paude_allows_more[] or refuse it):%s", r.bad, r.text);
+	ck_assert_msg(r.bad == 0,
+		      "%zu paths where paude's default allows what containers-common "
+		      "refuses (justify each in paude_allows_more[] or refuse it):%s",
+		      r.bad, r.text);
 	for (size_t i = 0; i < N(paude_allows_more); i++)
 		ck_assert_msg(!paude_allows_more[i].call || allowed_more_used[i],
 			      "paude_allows_more[%zu] (%s) is no longer a difference: remove it", i,
@@ -1843,13 +2094,15 @@ START_TEST(test_json_includes_excludes)
 		char kept[64] = "";
 		size_t used = 0;
 
-		ck_assert_msg(parse_with(json, &cases[c].host, &p, &err) == 0, "case %zu: %s", c, err.msg);
+		ck_assert_msg(parse_with(json, &cases[c].host, &p, &err) == 0, "case %zu: %s", c,
+			      err.msg);
 		for (size_t i = 0; i < p->n_rules; i++)
 			used += (size_t)snprintf(kept + used, sizeof(kept) - used, "%s%s",
 						 i ? " " : "", p->rules[i].names[0]);
 		ck_assert_msg(strcmp(kept, cases[c].kept) == 0,
 			      "case %zu (kernel %u.%u): expected rules \"%s\", got \"%s\"", c,
-			      cases[c].host.kernel_major, cases[c].host.kernel_minor, cases[c].kept, kept);
+			      cases[c].host.kernel_major, cases[c].host.kernel_minor, cases[c].kept,
+			      kept);
 		pd_seccomp_profile_free(p);
 	}
 }
@@ -1887,11 +2140,14 @@ static const struct {
 } bad_profiles[] = {
 	{ "", "seccomp profile: empty" },
 	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\"", "seccomp profile: invalid JSON at byte 33" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\"} x", "seccomp profile: invalid JSON at byte 35: data after the profile" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\"} x",
+	  "seccomp profile: invalid JSON at byte 35: data after the profile" },
 	{ "[]", "seccomp profile: expected a JSON object, got an array" },
 	{ "{}", "seccomp profile: defaultAction: missing" },
-	{ "{\"defaultAction\": 1}", "seccomp profile: defaultAction: expected a string, got a number" },
-	{ "{\"defaultAction\": \"SCMP_ACT_FOO\"}", "seccomp profile: defaultAction: unknown action \"SCMP_ACT_FOO\"" },
+	{ "{\"defaultAction\": 1}",
+	  "seccomp profile: defaultAction: expected a string, got a number" },
+	{ "{\"defaultAction\": \"SCMP_ACT_FOO\"}",
+	  "seccomp profile: defaultAction: unknown action \"SCMP_ACT_FOO\"" },
 	{ "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
 	  "seccomp profile: defaultAction: SCMP_ACT_NOTIFY is not supported (paude has no seccomp notify listener)" },
 	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 4096}",
@@ -2004,7 +2260,8 @@ START_TEST(test_json_limits)
 	char *json = malloc(size);
 
 	ck_assert_ptr_nonnull(json);
-	used += (size_t)snprintf(json, size, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[");
+	used += (size_t)snprintf(json, size,
+				 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[");
 	for (size_t i = 0; i < n; i++)
 		used += (size_t)snprintf(json + used, size - used, "%s{}", i ? "," : "");
 	used += (size_t)snprintf(json + used, size - used, "]}");

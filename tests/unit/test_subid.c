@@ -13,7 +13,6 @@
 #include "common/util.h"
 #include "runtime/idmap.h"
 
-
 static const char subuid[] =
 	"# comment:1:65536\n"
 	"alice:100000:65536\n"
@@ -42,14 +41,15 @@ static const char subuid[] =
 
 #define SUBUID_LEN (sizeof(subuid) - 1)
 
-static void expect_find(const char *user, uint32_t uid, uint32_t min, uint32_t start, uint32_t count)
+static void expect_find(const char *user, uint32_t uid, uint32_t min, uint32_t start,
+			uint32_t count)
 {
 	struct pd_subid_range r = { 0, 0 };
 	int found = pd_subid_find(subuid, SUBUID_LEN, user, uid, min, &r);
 
 	ck_assert_msg(found == 1 && r.start == start && r.count == count,
-		      "find %s/%u min %u: expected 1 %u:%u, got %d %u:%u", user ? user : "(null)", uid, min,
-		      start, count, found, r.start, r.count);
+		      "find %s/%u min %u: expected 1 %u:%u, got %d %u:%u", user ? user : "(null)",
+		      uid, min, start, count, found, r.start, r.count);
 }
 
 static void expect_none(const char *user, uint32_t uid, uint32_t min)
@@ -57,14 +57,14 @@ static void expect_none(const char *user, uint32_t uid, uint32_t min)
 	struct pd_subid_range r = { 0, 0 };
 	int found = pd_subid_find(subuid, SUBUID_LEN, user, uid, min, &r);
 
-	ck_assert_msg(found == 0, "find %s/%u min %u: expected none, got %d %u:%u", user ? user : "(null)",
-		      uid, min, found, r.start, r.count);
+	ck_assert_msg(found == 0, "find %s/%u min %u: expected none, got %d %u:%u",
+		      user ? user : "(null)", uid, min, found, r.start, r.count);
 }
 
 START_TEST(find_by_name_and_uid)
 {
 	expect_find("alice", 4000, 65536, 100000, 65536);
-	expect_find("bob", 1001, 65536, 200000, 65536);      /* by numeric uid */
+	expect_find("bob", 1001, 65536, 200000, 65536); /* by numeric uid */
 	expect_find(NULL, 1001, 65536, 200000, 65536);
 	expect_find("alice", 1001, 65536, 100000, 65536);    /* first line that matches either */
 	expect_find("last", 4000, 1, 800000, 65536);         /* no trailing newline */
@@ -74,7 +74,7 @@ START_TEST(find_by_name_and_uid)
 	expect_none("bob", 1002, 1);
 	expect_none("alic", 4000, 1);
 	expect_none("alicee", 4000, 1);
-	expect_none(NULL, 100, 1);                           /* "1001" is not uid 100 */
+	expect_none(NULL, 100, 1); /* "1001" is not uid 100 */
 	expect_none(NULL, 10011, 1);
 }
 END_TEST
@@ -92,8 +92,8 @@ END_TEST
 START_TEST(find_skips_malformed)
 {
 	static const char *const bad[] = {
-		"bad", "bad2", "bad3", "bad4", "bad5", "bad6", "bad7", "zero", "over", "ovf",
-		"extra", "nul", "toolong", "# comment", "#", "",
+		"bad",  "bad2", "bad3",  "bad4", "bad5",    "bad6",      "bad7", "zero",
+		"over", "ovf",  "extra", "nul",  "toolong", "# comment", "#",    "",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -118,9 +118,9 @@ START_TEST(find_bounded)
 	memcpy(heap, line, sizeof(line) - 1);
 	EXPECT_INT(pd_subid_find(heap, sizeof(line) - 1, "u", 0, 1, &r), 1);
 	EXPECT_INT(r.count, 65536);
-	EXPECT_INT(pd_subid_find(heap, sizeof(line) - 2, "u", 0, 1, &r), 1);   /* "u:10:6553" */
+	EXPECT_INT(pd_subid_find(heap, sizeof(line) - 2, "u", 0, 1, &r), 1); /* "u:10:6553" */
 	EXPECT_INT(r.count, 6553);
-	EXPECT_INT(pd_subid_find(heap, 5, "u", 0, 1, &r), 0);                  /* "u:10:" */
+	EXPECT_INT(pd_subid_find(heap, 5, "u", 0, 1, &r), 0); /* "u:10:" */
 	free(heap);
 }
 END_TEST
@@ -135,16 +135,17 @@ static void expect_free(const char *a, const char *b, uint32_t floor, uint32_t c
 	uint32_t s = 4242;
 	int r = pd_subid_free_start(a, strlen(a), b, strlen(b), floor, count, &s);
 
-	ck_assert_msg(r == 0 && s == want,
-		      "free_start floor %u count %u: expected 0 and %u (0x%x), got %d and %u (0x%x)",
-		      floor, count, want, want, r, s, s);
+	ck_assert_msg(
+		r == 0 && s == want,
+		"free_start floor %u count %u: expected 0 and %u (0x%x), got %d and %u (0x%x)",
+		floor, count, want, want, r, s, s);
 }
 
 START_TEST(free_start_empty)
 {
 	expect_free("", "", FLOOR, COUNT, FLOOR);
 	expect_free("", "", 0, COUNT, 0);
-	expect_free("", "", 1, COUNT, COUNT);               /* aligned up */
+	expect_free("", "", 1, COUNT, COUNT); /* aligned up */
 	expect_free("", "", 100, COUNT, COUNT);
 	expect_free("", "", COUNT, COUNT, COUNT);
 	expect_free("", "", FLOOR + 1, COUNT, FLOOR + COUNT);
@@ -157,20 +158,21 @@ END_TEST
 START_TEST(free_start_overlap)
 {
 	/* 0x70000000 = 1879048192 */
-	expect_free("x:1879048192:10\n", "", FLOOR, COUNT, FLOOR + COUNT);           /* in a */
-	expect_free("", "x:1879048192:10\n", FLOOR, COUNT, FLOOR + COUNT);           /* in b */
+	expect_free("x:1879048192:10\n", "", FLOOR, COUNT, FLOOR + COUNT); /* in a */
+	expect_free("", "x:1879048192:10\n", FLOOR, COUNT, FLOOR + COUNT); /* in b */
 	expect_free("x:1879048192:10\n", "y:1879113728:1\n", FLOOR, COUNT, FLOOR + 2 * COUNT);
-	expect_free("x:1879113727:1\n", "", FLOOR, COUNT, FLOOR + COUNT);            /* last id of the block */
-	expect_free("x:1879048000:192\n", "", FLOOR, COUNT, FLOOR);                  /* ends right before */
-	expect_free("x:1879048000:193\n", "", FLOOR, COUNT, FLOOR + COUNT);          /* one id into it */
-	expect_free("x:1879113728:65536\n", "", FLOOR, COUNT, FLOOR);                /* starts right after */
+	expect_free("x:1879113727:1\n", "", FLOOR, COUNT, FLOOR + COUNT); /* last id of the block */
+	expect_free("x:1879048000:192\n", "", FLOOR, COUNT, FLOOR);       /* ends right before */
+	expect_free("x:1879048000:193\n", "", FLOOR, COUNT, FLOOR + COUNT); /* one id into it */
+	expect_free("x:1879113728:65536\n", "", FLOOR, COUNT, FLOOR);       /* starts right after */
 	expect_free("x:100000:2000000000\n", "", FLOOR, COUNT, 2000100000u / COUNT * COUNT + COUNT);
-	expect_free("a:1879048192:65536\nb:1879113728:65536\n", "c:1879179264:65536\r\n",
-		    FLOOR, COUNT, FLOOR + 3 * COUNT);
+	expect_free("a:1879048192:65536\nb:1879113728:65536\n", "c:1879179264:65536\r\n", FLOOR,
+		    COUNT, FLOOR + 3 * COUNT);
 	/* Malformed lines never block a range. */
-	expect_free("x:1879048192:0\nx:1879048192\nx:abc:10\n:1879048192:10\n", "", FLOOR, COUNT, FLOOR);
+	expect_free("x:1879048192:0\nx:1879048192\nx:abc:10\n:1879048192:10\n", "", FLOOR, COUNT,
+		    FLOOR);
 	expect_free("x:5:1\n", "", 5, 1, 6);
-	expect_free("x:4:4\n", "y:8:1\n", 0, 4, 0);                                   /* [0,4) is free */
+	expect_free("x:4:4\n", "y:8:1\n", 0, 4, 0); /* [0,4) is free */
 	expect_free("x:4:4\n", "y:8:1\n", 1, 4, 12);
 }
 END_TEST
@@ -185,7 +187,8 @@ START_TEST(free_start_full)
 	EXPECT_INT(s, 4242);
 
 	errno = 0;
-	EXPECT_INT(pd_subid_free_start("x:1879048192:2415919103\n", 24, "", 0, FLOOR, COUNT, &s), -1);
+	EXPECT_INT(pd_subid_free_start("x:1879048192:2415919103\n", 24, "", 0, FLOOR, COUNT, &s),
+		   -1);
 	EXPECT_INT(errno, ERANGE);
 
 	/* The top block would reach id 2^32-1 (the invalid id): never handed out. */
@@ -197,7 +200,9 @@ START_TEST(free_start_full)
 
 	/* Split across both files. */
 	errno = 0;
-	EXPECT_INT(pd_subid_free_start("x:0:2147483648\n", 15, "y:2147483648:2147483647\n", 24, 0, COUNT, &s), -1);
+	EXPECT_INT(pd_subid_free_start("x:0:2147483648\n", 15, "y:2147483648:2147483647\n", 24, 0,
+				       COUNT, &s),
+		   -1);
 	EXPECT_INT(errno, ERANGE);
 }
 END_TEST

@@ -22,7 +22,6 @@
 #include "common/error.h"
 #include "runtime/sync.h"
 
-
 /* The wire header as sync.c lays it out (five 32-bit fields). */
 struct raw_hdr {
 	uint32_t type;
@@ -70,7 +69,8 @@ static void recv_expect(struct pd_sync_msg *m, int want, int want_errno)
 	r = pd_sync_recv(sv[1], m);
 	ck_assert_msg(r == want, "pd_sync_recv: expected %d, got %d (errno %d)", want, r, errno);
 	if (want < 0)
-		ck_assert_msg(errno == want_errno, "pd_sync_recv: expected errno %d, got %d", want_errno, errno);
+		ck_assert_msg(errno == want_errno, "pd_sync_recv: expected errno %d, got %d",
+			      want_errno, errno);
 }
 
 /* Send a datagram that bypasses pd_sync_send, optionally with fds attached. */
@@ -104,7 +104,8 @@ START_TEST(pair_properties)
 	socklen_t l = sizeof(type);
 
 	for (int i = 0; i < 2; i++) {
-		ck_assert_msg(fcntl(sv[i], F_GETFD) & FD_CLOEXEC, "sv[%d]: expected FD_CLOEXEC, got none", i);
+		ck_assert_msg(fcntl(sv[i], F_GETFD) & FD_CLOEXEC,
+			      "sv[%d]: expected FD_CLOEXEC, got none", i);
 		ck_assert_msg(getsockopt(sv[i], SOL_SOCKET, SO_TYPE, &type, &l) == 0,
 			      "getsockopt: expected 0, got errno %d", errno);
 		EXPECT_INT(type, SOCK_SEQPACKET);
@@ -136,7 +137,8 @@ START_TEST(go_and_types)
 	recv_expect(&m, 1, 0);
 	EXPECT_INT(m.type, PD_SYNC_PTY);
 	EXPECT_INT(m.arg, 0xffffffffu);
-	ck_assert_msg(memcmp(m.text, "a\0b\0", 4) == 0, "text: expected \"a\\0b\\0\", got other bytes");
+	ck_assert_msg(memcmp(m.text, "a\0b\0", 4) == 0,
+		      "text: expected \"a\\0b\\0\", got other bytes");
 
 	/* Messages keep their boundaries and order. */
 	EXPECT_INT(pd_sync_send(sv[0], PD_SYNC_GO, 1, -1, "one", 3), 0);
@@ -163,12 +165,15 @@ START_TEST(fd_passes)
 	recv_expect(&m, 1, 0);
 	EXPECT_INT(m.type, PD_SYNC_MOUNT_FD);
 	EXPECT_INT(m.arg, 3);
-	ck_assert_msg(m.fd >= 0 && m.fd != fd, "m.fd: expected a new fd, got %d (sent %d)", m.fd, fd);
-	ck_assert_msg(fstat(fd, &a) == 0 && fstat(m.fd, &b) == 0, "fstat: expected 0, got errno %d", errno);
+	ck_assert_msg(m.fd >= 0 && m.fd != fd, "m.fd: expected a new fd, got %d (sent %d)", m.fd,
+		      fd);
+	ck_assert_msg(fstat(fd, &a) == 0 && fstat(m.fd, &b) == 0, "fstat: expected 0, got errno %d",
+		      errno);
 	ck_assert_msg(a.st_dev == b.st_dev && a.st_ino == b.st_ino,
 		      "received fd: expected the same file (ino %llu), got ino %llu",
 		      (unsigned long long)a.st_ino, (unsigned long long)b.st_ino);
-	ck_assert_msg(fcntl(m.fd, F_GETFD) & FD_CLOEXEC, "received fd: expected FD_CLOEXEC, got none");
+	ck_assert_msg(fcntl(m.fd, F_GETFD) & FD_CLOEXEC,
+		      "received fd: expected FD_CLOEXEC, got none");
 	EXPECT_INT(count_fds(), before + 1);
 	pd_close(m.fd);
 	pd_close(fd);
@@ -180,7 +185,8 @@ START_TEST(fd_passes)
 	ck_assert_msg(m.fd >= 0, "m.fd: expected an fd, got %d", m.fd);
 	EXPECT_STR(m.text, "pty");
 	ck_assert_msg(fstat(fd, &a) == 0 && fstat(m.fd, &b) == 0 && a.st_rdev == b.st_rdev,
-		      "received fd: expected /dev/null, got rdev %llu", (unsigned long long)b.st_rdev);
+		      "received fd: expected /dev/null, got rdev %llu",
+		      (unsigned long long)b.st_rdev);
 	pd_close(m.fd);
 	pd_close(fd);
 }
@@ -211,7 +217,8 @@ START_TEST(error_round_trip)
 	EXPECT_INT(m.code, 0);
 	EXPECT_INT(m.status, -2);
 	EXPECT_INT(strlen(m.text), sizeof(e.msg) - 1);
-	ck_assert_msg(memcmp(m.text, e.msg, sizeof(e.msg)) == 0, "text: expected the whole message, got other bytes");
+	ck_assert_msg(memcmp(m.text, e.msg, sizeof(e.msg)) == 0,
+		      "text: expected the whole message, got other bytes");
 
 	/* An unterminated message is cut at the buffer, not read past it. */
 	memset(e.msg, 'u', sizeof(e.msg));
@@ -250,7 +257,7 @@ START_TEST(eof)
 	sv[0] = -1;
 	recv_expect(&m, 0, 0);
 	EXPECT_INT(m.fd, -1);
-	recv_expect(&m, 0, 0);   /* and again */
+	recv_expect(&m, 0, 0); /* and again */
 }
 END_TEST
 
@@ -322,7 +329,8 @@ START_TEST(garbage_with_fds_does_not_leak)
 
 	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ck_assert_msg(fds[0] >= 0 && fds[1] >= 0, "open /dev/null: expected fds, got errno %d", errno);
+	ck_assert_msg(fds[0] >= 0 && fds[1] >= 0, "open /dev/null: expected fds, got errno %d",
+		      errno);
 
 	/* a bad datagram carrying one fd: refused, and the received fd closed */
 	EXPECT_INT(send_raw(&h, sizeof(h), fds, 1), (ssize_t)sizeof(h));
@@ -346,7 +354,8 @@ START_TEST(nonblocking_empty)
 {
 	struct pd_sync_msg m;
 
-	ck_assert_msg(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0, "fcntl: expected 0, got errno %d", errno);
+	ck_assert_msg(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0, "fcntl: expected 0, got errno %d",
+		      errno);
 	recv_expect(&m, -1, EAGAIN);
 	EXPECT_INT(m.fd, -1);
 }
@@ -375,8 +384,10 @@ START_TEST(bug_two_fds_leak)
 		r = pd_sync_recv(sv[1], &m);
 		if (r == 1 && m.fd >= 0)
 			pd_close(m.fd);
-		ck_assert_msg(count_fds() == before, "%zu fds in one message: expected no fd left behind "
-			      "(%d open before), got %d open (recv returned %d)", n, before, count_fds(), r);
+		ck_assert_msg(count_fds() == before,
+			      "%zu fds in one message: expected no fd left behind "
+			      "(%d open before), got %d open (recv returned %d)",
+			      n, before, count_fds(), r);
 	}
 	for (int i = 0; i < 3; i++)
 		pd_close(fds[i]);
@@ -392,8 +403,10 @@ START_TEST(bug_max_payload_not_receivable)
 	memset(big, 'b', sizeof(big));
 	s = pd_sync_send(sv[0], PD_SYNC_GO, 0, -1, big, sizeof(big));
 	r = s == 0 ? pd_sync_recv(sv[1], &m) : 0;
-	ck_assert_msg(s == -1 || r == 1, "a %zu-byte payload: expected refused by send or received whole, "
-		      "got send %d, recv %d (errno %d)", sizeof(big), s, r, errno);
+	ck_assert_msg(s == -1 || r == 1,
+		      "a %zu-byte payload: expected refused by send or received whole, "
+		      "got send %d, recv %d (errno %d)",
+		      sizeof(big), s, r, errno);
 }
 END_TEST
 

@@ -79,13 +79,14 @@ static void expect_pw(const char *name, uint32_t uid, const char *want_name, uin
 
 	memset(&e, 0, sizeof(e));
 	r = pd_passwd_lookup(passwd, PASSWD_LEN, name, uid, &e);
-	ck_assert_msg(r == 1, "passwd lookup %s/%u: expected found, got %d", name ? name : "(uid)", uid, r);
+	ck_assert_msg(r == 1, "passwd lookup %s/%u: expected found, got %d", name ? name : "(uid)",
+		      uid, r);
 	EXPECT_FIELD(e.name, e.name_len, want_name);
 	EXPECT_INT(e.uid, want_uid);
 	EXPECT_INT(e.gid, want_gid);
 	EXPECT_FIELD(e.home, e.home_len, want_home);
 	ck_assert_msg(e.name >= passwd && e.name + e.name_len <= passwd + PASSWD_LEN &&
-		      e.home >= passwd && e.home + e.home_len <= passwd + PASSWD_LEN,
+			      e.home >= passwd && e.home + e.home_len <= passwd + PASSWD_LEN,
 		      "passwd lookup %s: expected fields inside the text, got outside", want_name);
 }
 
@@ -107,14 +108,14 @@ START_TEST(passwd_by_name)
 	expect_pw("dup", 0, "dup", 1000, 5, "/dup");
 	expect_pw("nohome", 0, "nohome", 1002, 1002, "relative");
 	expect_pw("many", 0, "many", 9, 9, "/m");
-	expect_pw("last", 0, "last", 2000, 2000, "/last");   /* no trailing newline */
+	expect_pw("last", 0, "last", 2000, 2000, "/last"); /* no trailing newline */
 }
 END_TEST
 
 START_TEST(passwd_by_uid)
 {
 	expect_pw(NULL, 0, "root", 0, 0, "/root");
-	expect_pw(NULL, 1000, "agent", 1000, 1001, "/home/agent");   /* first entry wins */
+	expect_pw(NULL, 1000, "agent", 1000, 1001, "/home/agent"); /* first entry wins */
 	expect_pw(NULL, 9, "many", 9, 9, "/m");
 	expect_pw(NULL, 2000, "last", 2000, 2000, "/last");
 }
@@ -122,26 +123,26 @@ END_TEST
 
 START_TEST(passwd_skips_malformed)
 {
-	expect_no_pw("short", 0);            /* too few fields */
+	expect_no_pw("short", 0); /* too few fields */
 	expect_no_pw(NULL, 1);
-	expect_no_pw("sixf", 0);             /* six fields */
+	expect_no_pw("sixf", 0); /* six fields */
 	expect_no_pw(NULL, 11);
-	expect_no_pw("badnum", 0);           /* non-numeric uid */
+	expect_no_pw("badnum", 0); /* non-numeric uid */
 	expect_no_pw("neguid", 0);
-	expect_no_pw("badgid", 0);           /* non-numeric gid */
+	expect_no_pw("badgid", 0); /* non-numeric gid */
 	expect_no_pw(NULL, 7);
-	expect_no_pw("nogid", 0);            /* empty gid */
+	expect_no_pw("nogid", 0); /* empty gid */
 	expect_no_pw(NULL, 12);
-	expect_no_pw(NULL, 8);               /* empty name */
+	expect_no_pw(NULL, 8); /* empty name */
 	expect_no_pw("", 0);
-	expect_no_pw("# comment", 0);        /* comments */
+	expect_no_pw("# comment", 0); /* comments */
 	expect_no_pw("#x", 0);
 	expect_no_pw(NULL, 5);
 	expect_no_pw(NULL, 6);
-	expect_no_pw("nul", 0);              /* NUL inside the line */
+	expect_no_pw("nul", 0); /* NUL inside the line */
 	expect_no_pw("user", 0);
 	expect_no_pw(NULL, 3000);
-	expect_no_pw("big", 0);              /* uid overflows 32 bits */
+	expect_no_pw("big", 0); /* uid overflows 32 bits */
 	expect_no_pw("huge", 0);
 }
 END_TEST
@@ -185,7 +186,7 @@ START_TEST(group_lookup)
 
 	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, "wheel", &gid), 1);
 	EXPECT_INT(gid, 10);
-	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, "agent", &gid), 1);   /* last line, no newline */
+	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, "agent", &gid), 1); /* last line, no newline */
 	EXPECT_INT(gid, 1001);
 	gid = 20;
 	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, NULL, &gid), 1);
@@ -198,7 +199,7 @@ START_TEST(group_lookup)
 	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, "nul", &gid), 0);
 	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, "whee", &gid), 0);
 	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, "", &gid), 0);
-	EXPECT_INT(gid, 4242);     /* untouched when not found */
+	EXPECT_INT(gid, 4242); /* untouched when not found */
 	gid = 50;
 	EXPECT_INT(pd_group_lookup(group, GROUP_LEN, NULL, &gid), 0);
 	gid = 60;
@@ -288,8 +289,8 @@ static void write_at(const char *base, const char *rel, const char *text, size_t
 	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	ck_assert_msg(fd >= 0, "open %s: expected an fd, got errno %d", p, errno);
-	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: expected %zu bytes, got errno %d",
-		      p, len, errno);
+	ck_assert_msg(write(fd, text, len) == (ssize_t)len,
+		      "write %s: expected %zu bytes, got errno %d", p, len, errno);
 	close(fd);
 	free(p);
 }
@@ -311,10 +312,12 @@ static void mkdir_p(const char *path)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s: expected 0, got errno %d", p, errno);
+		ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST,
+			      "mkdir %s: expected 0, got errno %d", p, errno);
 		*s = '/';
 	}
-	ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s: expected 0, got errno %d", p, errno);
+	ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s: expected 0, got errno %d",
+		      p, errno);
 	free(p);
 }
 
@@ -345,7 +348,8 @@ static void resolve_ok(const char *spec, struct pd_user *u)
 	struct pd_error e = { 0 };
 	int r = pd_user_resolve(rootfd, spec, u, &e);
 
-	ck_assert_msg(r == 0, "resolve \"%s\": expected 0, got %d (%s)", spec ? spec : "(null)", r, e.msg);
+	ck_assert_msg(r == 0, "resolve \"%s\": expected 0, got %d (%s)", spec ? spec : "(null)", r,
+		      e.msg);
 }
 
 static void expect_user(const struct pd_user *u, uint32_t uid, uint32_t gid, const char *name,
@@ -399,7 +403,7 @@ START_TEST(resolve_name)
 	expect_user(&u, 1000, 1001, "agent", "/home/agent");
 	expect_groups(&u, all, 5);
 
-	resolve_ok("1000", &u);                 /* uid with an entry: its name and groups */
+	resolve_ok("1000", &u); /* uid with an entry: its name and groups */
 	expect_user(&u, 1000, 1001, "agent", "/home/agent");
 	expect_groups(&u, all, 5);
 
@@ -411,7 +415,7 @@ START_TEST(resolve_name)
 	expect_user(&u, 1000, 555, "agent", "/home/agent");
 	expect_groups(&u, g555, 5);
 
-	resolve_ok("nohome", &u);               /* a relative home is not used */
+	resolve_ok("nohome", &u); /* a relative home is not used */
 	expect_user(&u, 1002, 1002, "nohome", "/");
 
 	resolve_ok("last", &u);
@@ -443,7 +447,8 @@ START_TEST(resolve_errors)
 	EXPECT_INT(e.code, ERANGE);
 	EXPECT_STR(e.msg, "group \"4294967296\": Numerical result out of range");
 
-	EXPECT_INT(pd_user_resolve(rootfd, "badnum", &u, &e), -1);   /* malformed lines do not count */
+	EXPECT_INT(pd_user_resolve(rootfd, "badnum", &u, &e),
+		   -1); /* malformed lines do not count */
 	EXPECT_INT(e.code, ENOENT);
 	EXPECT_INT(pd_user_resolve(rootfd, "agent:bad", &u, &e), -1);
 	EXPECT_INT(e.code, ENOENT);
@@ -545,15 +550,17 @@ START_TEST(resolve_hostile_files)
 
 	/* Larger than the 8 MiB cap (a sparse file). */
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_msg(fd >= 0 && ftruncate(fd, (8 << 20) + 1) == 0, "ftruncate: expected 0, got errno %d", errno);
+	ck_assert_msg(fd >= 0 && ftruncate(fd, (8 << 20) + 1) == 0,
+		      "ftruncate: expected 0, got errno %d", errno);
 	close(fd);
 	EXPECT_INT(pd_user_resolve(rootfd, "0", &u, &e), -1);
 	EXPECT_INT(e.code, EFBIG);
 
 	/* A link through /proc/self/root (the host's / when followed outside) stays in the root. */
 	unlink(p);
-	ck_assert_msg(symlink("/proc/self/root/etc/passwd", p) == 0, "symlink: expected 0, got errno %d", errno);
-	resolve_ok("0", &u);            /* root/proc does not exist: reads as empty */
+	ck_assert_msg(symlink("/proc/self/root/etc/passwd", p) == 0,
+		      "symlink: expected 0, got errno %d", errno);
+	resolve_ok("0", &u); /* root/proc does not exist: reads as empty */
 	expect_user(&u, 0, 0, "", "/");
 	free(p);
 }
@@ -576,7 +583,8 @@ static Suite *user_suite(void)
 	suite_add_tcase(s, tp);
 
 	if (!pd_unit_have_openat2()) {
-		fprintf(stderr, "note: openat2 unavailable (ENOSYS): pd_user_resolve tests left out\n");
+		fprintf(stderr,
+			"note: openat2 unavailable (ENOSYS): pd_user_resolve tests left out\n");
 		return s;
 	}
 	tr = tcase_create("resolve");

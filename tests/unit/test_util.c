@@ -14,27 +14,30 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-
 static const char *show(const char *s)
 {
 	return s ? s : "(null)";
 }
 
 /* A parse that must fail with @want_errno and leave *out alone. */
-#define EXPECT_U64_FAIL(s, max, want_errno) do { \
-	uint64_t out_ = 4242; \
-	errno = 0; \
-	EXPECT_INT(pd_parse_u64((s), (max), &out_), -1); \
-	ck_assert_msg(errno == (want_errno), "pd_parse_u64(\"%s\", %llu): expected errno %d, got %d", \
-		      show(s), (unsigned long long)(max), (want_errno), errno); \
-	EXPECT_UINT(out_, 4242); \
-} while (0)
-#define EXPECT_U64_OK(s, max, want) do { \
-	uint64_t out_ = 4242; \
-	int r_ = pd_parse_u64((s), (max), &out_); \
-	ck_assert_msg(r_ == 0, "pd_parse_u64(\"%s\"): expected 0, got %d (errno %d)", (s), r_, errno); \
-	EXPECT_UINT(out_, (want)); \
-} while (0)
+#define EXPECT_U64_FAIL(s, max, want_errno) \
+	do { \
+		uint64_t out_ = 4242; \
+		errno = 0; \
+		EXPECT_INT(pd_parse_u64((s), (max), &out_), -1); \
+		ck_assert_msg(errno == (want_errno), \
+			      "pd_parse_u64(\"%s\", %llu): expected errno %d, got %d", show(s), \
+			      (unsigned long long)(max), (want_errno), errno); \
+		EXPECT_UINT(out_, 4242); \
+	} while (0)
+#define EXPECT_U64_OK(s, max, want) \
+	do { \
+		uint64_t out_ = 4242; \
+		int r_ = pd_parse_u64((s), (max), &out_); \
+		ck_assert_msg(r_ == 0, "pd_parse_u64(\"%s\"): expected 0, got %d (errno %d)", (s), \
+			      r_, errno); \
+		EXPECT_UINT(out_, (want)); \
+	} while (0)
 
 START_TEST(parse_u64_valid)
 {
@@ -110,14 +113,14 @@ START_TEST(strlcpy_truncates)
 	EXPECT_UINT(pd_strlcpy(buf, "hello world", 5), 11);
 	EXPECT_STR(buf, "hell");
 	for (size_t i = 5; i < sizeof(buf); i++)
-		ck_assert_msg(buf[i] == 'X', "buf[%zu]: expected 'X' (untouched), got 0x%02x",
-			      i, (unsigned char)buf[i]);
+		ck_assert_msg(buf[i] == 'X', "buf[%zu]: expected 'X' (untouched), got 0x%02x", i,
+			      (unsigned char)buf[i]);
 
 	memset(buf, 'X', sizeof(buf));
 	EXPECT_UINT(pd_strlcpy(buf, "abcd", 5), 4);
 	EXPECT_STR(buf, "abcd");
 
-	memset(buf, 'X', sizeof(buf));   /* exactly one byte too long */
+	memset(buf, 'X', sizeof(buf)); /* exactly one byte too long */
 	EXPECT_UINT(pd_strlcpy(buf, "abcde", 5), 5);
 	EXPECT_STR(buf, "abcd");
 	EXPECT_INT(buf[5], 'X');
@@ -138,10 +141,14 @@ END_TEST
 
 START_TEST(has_prefix)
 {
-	ck_assert_msg(pd_str_has_prefix("dir:/x", "dir:"), "\"dir:/x\" has prefix \"dir:\": expected true, got false");
-	ck_assert_msg(pd_str_has_prefix("abc", ""), "\"abc\" has prefix \"\": expected true, got false");
-	ck_assert_msg(!pd_str_has_prefix("di", "dir:"), "\"di\" has prefix \"dir:\": expected false, got true");
-	ck_assert_msg(!pd_str_has_prefix("Dir:", "dir:"), "\"Dir:\" has prefix \"dir:\": expected false, got true");
+	ck_assert_msg(pd_str_has_prefix("dir:/x", "dir:"),
+		      "\"dir:/x\" has prefix \"dir:\": expected true, got false");
+	ck_assert_msg(pd_str_has_prefix("abc", ""),
+		      "\"abc\" has prefix \"\": expected true, got false");
+	ck_assert_msg(!pd_str_has_prefix("di", "dir:"),
+		      "\"di\" has prefix \"dir:\": expected false, got true");
+	ck_assert_msg(!pd_str_has_prefix("Dir:", "dir:"),
+		      "\"Dir:\" has prefix \"dir:\": expected false, got true");
 }
 END_TEST
 
@@ -152,7 +159,7 @@ START_TEST(strv_push_dup_len)
 
 	EXPECT_UINT(pd_strv_len(NULL), 0);
 	pd_strv_push(&v, src);
-	src[0] = 'X';   /* push copied: the vector keeps "one" */
+	src[0] = 'X'; /* push copied: the vector keeps "one" */
 	pd_strv_push(&v, "two");
 	pd_strv_push_take(&v, pd_xstrdup("three"));
 	EXPECT_UINT(pd_strv_len(v), 3);
@@ -165,16 +172,16 @@ START_TEST(strv_push_dup_len)
 	EXPECT_UINT(pd_strv_len(d), 3);
 	for (size_t i = 0; i < 3; i++) {
 		EXPECT_STR(d[i], v[i]);
-		ck_assert_msg(d[i] != v[i], "d[%zu]: expected a copy, got the same pointer %p",
-			      i, (void *)d[i]);
+		ck_assert_msg(d[i] != v[i], "d[%zu]: expected a copy, got the same pointer %p", i,
+			      (void *)d[i]);
 	}
 	ck_assert_msg(d[3] == NULL, "d[3]: expected NULL terminator, got %p", (void *)d[3]);
 	pd_strv_free(v);
 	pd_strv_free(d);
 
 	d = pd_strv_dup(NULL);
-	ck_assert_msg(d != NULL && d[0] == NULL, "pd_strv_dup(NULL): expected an empty vector, got %p",
-		      (void *)d);
+	ck_assert_msg(d != NULL && d[0] == NULL,
+		      "pd_strv_dup(NULL): expected an empty vector, got %p", (void *)d);
 	pd_strv_free(d);
 	pd_strv_free(NULL);
 }
@@ -199,7 +206,8 @@ static void expect_hex(const char *buf, size_t want_len)
 	ck_assert_msg(n == want_len, "pd_random_hex: expected %zu chars, got %zu", want_len, n);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_msg((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f'),
-			      "pd_random_hex[%zu]: expected [0-9a-f], got 0x%02x", i, (unsigned char)buf[i]);
+			      "pd_random_hex[%zu]: expected [0-9a-f], got 0x%02x", i,
+			      (unsigned char)buf[i]);
 }
 
 START_TEST(random_hex)
@@ -209,7 +217,7 @@ START_TEST(random_hex)
 	memset(a, 'X', sizeof(a));
 	pd_random_hex(a, 8);
 	expect_hex(a, 16);
-	EXPECT_INT(a[17], 'X');     /* nothing written past the NUL */
+	EXPECT_INT(a[17], 'X'); /* nothing written past the NUL */
 
 	pd_random_hex(b, 8);
 	ck_assert_msg(strcmp(a, b) != 0, "two random ids: expected different, got \"%s\" twice", a);
@@ -243,11 +251,12 @@ START_TEST(cleanup_helpers)
 	errno = 0;
 	EXPECT_INT(fcntl(fds[0], F_GETFD), -1);
 	EXPECT_INT(errno, EBADF);
-	ck_assert_msg(fcntl(kept, F_GETFD) >= 0, "stolen fd %d: expected open, got errno %d", kept, errno);
+	ck_assert_msg(fcntl(kept, F_GETFD) >= 0, "stolen fd %d: expected open, got errno %d", kept,
+		      errno);
 
 	errno = ENOSPC;
 	pd_close(kept);
-	EXPECT_INT(errno, ENOSPC);   /* pd_close keeps errno */
+	EXPECT_INT(errno, ENOSPC); /* pd_close keeps errno */
 	errno = 0;
 	EXPECT_INT(fcntl(kept, F_GETFD), -1);
 	pd_close(-1);
@@ -265,7 +274,7 @@ START_TEST(cleanup_helpers)
 
 		pd_strv_push(&v, "a");
 		pd_strv_push(&v, "b");
-	}   /* freed here: the leak checker of the ASan build and valgrind see it */
+	} /* freed here: the leak checker of the ASan build and valgrind see it */
 }
 END_TEST
 
