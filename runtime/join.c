@@ -352,36 +352,52 @@ static _Noreturn void helper_run(int sock, bool may_setgroups, int netns_fd,
 	_exit(0);
 }
 
-int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct pd_error *err),
-		     void *data, struct pd_error *err)
+/*
+ * Fork a helper with a socket to it: 0 in the helper (its end in *@sock),
+ * its pid in the owner (the owner's end in *@sock), -1 with @err.
+ */
+static pid_t helper_fork(int *sock, struct pd_error *err)
 {
-	int sv[2], r;
+	int sv[2];
 	pid_t pid;
 
 	pd_assert_single_threaded();
 	if (pd_sync_pair(sv, err) < 0)
 		return -1;
 	pid = fork();
+	if (pid < 0) {
+		pd_close(sv[0]);
+		pd_close(sv[1]);
+		return pd_error_set(err, errno, "fork a helper");
+	}
+	pd_close(sv[pid == 0 ? 0 : 1]);
+	*sock = sv[pid == 0 ? 1 : 0];
+	if (pid == 0)
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	return pid;
+}
+
+int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct pd_error *err),
+		     void *data, struct pd_error *err)
+{
+	int sock = -1, r;
+	pid_t pid = helper_fork(&sock, err);
+
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		struct pd_error e = { 0 };
 
-		pd_close(sv[0]);
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (setns(userns_fd, CLONE_NEWUSER) < 0) {
 			pd_error_set(&e, errno, "join the user namespace");
-			die(sv[1], &e);
+			die(sock, &e);
 		}
 		/* The owner's groups stay (setgroups may be denied there). */
-		helper_run(sv[1], false, netns_fd, fn, data);
+		helper_run(sock, false, netns_fd, fn, data);
 	}
-	pd_close(sv[1]);
-	if (pid < 0) {
-		pd_close(sv[0]);
-		return pd_error_set(err, errno, "fork a helper");
-	}
-	r = helper_wait(pid, sv[0], err);
-	pd_close(sv[0]);
+	r = helper_wait(pid, sock, err);
+	pd_close(sock);
 	return r;
 }
 
@@ -390,51 +406,42 @@ int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
 			  struct pd_error *err)
 {
 	struct pd_sync_msg m;
-	int sv[2], r;
-	pid_t pid;
+	int sock = -1, r;
+	pid_t pid = helper_fork(&sock, err);
 
-	pd_assert_single_threaded();
-	if (pd_sync_pair(sv, err) < 0)
+	if (pid < 0)
 		return -1;
-	pid = fork();
 	if (pid == 0) {
 		struct pd_error e = { 0 };
 
-		pd_close(sv[0]);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (unshare(CLONE_NEWUSER) < 0) {
 			pd_error_set(&e, errno, "a user namespace for the helper");
-			die(sv[1], &e);
+			die(sock, &e);
 		}
 		/* Maps are written by the owner: it says GO once they are. */
-		if (pd_sync_send(sv[1], PD_SYNC_GO, 0, -1, NULL, 0) < 0 ||
-		    pd_sync_recv(sv[1], &m) <= 0 || m.type != PD_SYNC_GO)
+		if (pd_sync_send(sock, PD_SYNC_GO, 0, -1, NULL, 0) < 0 ||
+		    pd_sync_recv(sock, &m) <= 0 || m.type != PD_SYNC_GO)
 			_exit(125);
 		/* Dumpable until then: the owner wrote our maps through /proc. */
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		helper_run(sv[1], ids->mode != PD_IDMAP_SINGLE, -1, fn, data);
+		helper_run(sock, ids->mode != PD_IDMAP_SINGLE, -1, fn, data);
 	}
-	pd_close(sv[1]);
-	if (pid < 0) {
-		pd_close(sv[0]);
-		return pd_error_set(err, errno, "fork a helper");
-	}
-	if (pd_sync_recv(sv[0], &m) <= 0 || m.type != PD_SYNC_GO) {
-		r = helper_wait(pid, sv[0], err);
-		pd_close(sv[0]);
+	if (pd_sync_recv(sock, &m) <= 0 || m.type != PD_SYNC_GO) {
+		r = helper_wait(pid, sock, err);
+		pd_close(sock);
 		return r < 0 ? -1 : pd_error_set_msg(err, ECHILD, "the helper did not start");
 	}
 	if (pd_idmap_write(ids, pid, err) < 0 ||
-	    pd_sync_send(sv[0], PD_SYNC_GO, 0, -1, NULL, 0) < 0) {
+	    pd_sync_send(sock, PD_SYNC_GO, 0, -1, NULL, 0) < 0) {
 		if (!err->msg[0])
 			pd_error_set(err, errno, "start the helper");
 		(void)kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		pd_close(sv[0]);
+		pd_close(sock);
 		return -1;
 	}
-	r = helper_wait(pid, sv[0], err);
-	pd_close(sv[0]);
+	r = helper_wait(pid, sock, err);
+	pd_close(sock);
 	return r;
 }
