@@ -14,10 +14,22 @@
 #   fail MSG         fail the test;  skip REASON  skip it (exit 77)
 #   eq A B MSG / contains HAY NEEDLE MSG / not_contains / status_is RC WANT MSG
 #   errlines TEXT    paude's own "paude: ..." lines of TEXT, notes left out
+#   without_notes TEXT   TEXT without paude's notes
 #   wait_for FILE TEXT [SECONDS]   until FILE contains TEXT (fails on timeout)
 #   maps_ids         true when the mode maps more than the container's root
-#   cg_dir CONTROLLER   this shell's cgroup directory in a v1 hierarchy
+#   single_refuses_user SPEC   single mode: --user SPEC refused, with the fix
+#   wait_until SECONDS WHAT 'CODE'  until CODE (evaluated each time) succeeds
+#   cg_dir CONTROLLER   this shell's cgroup directory in a v1 hierarchy (run.sh
+#                    runs each test in cgroups of its own: paude's are made
+#                    inside them)
 #   cg_leftovers     the paude-* cgroups under cg_dir of pids, memory, cpu
+#   it_pids          every process this test started and that still runs
+#                    (its cgroup tree), sandboxes and escaped sessions included
+#   it_pgrep REGEX   those of it_pids whose command line matches REGEX
+#   init_pid PAUDE-PID   the sandbox's init: paude's child named paude-init
+#   in_private_host FUNCTION   FUNCTION in a private mount namespace where
+#                    /tmp (but $IT_DIR), /run, /dev/shm and the mode user's
+#                    home are new and empty: host state only this test changes
 
 it_mode() {
 	MODE=$1
@@ -44,12 +56,28 @@ paude_range_start() { sed -n 's/^paude:\([0-9][0-9]*\):.*/\1/p' /etc/subuid | he
 
 maps_ids() { [ "$MODE" != single ]; }
 
+# single_refuses_user SPEC: in single mode (only the container's root is
+# mapped), --user SPEC is refused with paude's message that names the fix.
+single_refuses_user() {
+	pcap --user "$1" "$IMG" pd-probe exit 0
+	status_is "$RC" 125 "--user $1 in single mode"
+	eq "$OUT" "" "--user $1 ran the command in single mode"
+	local e
+	e=$(errlines "$ERR")
+	eq "$(count_lines "$e")" 1 "--user $1: one error line ($ERR)"
+	case $e in
+	"paude: --user \"$1\" "*"this sandbox maps only uid and gid 0, because $RUNUSER has no subordinate ids; add a range (usermod --add-subuids "*) ;;
+	*) fail "--user $1 in single mode: unexpected message [$e]" ;;
+	esac
+}
+
 # The command prefix that drops to the mode's user (empty for root).
 pexec_prefix() {
 	PEXEC=()
 	[ -n "$RUNUSER" ] || return 0
 	local uid
 	uid=$(id -u "$RUNUSER")
+	# PEXEC_ENV is split into words on purpose.
 	# shellcheck disable=SC2206
 	PEXEC=(setpriv --reuid="$uid" --regid="$(id -g "$RUNUSER")" --init-groups
 		env -i HOME="/home/$RUNUSER" USER="$RUNUSER" LOGNAME="$RUNUSER"
@@ -86,6 +114,7 @@ pbg() {
 	shift
 	pexec_prefix
 	"${PEXEC[@]}" "$PAUDE" run "$@" >"$out" 2>&1 &
+	# shellcheck disable=SC2034   # pbg's result, for the caller
 	BG_PID=$!
 }
 
@@ -124,6 +153,9 @@ val() { printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -n 1; }
 
 errlines() { printf '%s\n' "$1" | grep '^paude: ' | grep -v '^paude: note: ' || true; }
 
+# without_notes TEXT -> TEXT without paude's "paude: note: ..." lines
+without_notes() { printf '%s\n' "$1" | grep -v '^paude: note: ' || true; }
+
 # count_lines TEXT -> the number of non-empty lines
 count_lines() { printf '%s\n' "$1" | grep -c . || true; }
 
@@ -132,6 +164,17 @@ wait_for() {
 	while ! grep -qF -- "$text" "$file" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -le $((secs * 20)) ] || fail "timeout waiting for [$text] in $file: $(cat "$file" 2>/dev/null)"
+		sleep 0.05
+	done
+}
+
+# wait_until SECONDS WHAT 'SHELL CODE': eval the code every 50 ms until it
+# succeeds (quote it: it is evaluated anew each time).
+wait_until() {
+	local secs=$1 what=$2 code=$3 i=0
+	until eval "$code"; do
+		i=$((i + 1))
+		[ $i -le $((secs * 20)) ] || fail "timeout after ${secs}s waiting for $what"
 		sleep 0.05
 	done
 }
@@ -168,4 +211,60 @@ cg_leftovers() {
 		d=$(cg_dir "$c") || continue
 		find "$d" -maxdepth 1 -mindepth 1 -type d -name 'paude-*' 2>/dev/null
 	done | sort
+}
+
+# The processes of this test (run.sh puts each test in cgroups of its own;
+# IT_CG_TRACK is the one in the pids hierarchy).  Without it: none known.
+it_pids() {
+	[ -n "${IT_CG_TRACK:-}" ] && [ -d "$IT_CG_TRACK" ] || return 0
+	find "$IT_CG_TRACK" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un
+}
+
+# it_pgrep REGEX: the pids of it_pids whose command line matches REGEX (ERE).
+it_pgrep() {
+	local p args
+	for p in $(it_pids); do
+		args=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
+		args=${args% }
+		printf '%s\n' "$args" | grep -qE -- "$1" && echo "$p"
+	done
+	return 0
+}
+
+# in_private_host FUNCTION: run FUNCTION (defined in this shell) in a private
+# mount namespace of the host in which /tmp, /run, /dev/shm and the mode's
+# user's home are new, empty tmpfs ($IT_DIR stays at its path) and nothing
+# of the host's later mounts propagates in: the test's before/after views of
+# them and of the mount table change only with what the test itself did,
+# whatever else runs on the host.
+in_private_host() {
+	unshare --mount --propagation private -- bash -c "$(declare -f)
+		private_host_setup || { echo 'in_private_host: setup failed' >&2; exit 1; }
+		set -e
+		$1"
+}
+
+private_host_setup() {
+	local hold=/dev/shm/.paude-it-hold u
+	mount -t tmpfs -o mode=1777,size=16m it-shm /dev/shm || return 1
+	mkdir "$hold" && mount --bind "$IT_DIR" "$hold" || return 1
+	mount -t tmpfs -o mode=1777,size=64m it-tmp /tmp || return 1
+	mkdir -p "$IT_DIR" && chmod 755 "$IT_DIR" && mount --move "$hold" "$IT_DIR" && rmdir "$hold" || return 1
+	mount -t tmpfs -o mode=755,size=16m it-run /run || return 1
+	for u in "$IT_SUB_USER" "$IT_SINGLE_USER"; do
+		install -d -m 700 -o "$u" -g "$(id -g "$u")" "/run/user/$(id -u "$u")" || return 1
+	done
+	if [ -n "$RUNUSER" ]; then
+		mount -t tmpfs -o "mode=$(stat -c %a "/home/$RUNUSER"),uid=$(id -u "$RUNUSER"),gid=$(id -g "$RUNUSER"),size=16m" \
+			it-home "/home/$RUNUSER" || return 1
+	fi
+}
+
+# init_pid PAUDE-PID: the sandbox's init, the child of paude named paude-init.
+init_pid() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		[ "$(tr -d '\0' 2>/dev/null <"/proc/$p/cmdline")" = paude-init ] && echo "$p"
+	done
+	return 0
 }

@@ -16,12 +16,13 @@ make_user() {   # NAME [with-subids]
 	if [ "${2:-}" = with-subids ]; then
 		# Exactly one range, at IT_SUB_START: useradd may have allocated
 		# another one (SUB_UID_MIN in login.defs), and the tests expect this.
-		grep -qx "$u:$IT_SUB_START:65536" /etc/subuid 2>/dev/null &&
-			[ "$(grep -c "^$u:" /etc/subuid)" = 1 ] ||
-			{ sed -i "/^$u:/d" /etc/subuid; echo "$u:$IT_SUB_START:65536" >> /etc/subuid; }
-		grep -qx "$u:$IT_SUB_START:65536" /etc/subgid 2>/dev/null &&
-			[ "$(grep -c "^$u:" /etc/subgid)" = 1 ] ||
-			{ sed -i "/^$u:/d" /etc/subgid; echo "$u:$IT_SUB_START:65536" >> /etc/subgid; }
+		local f
+		for f in /etc/subuid /etc/subgid; do
+			if ! grep -qx "$u:$IT_SUB_START:65536" "$f" 2>/dev/null || [ "$(grep -c "^$u:" "$f")" != 1 ]; then
+				sed -i "/^$u:/d" "$f"
+				echo "$u:$IT_SUB_START:65536" >>"$f"
+			fi
+		done
 	else
 		sed -i "/^$u:/d" /etc/subuid /etc/subgid 2>/dev/null
 	fi
@@ -70,5 +71,9 @@ it_setup() {
 }
 
 it_teardown() {
-	[ -n "${IT_DIR:-}" ] && [ -d "$IT_DIR" ] && rm -rf "$IT_DIR"
+	[ -n "${IT_DIR:-}" ] && [ -d "$IT_DIR" ] || return 0
+	# A test that failed half-way may have left a host mount in its scratch
+	# directory: never remove through one.
+	findmnt -rn -o TARGET | grep -F "$IT_DIR/" | sort -r | while read -r m; do umount -l "$m"; done
+	rm -rf "$IT_DIR"
 }

@@ -1,45 +1,44 @@
 # Nothing left on the host after a run: mounts, temporary files, processes.
 
-# The host's state a run could leave traces in.
+# The host's state a run could leave traces in.  Read inside in_private_host
+# (see lib.sh), where only this test's runs can change it.
 host_state() {
-	echo "mounts $(wc -l < /proc/self/mountinfo)"
+	echo "mounts:"
+	awk '{ print $5 }' /proc/self/mountinfo | sort
 	echo "tmp:"
-	ls -A /tmp | grep -v -e '^bash_' | sort
+	find /tmp -mindepth 1 -maxdepth 1 | sort
 	echo "run:"
-	ls -A /run | sort
+	find /run -mindepth 1 | sort
 	if [ -n "$RUNUSER" ]; then
-		echo "run-user:"
-		ls -A "/run/user/$(id -u "$RUNUSER")" | sort
 		echo "home:"
-		ls -A "/home/$RUNUSER" | sort
+		find "/home/$RUNUSER" -mindepth 1 | sort
 	fi
 	echo "dev-shm:"
-	ls -A /dev/shm | sort
+	find /dev/shm -mindepth 1 | sort
 }
 
-# Processes running as the sandbox's host ids (zombies aside: reaping an
-# orphaned init is the host's pid 1's job, and it may take a moment).
+# Processes of this test still running as the sandbox's host ids.  Zombies
+# aside: reaping an orphaned init is the host's pid 1's job, and it may take
+# a moment.
 sandbox_procs() {
-	sandbox_procs_all | grep -v '<defunct>' || true
-}
-
-sandbox_procs_all() {
+	local pids lo hi
 	case $MODE in
-	root)
-		local s
-		s=$(paude_range_start)
-		ps -e -o uid=,pid=,args= | awk -v s="$s" '$1 >= s && $1 < s + 65536'
-		;;
-	subid)
-		ps -e -o uid=,pid=,args= | awk -v u="$(id -u "$RUNUSER")" -v s="$IT_SUB_START" '$1 == u || ($1 >= s && $1 < s + 65536)'
-		;;
-	single)
-		ps -e -o uid=,pid=,args= | awk -v u="$(id -u "$RUNUSER")" '$1 == u'
-		;;
+	root)   lo=$(paude_range_start); hi=$((lo + 65535)) ;;
+	*)      lo=$(id -u "$RUNUSER"); hi=$lo ;;
 	esac
+	pids=$(it_pids | paste -sd, -)
+	[ -n "$pids" ] || return 0
+	ps -o uid=,pid=,stat=,args= -p "$pids" | awk -v lo="$lo" -v hi="$hi" -v s="$IT_SUB_START" -v m="$MODE" '
+		$3 ~ /^Z/ { next }
+		($1 >= lo && $1 <= hi) || (m == "subid" && $1 >= s && $1 < s + 65536)'
 }
 
-t_cleanup_after_runs() {
+# same_state BEFORE AFTER WHAT: fails with what differs (< before, > after).
+same_state() {
+	[ "$1" = "$2" ] || fail "$3 changed: $(diff <(echo "$1") <(echo "$2") | grep '^[<>]' | tr '\n' ' ')"
+}
+
+cleanup_after_runs() {
 	local before after d
 	d=$(scratch)
 	before=$(host_state)
@@ -51,38 +50,36 @@ t_cleanup_after_runs() {
 	prun host true 2>/dev/null
 	echo | prun -i "$IMG" cat >/dev/null 2>&1
 	after=$(host_state)
-	eq "$after" "$before" "the host's mounts and temporary directories (diff: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | tr '\n' ' '))"
+	same_state "$before" "$after" "the host's mounts and temporary directories"
 	eq "$(sandbox_procs)" "" "processes left running as the sandbox's ids"
 }
+t_cleanup_after_runs() { in_private_host cleanup_after_runs; }
 
-t_cleanup_after_tty_run() {
+cleanup_after_tty_run() {
 	local before after
 	before=$(host_state)
-	pexec "$PTYRUN" --timeout 10 -- "$PAUDE" run -t -i "$IMG" /bin/sh -c 'exit 0' >/dev/null 2>&1
+	pexec "$PTYRUN" --timeout 20 -- "$PAUDE" run -t -i "$IMG" /bin/sh -c 'exit 0' >/dev/null 2>&1
 	after=$(host_state)
-	eq "$after" "$before" "the host after a -t run"
+	same_state "$before" "$after" "the host after a -t run"
 	eq "$(sandbox_procs)" "" "processes left running"
 }
+t_cleanup_after_tty_run() { in_private_host cleanup_after_tty_run; }
 
-t_cleanup_after_sigkill() {
-	local before after out mark="sleep 71.$$"
+cleanup_after_sigkill() {
+	local before after out secs=71.$$ mark="sleep 71.$$"
 	out=$(mktemp -p "$IT_DIR")
 	before=$(host_state)
-	pbg "$out" -v "$(scratch):/v" --tmpfs /run "$IMG" pd-probe $mark
-	local i=0
-	until pgrep -f "^pd-probe $mark" >/dev/null; do
-		i=$((i + 1)); [ $i -le 200 ] || fail "never started: $(cat "$out")"
-		sleep 0.05
-	done
+	pbg "$out" -v "$(scratch):/v" --tmpfs /run "$IMG" pd-probe sleep "$secs"
+	wait_until 10 "the sandbox's command" 'pgrep -f "^pd-probe $mark" >/dev/null'
 	kill -KILL "$BG_PID"
 	wait "$BG_PID" || true
 	wait_gone "^pd-probe $mark" 5
+	wait_until 5 "paude-init to go" '[ -z "$(it_pgrep "^paude-init")" ]'
 	after=$(host_state)
-	eq "$after" "$before" "the host after SIGKILL of paude"
-	local left
-	left=$(sandbox_procs)
-	eq "$left" "" "processes left running"
+	same_state "$before" "$after" "the host after SIGKILL of paude"
+	eq "$(sandbox_procs)" "" "processes left running"
 }
+t_cleanup_after_sigkill() { in_private_host cleanup_after_sigkill; }
 
 t_cleanup_background_children_gone() {
 	# Daemons started inside die with the sandbox.

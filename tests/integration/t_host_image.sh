@@ -16,7 +16,7 @@ Read-only file system
 Read-only file system
 $etc
 Read-only file system" "writes to the host image's /usr, /bin and /etc/passwd"
-	[ ! -e /usr/x ] && [ ! -e /usr/bin/x ] && [ ! -d /usr/d ] || fail "a write reached the host's /usr"
+	if [ -e /usr/x ] || [ -e /usr/bin/x ] || [ -d /usr/d ]; then fail "a write reached the host's /usr"; fi
 }
 
 t_host_secrets_absent() {
@@ -37,11 +37,35 @@ t_host_secrets_absent() {
 	[ -e /etc/shadow ] || fail "this host has no /etc/shadow: the check proves nothing"
 }
 
+# What the host image may show outside /usr (README: the merged-usr links and
+# a safe subset of /etc), and of /etc (src/image.c, and the generated files).
+HOST_TOP="bin etc lib lib32 lib64 libx32 sbin tmp"
+HOST_ETC="alternatives bash.bashrc ca-certificates ca-certificates.conf environment gitconfig
+group hostname hosts ld.so.cache ld.so.conf ld.so.conf.d localtime nsswitch.conf os-release
+passwd profile resolv.conf ssl terminfo"
+HOST_ETC_SSL="certs openssl.cnf"
+
 t_host_no_private_keys() {
-	pcap host /bin/sh -c 'find / -xdev \( -name "*.key" -o -name "*_key" -o -name "id_rsa*" -o -name "id_ed25519*" \) 2>/dev/null | grep -v "^/usr/" | head; ls /etc/ssl'
+	# Everything the image shows but /usr and the kernel filesystems,
+	# through its bind mounts too (find -xdev would stop at them).
+	pcap host /bin/sh -c 'find / \( -path /proc -o -path /sys -o -path /dev -o -path /usr \) -prune -o -print 2>/dev/null'
 	status_is "$RC" 0 "($ERR)"
-	not_contains "$OUT" "private" "/etc/ssl/private"
-	not_contains "$OUT" "ssh_host" "ssh host keys"
+	local keys cert bad
+	keys=$(printf '%s\n' "$OUT" | grep -E '(\.key|_key|/id_rsa[^/]*|/id_ed25519[^/]*|/ssh_host[^/]*|/private)$' || true)
+	eq "$keys" "" "private keys in the host image"
+	# The walk did reach into a bind mount.
+	cert=$(find /etc/ssl/certs -mindepth 1 -maxdepth 1 2>/dev/null | sort | head -n 1)
+	[ -n "$cert" ] || fail "this host has nothing in /etc/ssl/certs: the walk proves nothing"
+	printf '%s\n' "$OUT" | grep -qxF -- "$cert" || fail "the walk did not reach $cert (a bind mount): $(printf '%s' "$OUT" | head -c 300)"
+	# Nothing but the documented entries, at / and in /etc.
+	bad=$(printf '%s\n' "$OUT" | awk -F/ -v top="$HOST_TOP" -v etc="$HOST_ETC" -v ssl="$HOST_ETC_SSL" '
+		BEGIN { split(top, a, " "); for (i in a) T[a[i]] = 1
+			n = split(etc, b, /[ \n]+/); for (i = 1; i <= n; i++) E[b[i]] = 1
+			split(ssl, c, " "); for (i in c) S[c[i]] = 1 }
+		$0 == "/" { next }
+		!($2 in T) || ($2 == "etc" && NF >= 3 && !($3 in E)) ||
+			($2 == "etc" && $3 == "ssl" && NF >= 4 && !($4 in S)) { print }')
+	eq "$bad" "" "entries of the host image beyond the documented ones"
 }
 
 t_host_tools_run() {

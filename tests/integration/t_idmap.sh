@@ -96,15 +96,17 @@ t_idmap_host_side_ids() {
 	# paude's init too.
 	pbg "$out" "$IMG" pd-probe sleep "32.$$"
 	wait_for_proc "sleep 32.$$"
-	local init
-	init=$(pgrep -x paude-init -u "$HOST_UID" | head -n 1)
-	[ -n "$init" ] || init=$(pgrep -f '^paude-init' -u "$HOST_UID" | head -n 1)
+	local init iu
+	init=$(init_pid "$BG_PID")
+	iu=""
+	[ -z "$init" ] || iu=$(awk '/^Uid:/ { print $2 }' "/proc/$init/status")
 	kill -TERM "$BG_PID"; wait "$BG_PID" || true
-	[ -n "$init" ] || fail "no paude-init running as host uid $HOST_UID"
+	[ -n "$init" ] || fail "no paude-init child of paude"
+	eq "$iu" "$HOST_UID" "the host uid of paude-init"
 }
 
 t_idmap_host_side_user() {
-	maps_ids || { pcap --user 1000 "$IMG" true; status_is "$RC" 125 "--user 1000 in single mode"; return 0; }
+	maps_ids || { single_refuses_user 1000; return 0; }
 	local out ids want
 	out=$(mktemp -p "$IT_DIR")
 	pbg "$out" --user 1000 "$IMG" pd-probe sleep "33.$$"

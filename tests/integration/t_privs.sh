@@ -9,6 +9,11 @@ check_no_privs() {   # PROBE-STATUS-OUTPUT WHAT
 	eq "$(val "$1" NoNewPrivs)" 1 "$2: NoNewPrivs"
 	eq "$(val "$1" Seccomp)" 2 "$2: Seccomp"
 	eq "$(val "$1" dumpable)" 1 "$2: dumpable (the command's own)"
+	# runtime/caps.c: SECBIT_NOROOT | NOROOT_LOCKED | NO_SETUID_FIXUP_LOCKED |
+	# KEEP_CAPS_LOCKED | NO_CAP_AMBIENT_RAISE | NO_CAP_AMBIENT_RAISE_LOCKED
+	# (bits 0 1 3 5 6 7): root gains nothing by exec, and none of it can be
+	# undone (README: "locked securebits").
+	eq "$(val "$1" securebits)" 0xeb "$2: securebits"
 }
 
 t_privs_root_has_nothing() {
@@ -20,11 +25,7 @@ t_privs_root_has_nothing() {
 }
 
 t_privs_user_has_nothing() {
-	if ! maps_ids; then
-		pcap --user 1000 "$IMG" pd-probe status
-		status_is "$RC" 125 "--user 1000 in single mode"
-		return 0
-	fi
+	maps_ids || { single_refuses_user 1000; return 0; }
 	pcap --user 1000 "$IMG" pd-probe status
 	status_is "$RC" 0 "($ERR)"
 	check_no_privs "$OUT" "--user 1000"
@@ -117,7 +118,7 @@ t_seccomp_default_table() {
 }
 
 t_seccomp_table_as_user() {
-	maps_ids || { pcap --user 1000 "$IMG" true; status_is "$RC" 125; return 0; }
+	maps_ids || { single_refuses_user 1000; return 0; }
 	local names
 	names=$(printf '%s\n' "$SYSCALL_TABLE" | awk '{ print $1 }')
 	# shellcheck disable=SC2086
@@ -150,7 +151,7 @@ ls-fd=1" "paude-init's /proc entries"
 }
 
 t_proc1_closed_to_user() {
-	maps_ids || { pcap --user 1000 "$IMG" true; status_is "$RC" 125; return 0; }
+	maps_ids || { single_refuses_user 1000; return 0; }
 	pcap --user 1000 "$IMG" /bin/sh -c 'pd-probe readlink /proc/1/exe; pd-probe read /proc/1/environ; kill -9 1; echo kill=$?'
 	eq "$OUT" "readlink EACCES
 read EACCES
@@ -161,10 +162,13 @@ t_init_survives_kill_from_inside() {
 	# The sandbox's root cannot kill paude's init: SIGKILL from inside the
 	# pid namespace does not reach its init; other signals sent to pid 1 are
 	# passed on to the command.
-	pcap "$IMG" /bin/sh -c 'kill -KILL 1; sleep 0.2; echo alive; exit 3'
+	# (Had init died, the pid namespace would have gone with it, and paude
+	# could not report the command's 3.)
+	pcap "$IMG" /bin/sh -c 'kill -KILL 1; echo "kill=$?"; cat /proc/1/comm; exit 3'
 	status_is "$RC" 3 "the command's status after kill -KILL 1 ($OUT $ERR)"
-	eq "$OUT" alive "after kill -KILL 1"
-	pcap "$IMG" /bin/sh -c 'trap "echo got-term; exit 4" TERM; kill -TERM 1; sleep 5 & wait; echo no-term'
+	eq "$OUT" "kill=0
+paude" "after kill -KILL 1"
+	pcap "$IMG" /bin/sh -c 'trap "echo got-term; exit 4" TERM; kill -TERM 1; sleep 60 & wait; echo no-term'
 	status_is "$RC" 4 "SIGTERM sent to pid 1 reaches the command ($OUT $ERR)"
 	eq "$OUT" got-term
 }
@@ -191,28 +195,112 @@ t_fds_only_stdio() {
 	eq "$(printf '%s\n' "$OUT" | sed -n 1p)" "fd 0 -> /dev/null" "stdin without -i"
 }
 
+# init_fds PID: "N TARGET KIND" per open fd of PID, read as the host's root
+# (which does not depend on init being dumpable).
+init_fds() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		echo "${f##*/} $(readlink "$f") $(stat -L -c '%F %t:%T' "$f" 2>/dev/null | tr ' ' _)"
+	done | sort -n
+}
+
+# init_fds_ok LISTING: fds 0-2 on /dev/null (1:3); anything else only an
+# anonymous inode (a signalfd, a pidfd): no socket, pipe, directory or file.
+init_fds_ok() {
+	printf '%s\n' "$1" | awk '
+		$1 <= 2 { if ($3 != "character_special_file_1:3") bad = bad " " $0; n++; next }
+		$2 !~ /^anon_inode:/ { bad = bad " " $0 }
+		END { if (n != 3) bad = bad " (not exactly fds 0-2 on /dev/null)"; if (bad != "") { print bad; exit 1 } }'
+}
+
 t_fds_init_holds_nothing() {
-	# pid 1 holds no fd of paude's (sockets, the host's files).
-	pcap "$IMG" /bin/sh -c 'ls /proc/1/fdinfo 2>&1; echo rc=$?'
-	# fdinfo is readable by the owner only; as the same uid but non-dumpable
-	# it is closed too.
-	contains "$OUT" "Permission denied" "/proc/1/fdinfo"
+	# pid 1 holds no fd of paude's (the sync socket, pipes, the host's root
+	# directory, the host's files), read from the host: its own fd table.
+	local out f v init fds args
+	f=$(mktemp -p "$IT_DIR")
+	for v in plain -t -i "-t -i"; do
+		out=$(mktemp -p "$IT_DIR")
+		args=()
+		[ "$v" = plain ] || read -r -a args <<<"$v"
+		# Extra fds handed down, as make, CI runners and terminals do.
+		exec 7</dev/null 9>"$f" 11<"$R/bin/busybox"
+		pbg "$out" "${args[@]}" "$IMG" /bin/sh -c 'echo ready; exec pd-probe sleep 60' <"$f"
+		exec 7<&- 9>&- 11<&-
+		wait_for "$out" ready
+		init=$(init_pid "$BG_PID")
+		fds=""
+		[ -z "$init" ] || fds=$(init_fds "$init")
+		kill -TERM "$BG_PID"; wait "$BG_PID" || true
+		[ -n "$init" ] || fail "$v: no paude-init child of paude $BG_PID"
+		init_fds_ok "$fds" >/dev/null || fail "$v: paude-init's fds: $(init_fds_ok "$fds"), all: $(tr '\n' ' ' <<<"$fds")"
+	done
+}
+
+t_fds_only_stdio_tty() {
+	# With -t: the pty as fds 0-2, nothing else (not even fds handed to paude).
+	local f o
+	f=$(mktemp -p "$IT_DIR")
+	chmod 666 "$f"
+	o=$(mktemp -p "$IT_DIR")
+	exec 7</dev/null 9>"$f"
+	RC=0
+	pexec "$PTYRUN" --timeout 20 -- "$PAUDE" run -t -i "$IMG" pd-probe fds >"$o" 2>&1 </dev/null || RC=$?
+	exec 7<&- 9>&-
+	status_is "$RC" 0 "($(cat "$o"))"
+	eq "$(tr -d '\r' <"$o" | grep '^fd ')" "fd 0 -> /dev/pts/0
+fd 1 -> /dev/pts/0
+fd 2 -> /dev/pts/0" "the command's fds with -t"
+}
+
+# A setuid-root and setgid-root program that keeps what exec gives it (unlike
+# busybox, which drops a setuid root by itself): pd-probe, made so in a copy
+# of the root filesystem.  Run as uid 1000 it must still be uid 1000 in every
+# id, and unable to do what only root could (read a file mode 0400 of root's,
+# set its ids to 0).  nosuid on the root, no_new_privs: each alone stops it.
+t_setuid_binary_gains_nothing() {
+	maps_ids || { single_refuses_user 1000; return 0; }
+	local r
+	r=$(scratch)/r
+	mkroot "$r"
+	cp "$R/bin/pd-probe" "$r/bin/suid-probe"
+	echo secret >"$r/root-only"
+	# The container's root owns them (host root in root mode, idmapped).
+	[ -z "$RUNUSER" ] || chown "$RUNUSER:" "$r/bin/suid-probe" "$r/root-only"
+	chmod 6755 "$r/bin/suid-probe"
+	chmod 400 "$r/root-only"
+	pcap --user 1000 "dir:$r" /bin/sh -c 'ls -ln /bin/suid-probe /root-only | cut -c1-10
+		suid-probe status | grep -E "^(uid|euid|suid|gid|egid|sgid)="
+		suid-probe read /root-only; suid-probe become 0 0'
+	status_is "$RC" 0 "($ERR)"
+	eq "$OUT" "-rwsr-sr-x
+-r--------
+uid=1000
+euid=1000
+suid=1000
+gid=1000
+egid=1000
+sgid=1000
+read EACCES
+setgroups EPERM
+setresgid EPERM
+setresuid EPERM
+uid=1000,1000,1000 gid=1000,1000,1000" "a setuid-root, setgid-root program run by uid 1000"
 }
 
 t_no_new_privs_blocks_setuid() {
-	# A setuid-root binary in a volume gains nothing: nosuid + no_new_privs.
+	# The same program in a volume (nosuid there too).
+	maps_ids || { single_refuses_user 1000; return 0; }
 	local d
 	d=$(scratch)
-	cp "$R/bin/busybox" "$d/busybox"
-	chmod 4755 "$d/busybox"
-	[ -z "$RUNUSER" ] || chown "$RUNUSER:" "$d/busybox"
-	chmod 4755 "$d/busybox"
-	if maps_ids; then
-		pcap --user 1000 -v "$d:/v" "$IMG" /v/busybox id -u
-		status_is "$RC" 0 "($ERR)"
-		eq "$OUT" 1000 "euid after running a setuid binary"
-	else
-		pcap -v "$d:/v" "$IMG" /bin/sh -c 'grep " /v " /proc/self/mountinfo'
-		contains "$OUT" "nosuid" "volume mount options"
-	fi
+	cp "$R/bin/pd-probe" "$d/suid-probe"
+	[ -z "$RUNUSER" ] || chown "$RUNUSER:" "$d/suid-probe"
+	chmod 6755 "$d/suid-probe"
+	pcap --user 1000 -v "$d:/v" "$IMG" /bin/sh -c '/v/suid-probe become 0 0; grep " /v " /proc/self/mountinfo | cut -d" " -f6'
+	status_is "$RC" 0 "($ERR)"
+	eq "$(printf '%s\n' "$OUT" | sed -n 1,4p)" "setgroups EPERM
+setresgid EPERM
+setresuid EPERM
+uid=1000,1000,1000 gid=1000,1000,1000" "a setuid-root program in a volume, run by uid 1000"
+	contains ",$(printf '%s\n' "$OUT" | sed -n 5p)," ",nosuid," "volume mount options"
 }

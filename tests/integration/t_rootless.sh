@@ -45,17 +45,38 @@ write ok" "the user's own rootfs is writable inside"
 }
 
 t_rootless_subid_owned_rootfs() {
-	# subid: a rootfs owned by the user's subordinate range maps too (its
-	# files show as container ids 1-65536): no note, writable.
-	[ "$MODE" = subid ] || { pcap "$IMG" true; status_is "$RC" 0; return 0; }
+	# A rootfs owned by the subid user's subordinate uid 300999.  subid: that
+	# range maps (its files show as container ids 1-65536): no note,
+	# writable.  single: the uid is not the user's and not mapped: read-only
+	# with the note, files show as nobody.  root: outside the container's
+	# 0-65535 range, unmapped too, but the root is not read-only.
 	local d
 	d=$(mktemp -d "$IT_DIR/subroot.XXXXXX")
 	cp -a "$R/." "$d/"
 	chown -R $((IT_SUB_START + 999)):$((IT_SUB_START + 999)) "$d"
 	chmod 755 "$d"
 	pcap "dir:$d" /bin/sh -c 'stat -c %u /bin/busybox; pd-probe write /x'
-	status_is "$RC" 0 "($ERR)"
-	not_contains "$ERR" "read-only" "a note on a rootfs owned by the subordinate range"
-	eq "$OUT" "1000
+	case $MODE in
+	subid)
+		status_is "$RC" 0 "($ERR)"
+		not_contains "$ERR" "read-only" "a note on a rootfs owned by the subordinate range"
+		eq "$OUT" "1000
 write ok" "a rootfs owned by subordinate uid $((IT_SUB_START + 999))"
+		;;
+	single)
+		status_is "$RC" 0 "($ERR)"
+		eq "$(printf '%s\n' "$ERR" | grep -c "is owned by uid $((IT_SUB_START + 999)), which this sandbox does not map: it is read-only inside")" 1 \
+			"the read-only note ($ERR)"
+		eq "$OUT" "65534
+write EROFS" "a rootfs owned by an unmapped uid"
+		;;
+	root)
+		# Unmapped, its files show as nobody; the writable layer above it
+		# is the container root's all the same (no note: n/a as root).
+		status_is "$RC" 0 "($ERR)"
+		eq "$(errlines "$ERR")" "" "paude's errors"
+		eq "$OUT" "65534
+write ok" "a rootfs owned by a uid outside the container's range"
+		;;
+	esac
 }

@@ -81,6 +81,8 @@ t_seccomp_profile_invalid() {
 	p=$(profile empty.json '')
 	pcap --seccomp-profile "$p" "$IMG" pd-probe exit 0
 	status_is "$RC" 125 "an empty profile"
+	eq "$(count_lines "$(errlines "$ERR")")" 1 "an empty profile: one error line ($ERR)"
+	contains "$(errlines "$ERR")" "paude: --seccomp-profile \"$p\": seccomp profile: " "an empty profile: the message"
 	pcap --seccomp-profile "$IT_DIR/no-such.json" "$IMG" pd-probe exit 0
 	status_is "$RC" 125 "a missing profile"
 	contains "$ERR" "$IT_DIR/no-such.json"

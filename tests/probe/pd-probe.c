@@ -55,7 +55,9 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -74,7 +76,10 @@
 /* Names: errno and signal tables                                           */
 /* ------------------------------------------------------------------------ */
 
-#define NAME_ENTRY(x) { x, #x }
+#define NAME_ENTRY(x) \
+	{ \
+		x, #x \
+	}
 
 struct num_name {
 	int num;
@@ -87,67 +92,147 @@ struct num_name {
  * EOPNOTSUPP.
  */
 static const struct num_name errno_names[] = {
-	NAME_ENTRY(EPERM), NAME_ENTRY(ENOENT), NAME_ENTRY(ESRCH),
-	NAME_ENTRY(EINTR), NAME_ENTRY(EIO), NAME_ENTRY(ENXIO),
-	NAME_ENTRY(E2BIG), NAME_ENTRY(ENOEXEC), NAME_ENTRY(EBADF),
-	NAME_ENTRY(ECHILD), NAME_ENTRY(EAGAIN), NAME_ENTRY(ENOMEM),
-	NAME_ENTRY(EACCES), NAME_ENTRY(EFAULT), NAME_ENTRY(ENOTBLK),
-	NAME_ENTRY(EBUSY), NAME_ENTRY(EEXIST), NAME_ENTRY(EXDEV),
-	NAME_ENTRY(ENODEV), NAME_ENTRY(ENOTDIR), NAME_ENTRY(EISDIR),
-	NAME_ENTRY(EINVAL), NAME_ENTRY(ENFILE), NAME_ENTRY(EMFILE),
-	NAME_ENTRY(ENOTTY), NAME_ENTRY(ETXTBSY), NAME_ENTRY(EFBIG),
-	NAME_ENTRY(ENOSPC), NAME_ENTRY(ESPIPE), NAME_ENTRY(EROFS),
-	NAME_ENTRY(EMLINK), NAME_ENTRY(EPIPE), NAME_ENTRY(EDOM),
-	NAME_ENTRY(ERANGE), NAME_ENTRY(EDEADLK), NAME_ENTRY(ENAMETOOLONG),
-	NAME_ENTRY(ENOLCK), NAME_ENTRY(ENOSYS), NAME_ENTRY(ENOTEMPTY),
-	NAME_ENTRY(ELOOP), NAME_ENTRY(ENOMSG), NAME_ENTRY(EIDRM),
-	NAME_ENTRY(ENOSTR), NAME_ENTRY(ENODATA), NAME_ENTRY(ETIME),
-	NAME_ENTRY(ENOSR), NAME_ENTRY(EREMOTE), NAME_ENTRY(ENOLINK),
-	NAME_ENTRY(EPROTO), NAME_ENTRY(EMULTIHOP), NAME_ENTRY(EBADMSG),
-	NAME_ENTRY(EOVERFLOW), NAME_ENTRY(EBADFD), NAME_ENTRY(EILSEQ),
-	NAME_ENTRY(EUSERS), NAME_ENTRY(ENOTSOCK), NAME_ENTRY(EDESTADDRREQ),
-	NAME_ENTRY(EMSGSIZE), NAME_ENTRY(EPROTOTYPE), NAME_ENTRY(ENOPROTOOPT),
-	NAME_ENTRY(EPROTONOSUPPORT), NAME_ENTRY(ESOCKTNOSUPPORT),
-	NAME_ENTRY(EOPNOTSUPP), NAME_ENTRY(EPFNOSUPPORT),
-	NAME_ENTRY(EAFNOSUPPORT), NAME_ENTRY(EADDRINUSE),
-	NAME_ENTRY(EADDRNOTAVAIL), NAME_ENTRY(ENETDOWN),
-	NAME_ENTRY(ENETUNREACH), NAME_ENTRY(ENETRESET),
-	NAME_ENTRY(ECONNABORTED), NAME_ENTRY(ECONNRESET), NAME_ENTRY(ENOBUFS),
-	NAME_ENTRY(EISCONN), NAME_ENTRY(ENOTCONN), NAME_ENTRY(ESHUTDOWN),
-	NAME_ENTRY(ETOOMANYREFS), NAME_ENTRY(ETIMEDOUT),
-	NAME_ENTRY(ECONNREFUSED), NAME_ENTRY(EHOSTDOWN),
-	NAME_ENTRY(EHOSTUNREACH), NAME_ENTRY(EALREADY),
-	NAME_ENTRY(EINPROGRESS), NAME_ENTRY(ESTALE), NAME_ENTRY(EDQUOT),
-	NAME_ENTRY(ECANCELED), NAME_ENTRY(ENOKEY), NAME_ENTRY(EKEYEXPIRED),
-	NAME_ENTRY(EKEYREVOKED), NAME_ENTRY(EKEYREJECTED),
-	NAME_ENTRY(EOWNERDEAD), NAME_ENTRY(ENOTRECOVERABLE),
-	NAME_ENTRY(ERFKILL), NAME_ENTRY(EHWPOISON), NAME_ENTRY(ENOMEDIUM),
-	NAME_ENTRY(EMEDIUMTYPE), NAME_ENTRY(ENOTUNIQ),
-	NAME_ENTRY(EREMOTEIO), NAME_ENTRY(EUCLEAN), NAME_ENTRY(EISNAM),
-	NAME_ENTRY(ENOPKG), NAME_ENTRY(ENONET), NAME_ENTRY(ECOMM),
-	NAME_ENTRY(ESTRPIPE), NAME_ENTRY(ERESTART), NAME_ENTRY(ELIBEXEC),
-	NAME_ENTRY(ELIBBAD), NAME_ENTRY(ELIBACC), NAME_ENTRY(ENOCSI),
-	NAME_ENTRY(EL2HLT), NAME_ENTRY(EL3HLT), NAME_ENTRY(EL3RST),
-	NAME_ENTRY(ELNRNG), NAME_ENTRY(EUNATCH), NAME_ENTRY(ECHRNG),
-	NAME_ENTRY(EL2NSYNC), NAME_ENTRY(EBADE), NAME_ENTRY(EBADR),
-	NAME_ENTRY(EXFULL), NAME_ENTRY(ENOANO), NAME_ENTRY(EBADRQC),
-	NAME_ENTRY(EBADSLT), NAME_ENTRY(EBFONT), NAME_ENTRY(ESRMNT),
-	NAME_ENTRY(EADV), NAME_ENTRY(EDOTDOT), NAME_ENTRY(ENOTNAM),
-	NAME_ENTRY(ENAVAIL), NAME_ENTRY(ELIBSCN), NAME_ENTRY(ELIBMAX),
+	NAME_ENTRY(EPERM),
+	NAME_ENTRY(ENOENT),
+	NAME_ENTRY(ESRCH),
+	NAME_ENTRY(EINTR),
+	NAME_ENTRY(EIO),
+	NAME_ENTRY(ENXIO),
+	NAME_ENTRY(E2BIG),
+	NAME_ENTRY(ENOEXEC),
+	NAME_ENTRY(EBADF),
+	NAME_ENTRY(ECHILD),
+	NAME_ENTRY(EAGAIN),
+	NAME_ENTRY(ENOMEM),
+	NAME_ENTRY(EACCES),
+	NAME_ENTRY(EFAULT),
+	NAME_ENTRY(ENOTBLK),
+	NAME_ENTRY(EBUSY),
+	NAME_ENTRY(EEXIST),
+	NAME_ENTRY(EXDEV),
+	NAME_ENTRY(ENODEV),
+	NAME_ENTRY(ENOTDIR),
+	NAME_ENTRY(EISDIR),
+	NAME_ENTRY(EINVAL),
+	NAME_ENTRY(ENFILE),
+	NAME_ENTRY(EMFILE),
+	NAME_ENTRY(ENOTTY),
+	NAME_ENTRY(ETXTBSY),
+	NAME_ENTRY(EFBIG),
+	NAME_ENTRY(ENOSPC),
+	NAME_ENTRY(ESPIPE),
+	NAME_ENTRY(EROFS),
+	NAME_ENTRY(EMLINK),
+	NAME_ENTRY(EPIPE),
+	NAME_ENTRY(EDOM),
+	NAME_ENTRY(ERANGE),
+	NAME_ENTRY(EDEADLK),
+	NAME_ENTRY(ENAMETOOLONG),
+	NAME_ENTRY(ENOLCK),
+	NAME_ENTRY(ENOSYS),
+	NAME_ENTRY(ENOTEMPTY),
+	NAME_ENTRY(ELOOP),
+	NAME_ENTRY(ENOMSG),
+	NAME_ENTRY(EIDRM),
+	NAME_ENTRY(ENOSTR),
+	NAME_ENTRY(ENODATA),
+	NAME_ENTRY(ETIME),
+	NAME_ENTRY(ENOSR),
+	NAME_ENTRY(EREMOTE),
+	NAME_ENTRY(ENOLINK),
+	NAME_ENTRY(EPROTO),
+	NAME_ENTRY(EMULTIHOP),
+	NAME_ENTRY(EBADMSG),
+	NAME_ENTRY(EOVERFLOW),
+	NAME_ENTRY(EBADFD),
+	NAME_ENTRY(EILSEQ),
+	NAME_ENTRY(EUSERS),
+	NAME_ENTRY(ENOTSOCK),
+	NAME_ENTRY(EDESTADDRREQ),
+	NAME_ENTRY(EMSGSIZE),
+	NAME_ENTRY(EPROTOTYPE),
+	NAME_ENTRY(ENOPROTOOPT),
+	NAME_ENTRY(EPROTONOSUPPORT),
+	NAME_ENTRY(ESOCKTNOSUPPORT),
+	NAME_ENTRY(EOPNOTSUPP),
+	NAME_ENTRY(EPFNOSUPPORT),
+	NAME_ENTRY(EAFNOSUPPORT),
+	NAME_ENTRY(EADDRINUSE),
+	NAME_ENTRY(EADDRNOTAVAIL),
+	NAME_ENTRY(ENETDOWN),
+	NAME_ENTRY(ENETUNREACH),
+	NAME_ENTRY(ENETRESET),
+	NAME_ENTRY(ECONNABORTED),
+	NAME_ENTRY(ECONNRESET),
+	NAME_ENTRY(ENOBUFS),
+	NAME_ENTRY(EISCONN),
+	NAME_ENTRY(ENOTCONN),
+	NAME_ENTRY(ESHUTDOWN),
+	NAME_ENTRY(ETOOMANYREFS),
+	NAME_ENTRY(ETIMEDOUT),
+	NAME_ENTRY(ECONNREFUSED),
+	NAME_ENTRY(EHOSTDOWN),
+	NAME_ENTRY(EHOSTUNREACH),
+	NAME_ENTRY(EALREADY),
+	NAME_ENTRY(EINPROGRESS),
+	NAME_ENTRY(ESTALE),
+	NAME_ENTRY(EDQUOT),
+	NAME_ENTRY(ECANCELED),
+	NAME_ENTRY(ENOKEY),
+	NAME_ENTRY(EKEYEXPIRED),
+	NAME_ENTRY(EKEYREVOKED),
+	NAME_ENTRY(EKEYREJECTED),
+	NAME_ENTRY(EOWNERDEAD),
+	NAME_ENTRY(ENOTRECOVERABLE),
+	NAME_ENTRY(ERFKILL),
+	NAME_ENTRY(EHWPOISON),
+	NAME_ENTRY(ENOMEDIUM),
+	NAME_ENTRY(EMEDIUMTYPE),
+	NAME_ENTRY(ENOTUNIQ),
+	NAME_ENTRY(EREMOTEIO),
+	NAME_ENTRY(EUCLEAN),
+	NAME_ENTRY(EISNAM),
+	NAME_ENTRY(ENOPKG),
+	NAME_ENTRY(ENONET),
+	NAME_ENTRY(ECOMM),
+	NAME_ENTRY(ESTRPIPE),
+	NAME_ENTRY(ERESTART),
+	NAME_ENTRY(ELIBEXEC),
+	NAME_ENTRY(ELIBBAD),
+	NAME_ENTRY(ELIBACC),
+	NAME_ENTRY(ENOCSI),
+	NAME_ENTRY(EL2HLT),
+	NAME_ENTRY(EL3HLT),
+	NAME_ENTRY(EL3RST),
+	NAME_ENTRY(ELNRNG),
+	NAME_ENTRY(EUNATCH),
+	NAME_ENTRY(ECHRNG),
+	NAME_ENTRY(EL2NSYNC),
+	NAME_ENTRY(EBADE),
+	NAME_ENTRY(EBADR),
+	NAME_ENTRY(EXFULL),
+	NAME_ENTRY(ENOANO),
+	NAME_ENTRY(EBADRQC),
+	NAME_ENTRY(EBADSLT),
+	NAME_ENTRY(EBFONT),
+	NAME_ENTRY(ESRMNT),
+	NAME_ENTRY(EADV),
+	NAME_ENTRY(EDOTDOT),
+	NAME_ENTRY(ENOTNAM),
+	NAME_ENTRY(ENAVAIL),
+	NAME_ENTRY(ELIBSCN),
+	NAME_ENTRY(ELIBMAX),
 };
 
 static const struct num_name signal_names[] = {
-	NAME_ENTRY(SIGHUP), NAME_ENTRY(SIGINT), NAME_ENTRY(SIGQUIT),
-	NAME_ENTRY(SIGILL), NAME_ENTRY(SIGTRAP), NAME_ENTRY(SIGABRT),
-	NAME_ENTRY(SIGBUS), NAME_ENTRY(SIGFPE), NAME_ENTRY(SIGKILL),
-	NAME_ENTRY(SIGUSR1), NAME_ENTRY(SIGSEGV), NAME_ENTRY(SIGUSR2),
-	NAME_ENTRY(SIGPIPE), NAME_ENTRY(SIGALRM), NAME_ENTRY(SIGTERM),
-	NAME_ENTRY(SIGSTKFLT), NAME_ENTRY(SIGCHLD), NAME_ENTRY(SIGCONT),
-	NAME_ENTRY(SIGSTOP), NAME_ENTRY(SIGTSTP), NAME_ENTRY(SIGTTIN),
-	NAME_ENTRY(SIGTTOU), NAME_ENTRY(SIGURG), NAME_ENTRY(SIGXCPU),
-	NAME_ENTRY(SIGXFSZ), NAME_ENTRY(SIGVTALRM), NAME_ENTRY(SIGPROF),
-	NAME_ENTRY(SIGWINCH), NAME_ENTRY(SIGIO), NAME_ENTRY(SIGPWR),
-	NAME_ENTRY(SIGSYS),
+	NAME_ENTRY(SIGHUP),  NAME_ENTRY(SIGINT),    NAME_ENTRY(SIGQUIT), NAME_ENTRY(SIGILL),
+	NAME_ENTRY(SIGTRAP), NAME_ENTRY(SIGABRT),   NAME_ENTRY(SIGBUS),  NAME_ENTRY(SIGFPE),
+	NAME_ENTRY(SIGKILL), NAME_ENTRY(SIGUSR1),   NAME_ENTRY(SIGSEGV), NAME_ENTRY(SIGUSR2),
+	NAME_ENTRY(SIGPIPE), NAME_ENTRY(SIGALRM),   NAME_ENTRY(SIGTERM), NAME_ENTRY(SIGSTKFLT),
+	NAME_ENTRY(SIGCHLD), NAME_ENTRY(SIGCONT),   NAME_ENTRY(SIGSTOP), NAME_ENTRY(SIGTSTP),
+	NAME_ENTRY(SIGTTIN), NAME_ENTRY(SIGTTOU),   NAME_ENTRY(SIGURG),  NAME_ENTRY(SIGXCPU),
+	NAME_ENTRY(SIGXFSZ), NAME_ENTRY(SIGVTALRM), NAME_ENTRY(SIGPROF), NAME_ENTRY(SIGWINCH),
+	NAME_ENTRY(SIGIO),   NAME_ENTRY(SIGPWR),    NAME_ENTRY(SIGSYS),
 };
 
 /* errno_name() - symbolic name of errno value @e ("EPERM"); never NULL. */
@@ -333,8 +418,7 @@ typedef long (*probe_fn)(void);
 
 /* glibc 2.36 has no struct clone_args; this is CLONE_ARGS_SIZE_VER0. */
 struct probe_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
-		stack_size, tls;
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
 #ifndef UFFD_USER_MODE_ONLY
@@ -543,8 +627,8 @@ static long probe_unshare_files(void)
  */
 static long probe_clone_newuser(void)
 {
-	return fork_like_result(syscall(SYS_clone, (long)(CLONE_NEWUSER | SIGCHLD),
-					NULL, NULL, NULL, 0L));
+	return fork_like_result(
+		syscall(SYS_clone, (long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, 0L));
 }
 
 /* A plain fork through clone3; the child exits at once. */
@@ -969,8 +1053,10 @@ static int cmd_try_syscall(int argc, char **argv)
 	/* Check every name first, so a typo never yields half a report. */
 	for (i = 1; i < argc; i++) {
 		if (!find_probe(argv[i])) {
-			fprintf(stderr, "pd-probe: try-syscall: unknown syscall \"%s\" "
-				"(see try-syscall --list)\n", argv[i]);
+			fprintf(stderr,
+				"pd-probe: try-syscall: unknown syscall \"%s\" "
+				"(see try-syscall --list)\n",
+				argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -996,14 +1082,14 @@ static int cmd_try_syscall(int argc, char **argv)
 static int cmd_status(int argc, char **argv)
 {
 	static const char *const keys[] = {
-		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-		"NoNewPrivs", "Seccomp", "Seccomp_filters",
+		"CapInh", "CapPrm",     "CapEff",  "CapBnd",
+		"CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters",
 	};
 	char values[ARRAY_SIZE(keys)][128] = { { 0 } };
 	char line[512], cwd[PATH_MAX], *tty;
 	uid_t ruid, euid, suid;
 	gid_t rgid, egid, sgid;
-	static gid_t groups[NGROUPS_MAX];	/* 256 KiB: not on the stack */
+	static gid_t groups[NGROUPS_MAX]; /* 256 KiB: not on the stack */
 	struct utsname uts;
 	size_t i;
 	FILE *f;
@@ -1013,8 +1099,7 @@ static int cmd_status(int argc, char **argv)
 	(void)argv;
 	f = fopen("/proc/self/status", "re");
 	if (!f) {
-		fprintf(stderr, "pd-probe: status: /proc/self/status: %s\n",
-			errno_name(errno));
+		fprintf(stderr, "pd-probe: status: /proc/self/status: %s\n", errno_name(errno));
 		return EXIT_PROBE_FAILED;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -1045,6 +1130,14 @@ static int cmd_status(int argc, char **argv)
 	printf("\n");
 	printf("pid=%d\nppid=%d\n", (int)getpid(), (int)getppid());
 	printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	{
+		int sb = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+
+		if (sb < 0)
+			printf("securebits=%s\n", errno_name(errno));
+		else
+			printf("securebits=0x%x\n", (unsigned)sb);
+	}
 	printf("sid=%d\npgid=%d\n", (int)getsid(0), (int)getpgid(0));
 	tty = ttyname(STDIN_FILENO);
 	printf("tty=%s\n", tty ? tty : "none");
@@ -1124,8 +1217,7 @@ static int cmd_ns(int argc, char **argv)
 		target[len] = '\0';
 		/* "user:[4026531837]" */
 		open_br = strchr(target, '[');
-		printf("%s %.*s\n", names[i],
-		       open_br ? (int)strcspn(open_br + 1, "]") : (int)len,
+		printf("%s %.*s\n", names[i], open_br ? (int)strcspn(open_br + 1, "]") : (int)len,
 		       open_br ? open_br + 1 : target);
 	}
 	return 0;
@@ -1135,11 +1227,11 @@ static int cmd_ns(int argc, char **argv)
 static int cmd_rlimits(int argc, char **argv)
 {
 	static const struct num_name limits[] = {
-		{ RLIMIT_AS, "as" }, { RLIMIT_CORE, "core" },
-		{ RLIMIT_CPU, "cpu" }, { RLIMIT_DATA, "data" },
-		{ RLIMIT_FSIZE, "fsize" }, { RLIMIT_MEMLOCK, "memlock" },
+		{ RLIMIT_AS, "as" },         { RLIMIT_CORE, "core" },
+		{ RLIMIT_CPU, "cpu" },       { RLIMIT_DATA, "data" },
+		{ RLIMIT_FSIZE, "fsize" },   { RLIMIT_MEMLOCK, "memlock" },
 		{ RLIMIT_NOFILE, "nofile" }, { RLIMIT_NPROC, "nproc" },
-		{ RLIMIT_RSS, "rss" }, { RLIMIT_STACK, "stack" },
+		{ RLIMIT_RSS, "rss" },       { RLIMIT_STACK, "stack" },
 	};
 	size_t i;
 
@@ -1295,6 +1387,63 @@ static int cmd_write(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * fallocate PATH MIB: create PATH (mode 0644) and allocate MIB MiB for it
+ * (fallocate(2), mode 0): "fallocate ok" or "fallocate ERRNO".  On a tmpfs
+ * the kernel checks the size against the filesystem's size= first, so a
+ * request larger than the whole filesystem fails with ENOSPC at once,
+ * without allocating (or being charged for) anything.
+ */
+static int cmd_fallocate(int argc, char **argv)
+{
+	long mib;
+	int fd, e = 0;
+
+	(void)argc;
+	if (!parse_long(argv[2], 1, 1L << 24, &mib)) {
+		fprintf(stderr, "pd-probe: fallocate: bad MIB \"%s\"\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	fd = open(argv[1], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		e = errno;
+	} else {
+		if (fallocate(fd, 0, 0, (off_t)mib * 1024 * 1024) < 0)
+			e = errno;
+		close(fd);
+	}
+	if (e)
+		printf("fallocate %s\n", errno_name(e));
+	else
+		printf("fallocate ok\n");
+	return 0;
+}
+
+/*
+ * pipe-fill PATH: for the host side of a test: open the pipe or FIFO at PATH
+ * (e.g. /proc/PID/fd/N of a reader) without blocking and print "pipe USED
+ * SIZE": the bytes waiting in it (FIONREAD) and its capacity (F_GETPIPE_SZ).
+ * "pipe ERRNO" when it cannot be opened or is no pipe.
+ */
+static int cmd_pipe_fill(int argc, char **argv)
+{
+	int fd, used, size;
+
+	(void)argc;
+	fd = open(argv[1], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		printf("pipe %s\n", errno_name(errno));
+		return 0;
+	}
+	size = fcntl(fd, F_GETPIPE_SZ);
+	if (size < 0 || ioctl(fd, FIONREAD, &used) < 0)
+		printf("pipe %s\n", errno_name(errno));
+	else
+		printf("pipe %d %d\n", used, size);
+	close(fd);
+	return 0;
+}
+
 /* read PATH: "read N bytes" (whole file) or "read ERRNO". */
 static int cmd_read(int argc, char **argv)
 {
@@ -1409,10 +1558,11 @@ static int cmd_dev(int argc, char **argv)
 			printf("%s link %s\n", name, target);
 		} else {
 			printf("%s %s\n", name,
-			       S_ISDIR(st.st_mode) ? "dir" :
-			       S_ISREG(st.st_mode) ? "file" :
-			       S_ISSOCK(st.st_mode) ? "socket" :
-			       S_ISFIFO(st.st_mode) ? "fifo" : "unknown");
+			       S_ISDIR(st.st_mode)    ? "dir"
+			       : S_ISREG(st.st_mode)  ? "file"
+			       : S_ISSOCK(st.st_mode) ? "socket"
+			       : S_ISFIFO(st.st_mode) ? "fifo"
+						      : "unknown");
 		}
 		free(list[i]);
 	}
@@ -1508,7 +1658,7 @@ static int cmd_traceme(int argc, char **argv)
 		printf("traceme %s\n", errno_name(errno));
 		return 0;
 	}
-	raise(SIGWINCH);   /* a traced process stops on every signal */
+	raise(SIGWINCH); /* a traced process stops on every signal */
 	raise(SIGURG);
 	printf("traceme survived\n");
 	return 0;
@@ -1583,8 +1733,7 @@ static int cmd_connect(int argc, char **argv)
 		sin6->sin6_port = htons((uint16_t)port);
 		len = sizeof(*sin6);
 	} else {
-		fprintf(stderr, "pd-probe: connect: \"%s\" is not a numeric address\n",
-			argv[1]);
+		fprintf(stderr, "pd-probe: connect: \"%s\" is not a numeric address\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1619,6 +1768,185 @@ static int cmd_connect(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Privilege, keys, mounts                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * become UID GID: try setgroups([GID]), setresgid(GID x3) and setresuid(UID
+ * x3), in that order, each attempted whatever the previous gave; prints
+ * "setgroups ok|ERRNO", "setresgid ok|ERRNO", "setresuid ok|ERRNO", then the
+ * resulting "uid=R,E,S gid=R,E,S".  Only privilege (or a setuid/setgid exec
+ * that left the target id saved) lets these succeed.
+ */
+static int cmd_become(int argc, char **argv)
+{
+	long uid, gid;
+	uid_t r, e, s;
+	gid_t rg, eg, sg, g;
+
+	(void)argc;
+	if (!parse_long(argv[1], 0, UINT32_MAX - 1, &uid) ||
+	    !parse_long(argv[2], 0, UINT32_MAX - 1, &gid)) {
+		fprintf(stderr, "pd-probe: become: bad UID or GID\n");
+		return EXIT_USAGE;
+	}
+	g = (gid_t)gid;
+	/* Raw syscalls: glibc's wrappers would act on every thread (one here). */
+	printf("setgroups %s\n", syscall(SYS_setgroups, 1L, &g) < 0 ? errno_name(errno) : "ok");
+	printf("setresgid %s\n",
+	       syscall(SYS_setresgid, gid, gid, gid) < 0 ? errno_name(errno) : "ok");
+	printf("setresuid %s\n",
+	       syscall(SYS_setresuid, uid, uid, uid) < 0 ? errno_name(errno) : "ok");
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	printf("uid=%u,%u,%u gid=%u,%u,%u\n", r, e, s, rg, eg, sg);
+	return 0;
+}
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+#ifndef KEY_SPEC_SESSION_KEYRING
+#define KEY_SPEC_SESSION_KEYRING -3
+#endif
+
+/*
+ * hold-key DESC: for the host side of a test.  Join a new anonymous session
+ * keyring, add a "user" key DESC to it, print "key SERIAL" and "ready", and
+ * wait for SIGTERM, SIGINT or SIGHUP.
+ * The key lives as long as the keyring, that is as long as this process: it
+ * needs no cleanup.  "hold-key ERRNO" (exit 1) when the kernel refuses.
+ */
+static int cmd_hold_key(int argc, char **argv)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	long serial;
+
+	(void)argc;
+	if (syscall(SYS_keyctl, (long)KEYCTL_JOIN_SESSION_KEYRING, NULL, 0L, 0L, 0L) < 0) {
+		printf("hold-key %s\n", errno_name(errno));
+		return EXIT_PROBE_FAILED;
+	}
+	serial = syscall(SYS_add_key, "user", argv[1], "pd-probe", 8L,
+			 (long)KEY_SPEC_SESSION_KEYRING);
+	if (serial < 0) {
+		printf("hold-key %s\n", errno_name(errno));
+		return EXIT_PROBE_FAILED;
+	}
+	printf("key %lx\n", serial);
+	if (wait_for_signals(sigs, ARRAY_SIZE(sigs)) < 0)
+		return EXIT_PROBE_FAILED;
+	return 0;
+}
+
+/*
+ * nested-remount PATH ro|rw: in a new user and mount namespace (where the
+ * probe holds CAP_SYS_ADMIN over the mounts it sees), remount the mount at
+ * PATH read-only or read-write, keeping its other per-mount flags (nosuid,
+ * nodev, noexec, atime), so that only the read-only flag is asked to change.
+ * Prints "unshare ERRNO" when the namespaces cannot be made, else
+ * "remount ok|ERRNO".  The kernel refuses (EPERM) to clear a read-only flag
+ * that was locked when the mount was copied into the less privileged
+ * namespace; setting it, or clearing an unlocked one, succeeds.
+ */
+static int cmd_nested_remount(int argc, char **argv)
+{
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {
+		{ ST_NOSUID, MS_NOSUID },         { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },         { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = MS_REMOUNT | MS_BIND;
+	struct statvfs sv;
+	size_t i;
+
+	(void)argc;
+	if (strcmp(argv[2], "ro") && strcmp(argv[2], "rw")) {
+		fprintf(stderr, "pd-probe: nested-remount: ro or rw, not \"%s\"\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	if (statvfs(argv[1], &sv) < 0) {
+		fprintf(stderr, "pd-probe: nested-remount: statvfs \"%s\": %s\n", argv[1],
+			errno_name(errno));
+		return EXIT_PROBE_FAILED;
+	}
+	for (i = 0; i < ARRAY_SIZE(keep); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (!strcmp(argv[2], "ro"))
+		flags |= MS_RDONLY;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+		printf("unshare %s\n", errno_name(errno));
+		return 0;
+	}
+	if (mount(NULL, argv[1], NULL, flags, NULL) < 0)
+		printf("remount %s\n", errno_name(errno));
+	else
+		printf("remount ok\n");
+	return 0;
+}
+
+/*
+ * listen PORT: a TCP listener on 127.0.0.1:PORT for one connection: prints
+ * "listening" (flushed) once it accepts connections, then "got TEXT" with
+ * what the peer sent until it closed (newlines as "\n"), or "listen ERRNO".
+ */
+static int cmd_listen(int argc, char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char buf[4096];
+	size_t got = 0, i;
+	long port;
+	int fd, c, one = 1;
+	ssize_t n;
+
+	(void)argc;
+	if (!parse_long(argv[1], 1, 65535, &port)) {
+		fprintf(stderr, "pd-probe: listen: bad PORT \"%s\"\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 1) < 0) {
+		printf("listen %s\n", errno_name(errno));
+		return 0;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	do
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	while (c < 0 && errno == EINTR);
+	if (c < 0) {
+		printf("listen %s\n", errno_name(errno));
+		return 0;
+	}
+	for (;;) {
+		n = read(c, buf + got, sizeof(buf) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(buf) - 1)
+			break;
+	}
+	printf("got ");
+	for (i = 0; i < got; i++)
+		if (buf[i] == '\n')
+			printf("\\n");
+		else
+			putchar(buf[i]);
+	printf("\n");
+	close(c);
+	close(fd);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Dispatch                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -1643,6 +1971,8 @@ static const struct subcommand {
 	{ "alloc", 1, 1, cmd_alloc, "MIB" },
 	{ "write", 1, 1, cmd_write, "PATH" },
 	{ "read", 1, 1, cmd_read, "PATH" },
+	{ "fallocate", 2, 2, cmd_fallocate, "PATH MIB" },
+	{ "pipe-fill", 1, 1, cmd_pipe_fill, "PATH" },
 	{ "cat", 1, 1, cmd_cat, "PATH" },
 	{ "readlink", 1, 1, cmd_readlink, "PATH" },
 	{ "dev", 0, 0, cmd_dev, "" },
@@ -1656,6 +1986,10 @@ static const struct subcommand {
 	{ "traceme", 0, 0, cmd_traceme, "" },
 	{ "sleep", 1, 1, cmd_sleep, "SECONDS" },
 	{ "connect", 2, 3, cmd_connect, "ADDR PORT [TIMEOUT]" },
+	{ "listen", 1, 1, cmd_listen, "PORT" },
+	{ "become", 2, 2, cmd_become, "UID GID" },
+	{ "hold-key", 1, 1, cmd_hold_key, "DESC" },
+	{ "nested-remount", 2, 2, cmd_nested_remount, "PATH ro|rw" },
 };
 
 static void usage(FILE *out)
@@ -1664,8 +1998,8 @@ static void usage(FILE *out)
 
 	fprintf(out, "usage: pd-probe SUBCOMMAND [ARGS]\n");
 	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
-		fprintf(out, "  %s%s%s\n", subcommands[i].name,
-			*subcommands[i].usage ? " " : "", subcommands[i].usage);
+		fprintf(out, "  %s%s%s\n", subcommands[i].name, *subcommands[i].usage ? " " : "",
+			subcommands[i].usage);
 }
 
 int main(int argc, char **argv)
@@ -1690,8 +2024,8 @@ int main(int argc, char **argv)
 		if (strcmp(c->name, argv[1]))
 			continue;
 		if (nargs < c->min_args || (c->max_args >= 0 && nargs > c->max_args)) {
-			fprintf(stderr, "usage: pd-probe %s%s%s\n", c->name,
-				*c->usage ? " " : "", c->usage);
+			fprintf(stderr, "usage: pd-probe %s%s%s\n", c->name, *c->usage ? " " : "",
+				c->usage);
 			return EXIT_USAGE;
 		}
 		return c->fn(argc - 1, argv + 1);
