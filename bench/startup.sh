@@ -193,3 +193,30 @@ echo
 echo "memory kept up per sandbox (root, command sleeping):"
 mem_of "paude run" "$W/paude" run "dir:$W/root-rootfs" /bin/sleep 3$$
 mem_of "bwrap --unshare-all" bwrap --unshare-all --die-with-parent --ro-bind "$W/root-rootfs" / --proc /proc --dev /dev --tmpfs /tmp /bin/sleep 3$$
+
+# exec into a running sandbox: pd_sandbox_exec of /bin/true through the
+# runtime's test driver (median of RUNS, timed inside it), against nsenter
+# into a running sandbox's namespaces + setpriv dropping every capability,
+# the nearest the usual tools come to the same confinement (no seccomp).
+cp "$BUILD/tests/pd-drive" "$W/pd-drive"
+echo
+echo "exec into a running sandbox (/bin/true, $RUNS runs):"
+printf "  %-34s %s\n" "pd_sandbox_exec, root" \
+	"$("$W/pd-drive" --bench "$RUNS" "$W/root-rootfs" /bin/true 2>&1 | sed -n 's/^pd-drive: exec //p')"
+printf "  %-34s %s\n" "pd_sandbox_exec, rootless single" \
+	"$(as_user $SINGLE "$W/pd-drive" --bench "$RUNS" "$W/$SINGLE-rootfs" /bin/true 2>&1 | sed -n 's/^pd-drive: exec //p')"
+printf "  %-34s %s\n" "pd_sandbox_exec, rootless subuid" \
+	"$(as_user $SUB "$W/pd-drive" --bench "$RUNS" "$W/$SUB-rootfs" /bin/true 2>&1 | sed -n 's/^pd-drive: exec //p')"
+"$W/paude" run "dir:$W/root-rootfs" /bin/sleep 6$$ &
+sleeper=$!
+init=""
+for _ in $(seq 1 100); do
+	init=$(ps -o pid= --ppid "$sleeper" | tr -d ' ' | head -n 1)
+	[ -n "$init" ] && break
+	sleep 0.05
+done
+hyperfine -N --style none -w "$WARMUP" -r "$RUNS" --export-csv "$W/out/nsenter.csv" \
+	"nsenter -t $init -a setpriv --no-new-privs --bounding-set=-all --inh-caps=-all --clear-groups /bin/true" \
+	>/dev/null 2>"$W/out/nsenter.err" || cat "$W/out/nsenter.err"
+printf "  %-34s median %s ms\n" "nsenter -a + setpriv, root" "$(median_ms "$W/out/nsenter.csv" 1)"
+kill -KILL "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null || true
