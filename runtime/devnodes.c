@@ -11,8 +11,10 @@
  *    detached mount to the sandbox (pd_devnodes_make);  the sandbox binds
  *    its nodes into /dev (dev.c).  Rootless, the host's nodes are bound: a
  *    user cannot make nodes anywhere (docs/ISOLATION.md says what that shares);
- *  - a masked file of /proc or /sys is covered by an empty, read-only file
- *    on a private nodev,nosuid,noexec tmpfs of one page (pd_mask_file).
+ *  - a masked file of /proc or /sys is covered by an empty, read-only file,
+ *    a masked directory by an empty, read-only directory, both on one private
+ *    nodev,nosuid,noexec tmpfs of one page that holds nothing else
+ *    (pd_masks_prepare).
  */
 #include "sandbox.h"
 #include "mnt.h"
@@ -53,31 +55,37 @@ int pd_devnodes_make(uid_t owner, gid_t group, struct pd_error *err)
 	return steal_fd(&m);
 }
 
-int pd_mask_file(int stage, struct pd_error *err)
+int pd_masks_prepare(int stage, int *file, int *dir, struct pd_error *err)
 {
-	static const char *const opts[] = { "mode", "0555", "size", "4k", "nr_inodes", "2", NULL };
-	cleanup_close int m = -1, dir = -1, file = -1;
+	static const char *const opts[] = { "mode", "0555", "size", "4k", "nr_inodes", "3", NULL };
+	cleanup_close int m = -1, at = -1, f = -1;
 	const char *what = "tmpfs of the masks";
 
+	*file = *dir = -1;
 	if (mkdirat(stage, "mask", 0700) < 0)
 		return pd_error_set(err, errno, "staging: mkdir \"mask\"");
-	dir = openat(stage, "mask", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0)
+	at = openat(stage, "mask", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (at < 0)
 		return pd_error_set(err, errno, "staging: open \"mask\"");
 	m = pd_mnt_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, what,
 		      err);
 	if (m < 0)
 		return -1;
-	file = openat(m, "empty", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
-	if (file < 0)
+	/* One tmpfs for every mask: an empty file, an empty directory. */
+	f = openat(m, "empty", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (f < 0)
 		return pd_error_set(err, errno, "%s: create the empty file", what);
-	pd_close(file);
+	pd_close(f);   /* a file open for writing would keep the mount writable */
+	f = -1;
+	if (mkdirat(m, "void", 0555) < 0)
+		return pd_error_set(err, errno, "%s: create the empty directory", what);
 	if (pd_mnt_setattr(m, MOUNT_ATTR_RDONLY, 0, false, -1, what, err) < 0 ||
-	    pd_mnt_attach(m, dir, what, err) < 0)
+	    pd_mnt_attach(m, at, what, err) < 0)
 		return -1;
-	/* @dir is the directory under the mount: look the file up from above. */
-	file = openat(stage, "mask/empty", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (file < 0)
-		return pd_error_set(err, errno, "%s: open the empty file", what);
-	return steal_fd(&file);
+	/* @at is the directory under the mount: look them up from above. */
+	*file = openat(stage, "mask/empty", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	*dir = openat(stage, "mask/void", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*file < 0 || *dir < 0)
+		return pd_error_set(err, errno, "%s: open the masks", what);
+	return 0;
 }

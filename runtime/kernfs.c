@@ -59,15 +59,10 @@ static int mask_one(struct pd_sandbox *sb, int base, const char *fsname, const c
 	if (fstat(target, &st) < 0)
 		return pd_error_set(err, errno, "mask \"%s/%s\"", fsname, rel);
 	snprintf(what, sizeof(what), "mask over \"%s/%s\"", fsname, rel);
-	/* A directory: a tmpfs of its own, read-only from the start, that
-	 * can hold nothing (its root is its one inode). */
-	if (S_ISDIR(st.st_mode))
-		m = pd_mnt_fs("tmpfs",
-			      (const char *const[]){ "size", "4k", "nr_inodes", "1", "mode", "0555",
-						     "ro", NULL, NULL },
-			      RO_ATTRS, what, err);
-	else
-		m = pd_mnt_clone(sb->mask_fd, NULL, false, what, err);
+	/* An empty read-only directory or file of the masks' own tmpfs,
+	 * which can hold nothing more (devnodes.c). */
+	m = pd_mnt_clone(S_ISDIR(st.st_mode) ? sb->mask_dir_fd : sb->mask_fd, NULL, false, what,
+			 err);
 	if (m < 0)
 		return -1;
 	return pd_mnt_attach(m, target, what, err);
@@ -176,8 +171,7 @@ static int mount_sys(struct pd_sandbox *sb, struct pd_error *err)
 
 int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err)
 {
-	sb->mask_fd = pd_mask_file(sb->stage_fd, err);
-	if (sb->mask_fd < 0)
+	if (pd_masks_prepare(sb->stage_fd, &sb->mask_fd, &sb->mask_dir_fd, err) < 0)
 		return -1;
 	if (mount_proc(sb, err) < 0)
 		return -1;

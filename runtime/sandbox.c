@@ -423,7 +423,7 @@ static struct pd_sandbox *sandbox_new(const struct pd_sandbox_spec *spec)
 
 	sb->spec = spec;
 	sb->sync = sb->pidfd = sb->root_fd = sb->stage_fd = sb->devnodes_fd = -1;
-	sb->mask_fd = sb->tmp_mnt_fd = -1;
+	sb->mask_fd = sb->mask_dir_fd = sb->tmp_mnt_fd = -1;
 	for (int i = 0; i < PD_NS_COUNT; i++)
 		sb->ns[i] = -1;
 	return sb;

@@ -58,7 +58,8 @@ struct pd_sandbox {
 	int root_fd;                /* O_PATH fd of the new root, before pivot_root */
 	int stage_fd;               /* the staging tmpfs, before pivot_root */
 	int devnodes_fd;            /* root mode: paude's tmpfs of device nodes */
-	int mask_fd;                /* the empty read-only file the masks are binds of */
+	int mask_fd;                /* the empty read-only file the file masks are binds of */
+	int mask_dir_fd;            /* the empty read-only directory of the directory masks */
 	int tmp_mnt_fd;             /* the sandbox's /tmp mount, -1 when the user mounts there */
 	bool etc_written;           /* the generated /etc files are in the writable layer */
 	char *layer_path;           /* the persistent layer's layer/ (upper/, work/) */
@@ -140,9 +141,9 @@ struct pd_devnode {
 extern const struct pd_devnode pd_devnodes[PD_N_DEVNODES];
 /* pd_devnodes_make() - on the host, as root: a detached tmpfs holding pd_devnodes. */
 int pd_devnodes_make(uid_t owner, gid_t group, struct pd_error *err);
-/* pd_mask_file() - an O_PATH fd of an empty read-only file on a tmpfs of its own,
- * mounted at @stage/mask. */
-int pd_mask_file(int stage, struct pd_error *err);
+/* pd_masks_prepare() - O_PATH fds of an empty file and an empty directory on a
+ * read-only tmpfs of their own, mounted at @stage/mask. */
+int pd_masks_prepare(int stage, int *file, int *dir, struct pd_error *err);
 
 /* etcfiles.c: /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
 int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err);
