@@ -75,7 +75,7 @@ int pd_masks_prepare(int stage, int *file, int *dir, struct pd_error *err)
 	f = openat(m, "empty", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (f < 0)
 		return pd_error_set(err, errno, "%s: create the empty file", what);
-	pd_close(f);   /* a file open for writing would keep the mount writable */
+	pd_close(f); /* a file open for writing would keep the mount writable */
 	f = -1;
 	if (mkdirat(m, "void", 0555) < 0)
 		return pd_error_set(err, errno, "%s: create the empty directory", what);
