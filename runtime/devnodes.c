@@ -58,7 +58,8 @@ int pd_devnodes_make(uid_t owner, gid_t group, struct pd_error *err)
 int pd_masks_prepare(int stage, int *file, int *dir, struct pd_error *err)
 {
 	static const char *const opts[] = { "mode", "0555", "size", "4k", "nr_inodes", "3", NULL };
-	cleanup_close int m = -1, at = -1, f = -1;
+	cleanup_close int m = -1, at = -1;
+	int f;
 	const char *what = "tmpfs of the masks";
 
 	*file = *dir = -1;
@@ -76,7 +77,6 @@ int pd_masks_prepare(int stage, int *file, int *dir, struct pd_error *err)
 	if (f < 0)
 		return pd_error_set(err, errno, "%s: create the empty file", what);
 	pd_close(f); /* a file open for writing would keep the mount writable */
-	f = -1;
 	if (mkdirat(m, "void", 0555) < 0)
 		return pd_error_set(err, errno, "%s: create the empty directory", what);
 	if (pd_mnt_setattr(m, MOUNT_ATTR_RDONLY, 0, false, -1, what, err) < 0 ||

@@ -205,23 +205,40 @@ static int check_alive(struct pd_sandbox *sb, struct pd_error *err)
 }
 
 /*
- * How long a joined process may take to exec.  Until it switches to its
- * user it is the sandbox's root, whom the sandbox's own root may SIGSTOP:
- * the owner never waits for it forever.
+ * How long the owner waits for a joined process to exec.  Until it switches
+ * to its user it is the sandbox's root, whom the sandbox's own root may
+ * SIGSTOP: every EXEC_CHECK_MS the owner looks whether its child is stopped
+ * (then it gives up), and after EXEC_DEADLINE_MS it gives up in any case.
+ * A process that is merely slow (a starved machine) is waited for.
  */
-#define EXEC_DEADLINE_MS 10000
+#define EXEC_CHECK_MS 2000
+#define EXEC_DEADLINE_MS 120000
 
-/* pd_sync_recv() that gives up after @ms (ETIMEDOUT). */
-static int recv_within(int sock, struct pd_sync_msg *m, int ms)
+/* Whether the owner's child @pid is stopped now (its stop not reaped). */
+static bool child_stopped(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	return pid > 0 && waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == pid;
+}
+
+/* pd_sync_recv() that gives up (ETIMEDOUT) when @pid is stopped, or at the deadline. */
+static int recv_within(int sock, struct pd_sync_msg *m, pid_t pid)
 {
 	struct pollfd pf = { .fd = sock, .events = POLLIN };
-	int r;
+	int r, waited = 0;
 
-	while ((r = poll(&pf, 1, ms)) < 0 && errno == EINTR)
-		;
-	if (r == 0) {
-		errno = ETIMEDOUT;
-		return -1;
+	for (;;) {
+		while ((r = poll(&pf, 1, EXEC_CHECK_MS)) < 0 && errno == EINTR)
+			;
+		if (r != 0)
+			break;
+		waited += EXEC_CHECK_MS;
+		if (child_stopped(pid) || waited >= EXEC_DEADLINE_MS) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
 	}
 	return r < 0 ? -1 : pd_sync_recv(sock, m);
 }
@@ -266,7 +283,7 @@ int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pi
 	sock = sv[0];
 	if (mid < 0)
 		return pd_error_set(err, errno, "exec: fork");
-	n = recv_within(sock, &m, EXEC_DEADLINE_MS);
+	n = recv_within(sock, &m, mid);
 	if (n < 0)
 		(void)kill(mid, SIGKILL);
 	reap(mid);
@@ -291,7 +308,7 @@ int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pi
 		return -1;
 	}
 	/* Until the exec closes its end: a pty master, or an error. */
-	while ((n = recv_within(sock, &m, EXEC_DEADLINE_MS)) > 0) {
+	while ((n = recv_within(sock, &m, child)) > 0) {
 		if (m.type == PD_SYNC_PTY && m.fd >= 0 && p->tty && master < 0) {
 			master = steal_fd(&m.fd);
 			continue;
