@@ -18,9 +18,9 @@ else
 Q := @
 endif
 
-PKGS := libseccomp libcap libcjson
+PKGS := libseccomp libcap libcjson libnl-3.0 libnl-route-3.0 libcares libidn2
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson -lnl-route-3 -lnl-3 -lcares -lidn2)
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wformat-nonliteral \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -51,7 +51,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 GEN_HDR := $(BUILD)/gen/seccomp-default.h
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
-ALL_HDR := $(wildcard src/*.h src/common/*.h runtime/*.h tests/unit/*.h)
+ALL_HDR := $(wildcard src/*.h src/common/*.h runtime/*.h netfilter/*.h proxy/*.h oci/*.h tests/unit/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all check check-unit check-asan check-integration check-fuzz-smoke lint bench fuzz \

@@ -5,6 +5,7 @@ set -eu
 PKGS="
 build-essential pkg-config clang lld llvm libclang-rt-dev
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libcjson-dev check
+libc-ares-dev libidn2-dev
 libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
 uidmap busybox-static util-linux passwd iproute2 procps
 valgrind cppcheck clang-tidy clang-format shellcheck keyutils
