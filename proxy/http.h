@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http.h - the proxy's HTTP/1.x request-head parser, the head it forwards
+ * upstream, a chunked request-body scanner and its error responses.
+ *
+ * Everything works on the caller's buffers, with explicit lengths; nothing
+ * allocates, nothing keeps a pointer.  The parser is strict: whatever it
+ * accepts, an upstream server reads the same way (one Host, one framing,
+ * CRLF only, no folding), so a sandbox cannot make the proxy check one
+ * target and reach another.
+ *
+ *	r = pd_http_parse_request(buf, len, &req, &status, &reason);
+ *	if (r == 0)  read more (buf keeps growing, up to PD_HTTP_HEAD_MAX)
+ *	if (r < 0)   n = pd_http_error_response(out, sizeof(out), status, reason);
+ *	             send out, close
+ *	if (r == 1)  check req.host/req.port against the allowlist, then
+ *	             CONNECT: answer 200, relay; else
+ *	             n = pd_http_forward_head(buf, &req, out, sizeof(out));
+ *	             send out, then the body (req.body), then the next request
+ *	             starts at buf + req.head_len + body length
+ */
+#ifndef PAUDE_PROXY_HTTP_H
+#define PAUDE_PROXY_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The whole request head, request line to the empty line included. */
+#define PD_HTTP_HEAD_MAX 16384
+/* The request line with its CRLF. */
+#define PD_HTTP_LINE_MAX 8192
+/* Header fields per head. */
+#define PD_HTTP_FIELDS_MAX 100
+/* The largest Content-Length taken: 2^53. */
+#define PD_HTTP_CONTENT_LENGTH_MAX (UINT64_C(1) << 53)
+/* A chunk-size line (size, extensions, CRLF). */
+#define PD_HTTP_CHUNK_LINE_MAX 4096
+/* The trailer section after the last chunk, its final CRLF included. */
+#define PD_HTTP_TRAILER_MAX 16384
+
+enum pd_http_body {
+	PD_HTTP_BODY_NONE,    /* no body (no Content-Length, no Transfer-Encoding) */
+	PD_HTTP_BODY_LENGTH,  /* content_length bytes follow (maybe 0) */
+	PD_HTTP_BODY_CHUNKED, /* Transfer-Encoding: chunked (pd_http_chunked_scan) */
+};
+
+struct pd_http_request {
+	char method[16]; /* as sent (case matters), NUL-terminated */
+	bool connect;    /* the method is CONNECT (authority-form target) */
+	int minor;       /* HTTP/1.<minor>: 0 or 1 */
+	bool absolute;   /* absolute-form target "http://host[:port]/path" */
+	/*
+	 * Target host, lowercased, NUL-terminated: a name of [a-z0-9.-_] or an
+	 * IPv6 literal without its brackets.  From the request target (CONNECT,
+	 * absolute-form) or from the Host header (origin-form).
+	 */
+	char host[256];
+	uint16_t port;      /* 1-65535; 80 when no port was given (not CONNECT) */
+	bool port_explicit; /* a port was written in the target (or the Host header) */
+	/*
+	 * The path and query inside the caller's buffer, to send upstream;
+	 * none for CONNECT.  Origin-form: starts with '/'.  Absolute-form: may
+	 * be empty or start with '?' (an empty path): the upstream target is
+	 * then "/" followed by it.
+	 */
+	size_t path_off, path_len;
+	size_t head_len; /* bytes up to and including the CRLFCRLF */
+	enum pd_http_body body;
+	uint64_t content_length; /* PD_HTTP_BODY_LENGTH: the body's size */
+	bool client_keep_alive;  /* the client may send another request after this one */
+	bool expect_continue;    /* "Expect: 100-continue" (HTTP/1.1 only) */
+	bool host_header;        /* a Host header was sent */
+	unsigned fields;         /* header fields in the head */
+};
+
+/*
+ * pd_http_parse_request() - parse the request head at the start of @buf.
+ * @buf: the bytes received so far on the client connection (not
+ *       NUL-terminated); bytes after the head (a body, a pipelined request)
+ *       are not looked at
+ * @len: their number
+ * @req: filled when the head is complete (1); unspecified otherwise
+ * @status: on -1, the HTTP status to answer: 400 (malformed), 414 (request
+ *          line over PD_HTTP_LINE_MAX), 431 (head over PD_HTTP_HEAD_MAX, more
+ *          than PD_HTTP_FIELDS_MAX fields), 501 (method over 15 bytes,
+ *          Transfer-Encoding other than "chunked"), 505 ("HTTP/d.d" other
+ *          than 1.0 and 1.1; any other version text is 400)
+ * @reason: on -1, a short static English phrase naming the problem
+ *
+ * The bytes are read in order and every decision depends only on the bytes
+ * before it, so an error is reported as soon as the bytes showing it are
+ * there (a bad method byte, a bare LF, a request line too long), before the
+ * head is complete, and feeding the head in any number of pieces gives the
+ * same result as feeding it at once.  What is accepted:
+ *  - "METHOD SP target SP HTTP/1.x CRLF", the method a token (RFC 9110), no
+ *    empty line before it;
+ *  - CONNECT with an authority-form target "host:port" or "[v6]:port" (port
+ *    1-65535, 1-5 digits); any other method with "http://host[:port][/path]"
+ *    (the scheme in any case; another scheme is refused) or "/path".  Hosts
+ *    are [A-Za-z0-9.-_] (a bracketed IPv6 literal inet_pton takes); no
+ *    userinfo, no '#', no byte outside 0x21-0x7e in the target;
+ *  - header lines "name: value CRLF": name a token, no whitespace before
+ *    the colon, no folding, values without control bytes but HTAB; CR only
+ *    in CRLF, LF only after CR;
+ *  - exactly one Host for HTTP/1.1, at most one for HTTP/1.0 (needed for
+ *    origin-form), agreeing with the target (host in any case; the port,
+ *    80 when omitted; for CONNECT a Host without port agrees with any);
+ *  - at most one Content-Length (1*DIGIT, <= 2^53) or one Transfer-Encoding
+ *    "chunked" (HTTP/1.1 only), not both, neither with CONNECT;
+ *  - Connection (and Proxy-Connection) as comma-separated tokens, not
+ *    naming Host, Content-Length or Transfer-Encoding.
+ * Cost: one pass over at most PD_HTTP_HEAD_MAX bytes per call.
+ *
+ * Return: 1 and @req filled when a complete head was parsed; 0 when more
+ * bytes are needed (only while @len < PD_HTTP_HEAD_MAX); -1 with @status and
+ * @reason set when the request must be refused.
+ */
+int pd_http_parse_request(const char *buf, size_t len, struct pd_http_request *req, int *status,
+			  const char **reason);
+
+/*
+ * pd_http_forward_head() - the head to send upstream for a parsed request
+ * other than CONNECT.
+ * @buf: the buffer @req was parsed from, unchanged
+ * @req: a request pd_http_parse_request() returned 1 for
+ * @out: where to write the head (not NUL-terminated)
+ * @cap: its size
+ *
+ * Writes "METHOD origin-target HTTP/1.1" (the path, "/" first when it does
+ * not start with one), a Host header built from @req when the client sent
+ * none (HTTP/1.0 in absolute-form), every header line of the client as it
+ * came except the hop-by-hop ones (Connection, Proxy-Connection, Keep-Alive,
+ * Proxy-Authorization, Proxy-Authenticate, TE, Trailer, Upgrade, and every
+ * field a Connection or Proxy-Connection header names), then
+ * "Connection: close" and the empty line.  Nothing identifying is added.
+ * At most @req->head_len + 300 bytes.
+ *
+ * Return: the length written, or -1 when @cap is too small or @req is a
+ * CONNECT (or does not fit @buf).
+ */
+ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, char *out,
+			     size_t cap);
+
+/* The chunked scanner's state; fields are private to http.c. */
+struct pd_http_chunked {
+	int state;
+	uint64_t remaining; /* data bytes left in the current chunk */
+	uint64_t size;      /* the chunk size being read */
+	unsigned digits;    /* hex digits of it so far */
+	unsigned line;      /* bytes of the current chunk-size or trailer line */
+	unsigned trailer;   /* bytes of the trailer section so far */
+	const char *error;  /* after -1: what was wrong (static English) */
+};
+
+/* pd_http_chunked_init() - a scanner at the start of a chunked body. */
+void pd_http_chunked_init(struct pd_http_chunked *c);
+
+/*
+ * pd_http_chunked_scan() - follow a chunked request body through the bytes
+ * of @buf, the next piece of it (pieces of any size, in order).
+ * @c: the scanner (pd_http_chunked_init() first)
+ * @buf: the next bytes from the client
+ * @len: their number
+ * @done: set to true once the body has ended (false before)
+ *
+ * Checks the framing strictly: chunk-size 1-16 hex digits, an optional
+ * extension after ';' (no control byte but HTAB), each size line at most
+ * PD_HTTP_CHUNK_LINE_MAX bytes, CRLF after the line and after each chunk's
+ * data, trailer fields "name: value" (no folding) up to PD_HTTP_TRAILER_MAX
+ * bytes in all.  The bytes are passed on as they are.
+ *
+ * Return: how many bytes at the start of @buf belong to the body (all of
+ * them while it goes on; up to and including the trailer's final CRLF when
+ * it ends there; 0 once it has ended), or -1 when the framing is malformed
+ * (@c->error says why; the scanner stays failed).
+ */
+ssize_t pd_http_chunked_scan(struct pd_http_chunked *c, const char *buf, size_t len, bool *done);
+
+/*
+ * pd_http_status_phrase() - the reason phrase for @status: 200, 400, 403,
+ * 405, 407, 408, 413, 414, 431, 500, 501, 502, 503, 504, 505.
+ *
+ * Return: the phrase, or NULL for another status.
+ */
+const char *pd_http_status_phrase(int status);
+
+/*
+ * pd_http_error_response() - a complete response closing the connection:
+ * "HTTP/1.1 <status> <phrase>", Content-Type text/plain; charset=utf-8,
+ * Content-Length, "Connection: close", then @body.
+ * @out: where to write it, NUL-terminated
+ * @cap: its size
+ * @status: a status pd_http_status_phrase() knows (any other is sent as 500)
+ * @body: the text (may be NULL: empty); cut to fit @cap, at a UTF-8
+ *        character boundary, with Content-Length saying what was kept
+ *
+ * Return: the response's length (without the NUL), or 0 when @cap cannot
+ * hold it with an empty body (then @out is "" when @cap > 0).
+ */
+size_t pd_http_error_response(char *out, size_t cap, int status, const char *body);
+
+#endif
