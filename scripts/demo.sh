@@ -14,7 +14,8 @@ echo "  uid map:          $(tr -s " " < /proc/self/uid_map | tr "\n" ";")"
 grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | sed "s/^/  /; s/:\t/: /"
 echo "  processes:        $(ls /proc | grep -c "^[0-9]") (pid 1 is $(tr "\0" " " < /proc/1/cmdline))"
 echo "  hostname:         $(hostname)"
-echo "  network:          $(ls /sys/class/net | tr "\n" " ")"
+echo "  network:          $(ls /sys/class/net | tr "\n" " ")(proxy ${HTTPS_PROXY:-none})"
+if getent hosts example.com >/dev/null 2>&1; then echo "  DNS example.com:  answered (!)"; else echo "  DNS example.com:  no answer (not allowlisted)"; fi
 echo "  /dev:             $(ls /dev | tr "\n" " ")"
 echo "  /etc:             $(ls /etc | tr "\n" " ")"
 if touch /usr/paude-demo 2>/dev/null; then echo "  write /usr:       allowed (!)"; else echo "  write /usr:       refused (read-only)"; fi

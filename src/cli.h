@@ -27,6 +27,7 @@ struct pd_command {
 };
 
 extern const struct pd_command pd_cmd_run;
+extern const struct pd_command pd_cmd_proxy;
 extern const struct pd_command pd_cmd_help;
 extern const struct pd_command pd_cmd_version;
 

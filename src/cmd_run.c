@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "image.h"
 #include "run_options.h"
+#include "run_net.h"
 #include "run_owner.h"
 #include "idrange.h"
 #include "common/cleanup.h"
@@ -55,7 +56,13 @@ static const char run_help[] =
 	"                            -1 or 0: no limit)\n"
 	"      --ulimit NAME=SOFT[:HARD]\n"
 	"                            an rlimit (nofile, nproc, core, stack, ...)\n"
-	"      --network none        no network but loopback (the only mode yet)\n"
+	"      --network proxy|none  proxy (default): paude's allowlist proxy is the only\n"
+	"                            way out; none: loopback only\n"
+	"      --allowed-domains D   allow a host, .domain, HOST:PORT, IP, CIDR, ~regex or\n"
+	"                            group (default: claude, vertexai, pypi, github;\n"
+	"                            also python, golang, nodejs, rust, all); repeatable\n"
+	"      --resolve HOST:ADDR   pin HOST to ADDR (also the only way to a private one)\n"
+	"      --audit-log FILE      log every network decision there as JSON lines\n"
 	"      --userns=keep-id      rootless: you are the command's user (your uid and\n"
 	"                            gid), the subuid range maps around you\n"
 	"      --cap-add CAP         keep CAP (one of podman's defaults: CHOWN, SETUID,\n"
@@ -110,6 +117,8 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	cleanup_strv char **env = NULL;
 	char hostname[32] = "paude-";
 	int status = 125, r = -1;
+	struct pd_run_net *net = NULL;
+	struct pd_run_hooks hooks = { 0 };
 
 	if (pd_run_options_parse(argc, argv, environ, &o, err) < 0) {
 		pd_run_options_release(&o);
@@ -135,6 +144,18 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	if (pd_idmap_decide(&ids, o.keep_id, err) < 0)
 		goto out;
 	pd_random_hex(hostname + 6, 6);
+	if (!strcmp(o.network, "proxy")) {
+		struct pd_run_net_opts no = {
+			.allowed_domains = o.allowed_domains,
+			.resolve = o.resolve,
+			.audit_log = o.audit_log,
+			.sandbox = o.hostname ? o.hostname : hostname,
+		};
+
+		net = pd_run_net_new(&no, err);
+		if (!net)
+			goto out;
+	}
 
 	spec.ids = &ids;
 	spec.rootfs = img.rootfs;
@@ -160,8 +181,16 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	spec.process.caps = o.caps;
 	spec.process.tty = o.tty;
 	spec.process.seccomp = &prog;
-	r = pd_run_owned(&spec, o.interactive, &status, err);
+	if (net) {
+		pd_run_net_env(net, &env);
+		pd_env_merge(&env, o.env, pd_strv_len(o.env)); /* -e wins, as in podman */
+		spec.process.env = env;
+		spec.resolv_conf = pd_run_net_resolv_conf(net);
+		pd_run_net_hooks(net, &hooks);
+	}
+	r = pd_run_owned(&spec, o.interactive, net ? &hooks : NULL, &status, err);
 out:
+	pd_run_net_free(net);
 	pd_seccomp_prog_release(&prog);
 	pd_image_release(&img);
 	pd_run_options_release(&o);

@@ -6,10 +6,7 @@
 #include <string.h>
 
 const struct pd_command *const pd_commands[] = {
-	&pd_cmd_run,
-	&pd_cmd_help,
-	&pd_cmd_version,
-	NULL,
+	&pd_cmd_run, &pd_cmd_proxy, &pd_cmd_help, &pd_cmd_version, NULL,
 };
 
 const struct pd_command *pd_command_find(const char *name)

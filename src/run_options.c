@@ -12,6 +12,7 @@
 #include "common/fs.h"
 #include "common/path.h"
 #include "common/util.h"
+#include "proxy/policy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -611,6 +612,9 @@ enum {
 	OPT_SECCOMP,
 	OPT_CAP_ADD,
 	OPT_USERNS,
+	OPT_ALLOWED_DOMAINS,
+	OPT_RESOLVE,
+	OPT_AUDIT_LOG,
 };
 
 static const struct option run_longopts[] = {
@@ -633,6 +637,9 @@ static const struct option run_longopts[] = {
 	{ "seccomp-profile", required_argument, NULL, OPT_SECCOMP },
 	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
 	{ "userns", required_argument, NULL, OPT_USERNS },
+	{ "allowed-domains", required_argument, NULL, OPT_ALLOWED_DOMAINS },
+	{ "resolve", required_argument, NULL, OPT_RESOLVE },
+	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -698,12 +705,34 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 		o->limits.rlimits[o->limits.n_rlimits++] = rl;
 		return 0;
 	case OPT_NETWORK:
-		if (strcmp(arg, "none") != 0)
+		if (strcmp(arg, "none") != 0 && strcmp(arg, "proxy") != 0)
 			return pd_usage_error(err,
 					      "--network \"%s\": unsupported network mode "
-					      "(this build offers \"none\")",
+					      "(\"proxy\": the allowlist proxy, the default; "
+					      "\"none\": loopback only)",
 					      arg);
 		o->network = arg;
+		return 0;
+	case OPT_ALLOWED_DOMAINS:
+		if (!*arg)
+			return pd_usage_error(err, "--allowed-domains: empty value");
+		pd_strv_push(&o->allowed_domains, arg);
+		return 0;
+	case OPT_RESOLVE: {
+		struct pd_pin pin;
+
+		if (pd_pin_parse(arg, &pin, err) < 0) {
+			pd_error_wrap(err, "--resolve");
+			err->status = PD_STATUS_USAGE;
+			return -1;
+		}
+		pd_strv_push(&o->resolve, arg);
+		return 0;
+	}
+	case OPT_AUDIT_LOG:
+		if (!*arg)
+			return pd_usage_error(err, "--audit-log: empty file name");
+		o->audit_log = arg;
 		return 0;
 	case OPT_SECCOMP:
 		o->seccomp_profile = arg;
@@ -729,7 +758,7 @@ int pd_run_options_parse(int argc, char **argv, char *const *environ_, struct pd
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->network = "none";
+	o->network = "proxy";
 	o->limits.pids = PD_DEFAULT_PIDS_LIMIT; /* as podman: --pids-limit -1 lifts it */
 	o->limits.pids_default = true;
 	optind = 0; /* full re-initialisation of getopt's state */
@@ -764,6 +793,8 @@ int pd_run_options_parse(int argc, char **argv, char *const *environ_, struct pd
 void pd_run_options_release(struct pd_run_options *o)
 {
 	pd_strv_free(o->env);
+	pd_strv_free(o->allowed_domains);
+	pd_strv_free(o->resolve);
 	for (size_t i = 0; i < o->n_mounts; i++)
 		pd_mount_release(&o->mounts[i]);
 	free(o->mounts);

@@ -21,7 +21,10 @@ struct pd_run_options {
 	const char *workdir;
 	const char *user;
 	const char *hostname;
-	const char *network;
+	const char *network;    /* "proxy" (the default) or "none" */
+	char **allowed_domains; /* --allowed-domains, in order (NULL: "default") */
+	char **resolve;         /* --resolve HOST:ADDR, checked */
+	const char *audit_log;  /* --audit-log FILE */
 	const char *seccomp_profile;
 	struct pd_mount *mounts; /* -v and --tmpfs, in order */
 	size_t n_mounts;

@@ -36,6 +36,8 @@ struct owner {
 	struct pd_sandbox *sb;
 	struct pd_relay *relay;
 	const struct pd_sandbox_spec *spec;
+	const struct pd_run_hooks *hooks;
+	bool attached;
 	bool interactive;
 	struct pd_loop_source *sync_src, *pid_src, *sig_src;
 	struct pd_error child_err;
@@ -206,6 +208,11 @@ static int own(struct owner *o, struct pd_sandbox_spec *spec, const sigset_t *fw
 	if (r < 0)
 		return -1;
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (o->hooks && o->hooks->attach) {
+		if (o->hooks->attach(o->hooks->data, o->loop, o->sb, err) < 0)
+			return -1;
+		o->attached = true;
+	}
 	if (watch(o, fwd, err) < 0 || pd_sandbox_start(o->sb, err) < 0)
 		return -1;
 	if (pd_loop_run(o->loop, err) < 0)
@@ -226,9 +233,10 @@ static int own(struct owner *o, struct pd_sandbox_spec *spec, const sigset_t *fw
 	return pd_relay_error(o->relay, err);
 }
 
-int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status, struct pd_error *err)
+int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, const struct pd_run_hooks *hooks,
+		 int *status, struct pd_error *err)
 {
-	struct owner o = { .spec = spec, .interactive = interactive };
+	struct owner o = { .spec = spec, .interactive = interactive, .hooks = hooks };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigset_t fwd, orig;
 	int r = -1;
@@ -248,6 +256,8 @@ int pd_run_owned(struct pd_sandbox_spec *spec, bool interactive, int *status, st
 	pd_loop_remove(o.pid_src);
 	pd_loop_remove(o.sig_src);
 	pd_sandbox_destroy(o.sb);
+	if (o.attached && hooks->detach)
+		hooks->detach(hooks->data);
 	pd_loop_free(o.loop);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &orig, NULL);

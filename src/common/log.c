@@ -52,3 +52,22 @@ void pd_note(const char *fmt, ...)
 	else
 		dprintf(STDERR_FILENO, "paude: note: %s\n", line);
 }
+
+void pd_say(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (sink)
+		sink(line, sink_data);
+	else
+		dprintf(STDERR_FILENO, "paude: %s\n", line);
+}

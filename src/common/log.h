@@ -11,6 +11,8 @@
 #define PAUDE_LOG_H
 
 void pd_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* pd_say() - a line to the same sink, "paude: " first, not deduplicated (summaries). */
+void pd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* pd_log_quiet() - suppress notes (paude run --quiet, tests). */
 void pd_log_quiet(int quiet);
 

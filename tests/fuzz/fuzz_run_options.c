@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 			if (o.command + i != argv + argc)
 				abort();
-			if (!o.network || strcmp(o.network, "none"))
+			if (!o.network || (strcmp(o.network, "none") && strcmp(o.network, "proxy")))
 				abort();
 			for (size_t m = 0; m < o.n_mounts; m++)
 				if (!o.mounts[m].dest || o.mounts[m].dest[0] != '/')

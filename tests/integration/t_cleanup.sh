@@ -11,7 +11,8 @@ host_state() {
 	find /run -mindepth 1 | sort
 	if [ -n "$RUNUSER" ]; then
 		echo "home:"
-		find "/home/$RUNUSER" -mindepth 1 | sort
+		# the audit log is paude's record, meant to stay (docs/NETWORK.md)
+		find "/home/$RUNUSER" -mindepth 1 | grep -vxE "/home/$RUNUSER/\.local(/state(/paude(/audit\.jsonl)?)?)?" | sort
 	fi
 	echo "dev-shm:"
 	find /dev/shm -mindepth 1 | sort

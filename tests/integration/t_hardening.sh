@@ -240,7 +240,7 @@ t_hard_etc_files_on_a_foreign_root() {
 	# The generated /etc files are made in the writable layer before the
 	# overlay: there even on a root filesystem of ids the sandbox does not
 	# map (rootless, the root-owned one), and the image's own are not used.
-	pcap --hostname hx "dir:$IT_DIR/rootfs-root" /bin/sh -c 'cat /etc/hostname /etc/resolv.conf; grep hx /etc/hosts'
+	pcap --network none --hostname hx "dir:$IT_DIR/rootfs-root" /bin/sh -c 'cat /etc/hostname /etc/resolv.conf; grep hx /etc/hosts'
 	status_is "$RC" 0 "($ERR)"
 	eq "$OUT" "hx
 # paude: this sandbox has no network (--network none)

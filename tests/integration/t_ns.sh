@@ -83,7 +83,7 @@ my-box.example
 }
 
 t_net_loopback_only() {
-	pcap "$IMG" /bin/sh -c 'ls /sys/class/net; ip -o link | cut -d" " -f2-3'
+	pcap --network none "$IMG" /bin/sh -c 'ls /sys/class/net; ip -o link | cut -d" " -f2-3'
 	status_is "$RC" 0
 	eq "$(printf '%s\n' "$OUT" | sed -n 1p)" "lo" "/sys/class/net"
 	eq "$(count_lines "$OUT")" 2 "only lo ($OUT)"

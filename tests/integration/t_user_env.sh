@@ -117,7 +117,7 @@ write EACCES" "uid 1000: own home writable, /etc/passwd not"
 # --- environment ---
 
 t_env_default() {
-	pcap "$IMG" pd-probe env
+	pcap --network none "$IMG" pd-probe env
 	status_is "$RC" 0
 	local h
 	h=$(val "$OUT" HOSTNAME)
@@ -151,7 +151,7 @@ t_env_from_host() {
 }
 
 t_env_overrides_defaults() {
-	pcap -e PATH=/bin -e HOME=/tmp -e HOSTNAME=mine "$IMG" pd-probe env
+	pcap --network none -e PATH=/bin -e HOME=/tmp -e HOSTNAME=mine "$IMG" pd-probe env
 	status_is "$RC" 0
 	eq "$(printf '%s\n' "$OUT" | sort)" "HOME=/tmp
 HOSTNAME=mine

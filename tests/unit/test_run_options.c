@@ -805,7 +805,10 @@ START_TEST(parse_defaults)
 	EXPECT_PARSE_OK();
 	EXPECT_STR(R.o.image, "img");
 	expect_command(R.o.command, NULL);
-	EXPECT_STR(R.o.network, "none");
+	EXPECT_STR(R.o.network, "proxy");
+	ck_assert_ptr_null(R.o.allowed_domains);
+	ck_assert_ptr_null(R.o.resolve);
+	ck_assert_ptr_null(R.o.audit_log);
 	ck_assert_msg(R.o.env == NULL && R.o.n_mounts == 0 && R.o.limits.n_rlimits == 0,
 		      "defaults: expected no env, mounts or rlimits, got %p %zu %zu",
 		      (void *)R.o.env, R.o.n_mounts, R.o.limits.n_rlimits);
@@ -881,6 +884,23 @@ START_TEST(parse_network)
 	EXPECT_STR(R.o.network, "none");
 	parse("--net=none", "img", NULL);
 	EXPECT_PARSE_OK();
+	parse("--network=proxy", "img", NULL);
+	EXPECT_PARSE_OK();
+	EXPECT_STR(R.o.network, "proxy");
+	parse("--allowed-domains", "ok.test:8080", "--allowed-domains", "default", "--resolve",
+	      "ok.test:127.0.0.1", "--resolve", "v6.test:[::1]", "--audit-log", "/tmp/a", "img",
+	      NULL);
+	EXPECT_PARSE_OK();
+	EXPECT_STR(R.o.allowed_domains[0], "ok.test:8080");
+	EXPECT_STR(R.o.allowed_domains[1], "default");
+	ck_assert_ptr_null(R.o.allowed_domains[2]);
+	EXPECT_STR(R.o.resolve[1], "v6.test:[::1]");
+	EXPECT_STR(R.o.audit_log, "/tmp/a");
+	EXPECT_USAGE(parse("--resolve", "ok.test", "img", NULL), R.e, "--resolve");
+	EXPECT_USAGE(parse("--resolve", "ok.test:not-an-ip", "img", NULL), R.e, "--resolve");
+	EXPECT_USAGE(parse("--resolve", "1.2.3.4:1.2.3.4", "img", NULL), R.e, "--resolve");
+	EXPECT_USAGE(parse("--allowed-domains=", "img", NULL), R.e, "--allowed-domains: empty");
+	EXPECT_USAGE(parse("--audit-log=", "img", NULL), R.e, "--audit-log: empty");
 	EXPECT_USAGE(parse("--network", "host", "img", NULL), R.e,
 		     "--network \"host\": unsupported network mode");
 	EXPECT_USAGE(parse("--net", "bridge", "img", NULL), R.e, "--network \"bridge\"");

@@ -1,0 +1,936 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c - one proxied connection, from accept to close (proxy.h has the
+ * stages).  Each callback does a bounded amount of work: one read or one
+ * splice per direction and readiness, then the interest of both fds is
+ * recomputed from the state (want_events()).
+ *
+ * Buffers: the request head (or a transparent connection's first bytes) is
+ * read into a buffer of its own, freed once the relay starts (a chunked
+ * request body keeps it as its staging area); what must go out before the
+ * relay (the forwarded head, bytes read with the head, "200 Connection
+ * established", an error) sits in `up` / `down`.  Everything else moves
+ * through two pipes with splice(), so nothing is allocated per byte.
+ */
+#include "proxy_int.h"
+#include "proxy/audit.h"
+#include "proxy/synth.h"
+#include "proxy/tls_sni.h"
+#include "common/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PIPE_CAP 65536
+#define LINGER_MS 2000
+#define MAX_TRIES 4 /* addresses tried per connection */
+
+static void want_events(struct conn *c);
+static void relay_client(struct pd_loop_source *src, uint32_t events, void *data);
+static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *data);
+
+/* ---- audit and close ---- */
+
+static void audit(struct conn *c, bool allowed, const char *reason)
+{
+	struct pd_audit_record r = {
+		.sandbox = c->proxy->opts.sandbox,
+		.kind = c->kind,
+		.method = c->method[0] ? c->method : NULL,
+		.host = c->host[0] ? c->host : NULL,
+		.port = c->port,
+		.addr = c->peer.family ? &c->peer : NULL,
+		.rule = c->rule,
+		.reason = reason && *reason ? reason : NULL,
+		.allowed = allowed,
+		.bytes_up = c->c2u.bytes,
+		.bytes_down = c->u2c.bytes,
+		.duration_ms = pd_proxy_now_ms() - c->t0,
+	};
+
+	if (c->audited)
+		return;
+	c->audited = true;
+	pd_proxy_audit(c->proxy, &r);
+}
+
+static void close_pipe(struct pump *p)
+{
+	for (int i = 0; i < 2; i++)
+		if (p->pipe[i] >= 0) {
+			close(p->pipe[i]);
+			p->pipe[i] = -1;
+		}
+}
+
+void pd_conn_close(struct conn *c)
+{
+	struct pd_proxy *p = c->proxy;
+
+	if (!c->audited)
+		audit(c, c->rule != NULL, c->cause);
+	pd_resolve_cancel(c->rq);
+	pd_loop_remove(c->csrc);
+	pd_loop_remove(c->usrc);
+	if (c->cfd >= 0)
+		close(c->cfd);
+	if (c->ufd >= 0)
+		close(c->ufd);
+	close_pipe(&c->c2u);
+	close_pipe(&c->u2c);
+	free(c->buf);
+	free(c->up);
+	free(c->down);
+	pd_policy_unref(c->policy);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	p->nconns--;
+	free(c);
+}
+
+/* A reset instead of a FIN: the client sees at once that this failed. */
+static void close_reset(struct conn *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	pd_conn_close(c);
+}
+
+/* Send @text to the client, then wait (briefly) for it to close. */
+static void answer(struct conn *c, int status, const char *body)
+{
+	char tmp[2048];
+	size_t n = pd_http_error_response(tmp, sizeof(tmp), status, body);
+
+	free(c->down);
+	c->down = malloc(n ? n : 1);
+	if (!c->down) {
+		close_reset(c);
+		return;
+	}
+	memcpy(c->down, tmp, n);
+	c->down_len = n;
+	c->down_off = 0;
+	pd_loop_remove(c->usrc);
+	c->usrc = NULL;
+	if (c->ufd >= 0) {
+		close(c->ufd);
+		c->ufd = -1;
+	}
+	c->st = C_LINGER;
+	c->deadline = pd_proxy_now_ms() + LINGER_MS;
+	want_events(c);
+}
+
+static void deny(struct conn *c, const char *reason)
+{
+	char body[640];
+	const char *h = c->norm[0] ? c->norm : c->host;
+
+	c->rule = NULL;
+	audit(c, false, reason);
+	pd_proxy_note_denial(c->proxy, h[0] ? h : NULL);
+	if (c->listener->transparent && !c->http) {
+		close_reset(c);
+		return;
+	}
+	snprintf(body, sizeof(body),
+		 "paude: access to %s denied: %s.\n"
+		 "To allow it: %s %s\n",
+		 h[0] ? h : "?", reason, c->proxy->opts.fix_hint, h[0] ? h : "HOST");
+	answer(c, 403, body);
+}
+
+/* The upstream could not be reached: 502 or 504 with the cause. */
+static void fail_upstream(struct conn *c, int status)
+{
+	char body[400];
+
+	snprintf(body, sizeof(body), "paude: %s:%u could not be reached: %s\n",
+		 c->norm[0] ? c->norm : c->host, c->port, c->cause[0] ? c->cause : "unknown");
+	audit(c, true, c->cause);
+	if (c->listener->transparent && !c->http) {
+		close_reset(c);
+		return;
+	}
+	answer(c, status, body);
+}
+
+void pd_conn_refuse_full(struct pd_proxy *p, int fd, struct listener *l)
+{
+	static const char full[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				   "Content-Type: text/plain; charset=utf-8\r\n"
+				   "Content-Length: 43\r\nConnection: close\r\n\r\n"
+				   "paude: the proxy's connection table is full";
+	struct pd_audit_record r = {
+		.sandbox = p->opts.sandbox,
+		.kind = l->transparent ? "transparent" : "connect",
+		.port = l->port,
+		.reason = "the connection table is full",
+	};
+
+	if (!l->transparent)
+		(void)send(fd, full, sizeof(full) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+	pd_proxy_audit(p, &r);
+}
+
+/* ---- events ---- */
+
+/*
+ * Read into the pipe only once it is empty.  Its real capacity may be less
+ * than PIPE_CAP (an unprivileged user past fs.pipe-user-pages-soft gets
+ * pipes of one or two pages; each spliced fragment takes a slot, whatever
+ * its size), and splice() into a full pipe fails with EAGAIN while the
+ * socket stays readable: waiting for EPOLLIN then would wake the loop
+ * without end (and keep the idle timeout from ever firing).
+ */
+static bool pump_wants_read(const struct pump *p)
+{
+	return !p->rd_done && p->inpipe == 0;
+}
+
+static void set_events(struct conn *c, struct pd_loop_source *src, uint32_t ev)
+{
+	if (src && pd_loop_fd_set_events(src, ev, NULL) < 0) {
+		/* cannot happen while the fd is open; do not spin on it */
+		c->deadline = 1;
+	}
+}
+
+static void want_events(struct conn *c)
+{
+	uint32_t ce = 0, ue = 0;
+
+	switch (c->st) {
+	case C_HEAD:
+		ce = EPOLLIN;
+		break;
+	case C_RESOLVE:
+		break;
+	case C_CONNECT:
+		ue = EPOLLOUT;
+		break;
+	case C_RELAY:
+		if (c->c2u.chunked ? (!c->c2u.rd_done && c->up_off == c->up_len)
+				   : pump_wants_read(&c->c2u))
+			ce |= EPOLLIN;
+		if (c->down_off < c->down_len || c->u2c.inpipe)
+			ce |= EPOLLOUT;
+		if (pump_wants_read(&c->u2c))
+			ue |= EPOLLIN;
+		if (c->up_off < c->up_len || c->c2u.inpipe)
+			ue |= EPOLLOUT;
+		break;
+	case C_LINGER:
+		ce = EPOLLIN;
+		if (c->down_off < c->down_len)
+			ce |= EPOLLOUT;
+		break;
+	default:
+		break;
+	}
+	set_events(c, c->csrc, ce);
+	set_events(c, c->usrc, ue);
+}
+
+/* Write what is pending in @buf to @fd: 1 all written, 0 not yet, -1 error. */
+static int flush(int fd, const char *buf, size_t len, size_t *off)
+{
+	while (*off < len) {
+		ssize_t n = send(fd, buf + *off, len - *off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		*off += (size_t)n;
+	}
+	return 1;
+}
+
+/* ---- the relay ---- */
+
+/* Send what waits for upstream; it counts as bytes up. */
+static int flush_up(struct conn *c)
+{
+	size_t before = c->up_off;
+	int r = flush(c->ufd, c->up, c->up_len, &c->up_off);
+
+	c->c2u.bytes += c->up_off - before;
+	return r;
+}
+
+static int pump_read(struct pump *p, int from)
+{
+	size_t want = PIPE_CAP - p->inpipe;
+	ssize_t n;
+
+	if (p->rd_done || !want)
+		return 0;
+	if (p->limit < want)
+		want = (size_t)p->limit;
+	if (!want) {
+		p->rd_done = true;
+		return 0;
+	}
+	n = splice(from, NULL, p->pipe[1], NULL, want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		p->rd_done = true;
+		return 0;
+	}
+	p->inpipe += (size_t)n;
+	if (p->limit != UINT64_MAX) {
+		p->limit -= (uint64_t)n;
+		if (!p->limit)
+			p->rd_done = true;
+	}
+	return 0;
+}
+
+static int pump_write(struct pump *p, int to)
+{
+	ssize_t n;
+
+	if (!p->inpipe)
+		return 0;
+	n = splice(p->pipe[0], NULL, to, NULL, p->inpipe, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	p->inpipe -= (size_t)n;
+	p->bytes += (uint64_t)n;
+	return 0;
+}
+
+/* A chunked body: read into the buffer, pass on what the scanner says is body. */
+static int chunked_read(struct conn *c)
+{
+	ssize_t n, k;
+	bool done = false;
+
+	if (c->up_off < c->up_len || c->c2u.rd_done)
+		return 0;
+	n = recv(c->cfd, c->buf, c->cap, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		snprintf(c->cause, sizeof(c->cause), "the client ended the chunked body early");
+		return -1;
+	}
+	k = pd_http_chunked_scan(&c->c2u.ch, c->buf, (size_t)n, &done);
+	if (k < 0) {
+		snprintf(c->cause, sizeof(c->cause), "malformed chunked body: %s",
+			 c->c2u.ch.error ? c->c2u.ch.error : "?");
+		return -1;
+	}
+	free(c->up);
+	c->up = malloc((size_t)k ? (size_t)k : 1);
+	if (!c->up)
+		return -1;
+	memcpy(c->up, c->buf, (size_t)k);
+	c->up_len = (size_t)k;
+	c->up_off = 0;
+	if (done)
+		c->c2u.rd_done = true;
+	return 0;
+}
+
+/* After any progress: pass half-closes on, end the connection when both are done. */
+static void settle(struct conn *c)
+{
+	struct pump *cu = &c->c2u, *uc = &c->u2c;
+
+	if (cu->rd_done && !cu->inpipe && c->up_off == c->up_len && !cu->wr_done) {
+		cu->wr_done = true;
+		/* A tunnel passes the client's end on; a forwarded request
+		 * does not (the response is still to come). */
+		if (!c->http)
+			(void)shutdown(c->ufd, SHUT_WR);
+	}
+	if (uc->rd_done && !uc->inpipe && c->down_off == c->down_len && !uc->wr_done) {
+		uc->wr_done = true;
+		if (c->http) { /* the response is complete: no more on this connection */
+			audit(c, true, NULL);
+			(void)shutdown(c->cfd, SHUT_WR);
+			pd_loop_remove(c->usrc);
+			c->usrc = NULL;
+			close(c->ufd);
+			c->ufd = -1;
+			c->st = C_LINGER;
+			c->deadline = pd_proxy_now_ms() + LINGER_MS;
+			want_events(c);
+			return;
+		}
+		(void)shutdown(c->cfd, SHUT_WR);
+	}
+	if (cu->wr_done && uc->wr_done) {
+		pd_conn_close(c);
+		return;
+	}
+	c->deadline = pd_proxy_now_ms() + c->proxy->opts.idle_timeout_ms;
+	want_events(c);
+}
+
+static void relay_fail(struct conn *c, int e)
+{
+	if (!c->cause[0])
+		snprintf(c->cause, sizeof(c->cause), "%s", pd_strerror(e));
+	pd_conn_close(c);
+}
+
+static void relay_client(struct pd_loop_source *src, uint32_t events, void *data)
+{
+	struct conn *c = data;
+
+	(void)src;
+	if (events & (EPOLLOUT | EPOLLERR)) {
+		if (flush(c->cfd, c->down, c->down_len, &c->down_off) < 0 ||
+		    (c->down_off == c->down_len && pump_write(&c->u2c, c->cfd) < 0))
+			return relay_fail(c, errno);
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		int r = c->c2u.chunked ? chunked_read(c) : pump_read(&c->c2u, c->cfd);
+
+		if (r < 0)
+			return relay_fail(c, errno);
+		if (flush_up(c) < 0 ||
+		    (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
+			return relay_fail(c, errno);
+	}
+	settle(c);
+}
+
+static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *data)
+{
+	struct conn *c = data;
+
+	(void)src;
+	if (events & (EPOLLOUT | EPOLLERR)) {
+		if (flush_up(c) < 0 ||
+		    (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
+			return relay_fail(c, errno);
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (pump_read(&c->u2c, c->ufd) < 0)
+			return relay_fail(c, errno);
+		if (c->down_off == c->down_len &&
+		    (flush(c->cfd, c->down, c->down_len, &c->down_off) < 0 ||
+		     pump_write(&c->u2c, c->cfd) < 0))
+			return relay_fail(c, errno);
+	}
+	settle(c);
+}
+
+static int make_pipe(struct pump *p)
+{
+	if (pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	p->limit = UINT64_MAX;
+	return 0;
+}
+
+static int set_up(struct conn *c, const char *a, size_t alen, const char *b, size_t blen)
+{
+	free(c->up);
+	c->up = malloc(alen + blen ? alen + blen : 1);
+	if (!c->up)
+		return -1;
+	if (alen)
+		memcpy(c->up, a, alen);
+	if (blen)
+		memcpy(c->up + alen, b, blen);
+	c->up_len = alen + blen;
+	c->up_off = 0;
+	return 0;
+}
+
+/* Upstream is connected: set both directions up and start relaying. */
+static void connected(struct conn *c)
+{
+	static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	struct pd_http_request req;
+	int status;
+	const char *reason;
+	int one = 1;
+
+	c->peer = c->addrs[c->ai];
+	(void)setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (make_pipe(&c->c2u) < 0 || make_pipe(&c->u2c) < 0) {
+		snprintf(c->cause, sizeof(c->cause), "pipe: %s", pd_strerror(errno));
+		return fail_upstream(c, 502);
+	}
+	if (c->listener->transparent) {
+		/* everything read so far goes on as it came, both ways a tunnel */
+		if (set_up(c, c->buf, c->len, NULL, 0) < 0)
+			goto nomem;
+		c->http = false;
+	} else if (pd_http_parse_request(c->buf, c->len, &req, &status, &reason) == 1 &&
+		   req.connect) {
+		if (set_up(c, c->buf + req.head_len, c->len - req.head_len, NULL, 0) < 0)
+			goto nomem;
+		c->down = malloc(sizeof(established) - 1);
+		if (!c->down)
+			goto nomem;
+		memcpy(c->down, established, sizeof(established) - 1);
+		c->down_len = sizeof(established) - 1;
+	} else {
+		char head[PD_HTTP_HEAD_MAX + 512];
+		ssize_t hl = pd_http_forward_head(c->buf, &req, head, sizeof(head));
+		size_t extra = c->len - req.head_len, body = 0;
+		const char *rest = c->buf + req.head_len;
+		bool done = false;
+
+		if (hl < 0) {
+			snprintf(c->cause, sizeof(c->cause), "the request head does not fit");
+			return fail_upstream(c, 502);
+		}
+		c->http = true;
+		switch (req.body) {
+		case PD_HTTP_BODY_LENGTH:
+			body = extra < req.content_length ? extra : (size_t)req.content_length;
+			c->c2u.limit = req.content_length - body;
+			c->c2u.rd_done = c->c2u.limit == 0;
+			break;
+		case PD_HTTP_BODY_CHUNKED: {
+			ssize_t k;
+
+			c->c2u.chunked = true;
+			pd_http_chunked_init(&c->c2u.ch);
+			k = extra ? pd_http_chunked_scan(&c->c2u.ch, rest, extra, &done) : 0;
+			if (k < 0) {
+				snprintf(c->cause, sizeof(c->cause), "malformed chunked body: %s",
+					 c->c2u.ch.error ? c->c2u.ch.error : "?");
+				return answer(c, 400, "paude: malformed chunked request body\n");
+			}
+			body = (size_t)k;
+			c->c2u.rd_done = done;
+			break;
+		}
+		case PD_HTTP_BODY_NONE:
+		default:
+			c->c2u.limit = 0;
+			c->c2u.rd_done = true;
+			break;
+		}
+		if (set_up(c, head, (size_t)hl, rest, body) < 0)
+			goto nomem;
+	}
+	if (!c->c2u.chunked) {
+		free(c->buf);
+		c->buf = NULL;
+		c->len = c->cap = 0;
+	}
+	c->st = C_RELAY;
+	c->deadline = pd_proxy_now_ms() + c->proxy->opts.idle_timeout_ms;
+	settle(c);
+	return;
+nomem:
+	snprintf(c->cause, sizeof(c->cause), "out of memory or fds");
+	pd_conn_close(c);
+}
+
+/* ---- connect ---- */
+
+static void on_upstream(struct pd_loop_source *src, uint32_t events, void *data);
+
+static void try_next(struct conn *c)
+{
+	for (; c->ai < c->naddrs && c->ai < MAX_TRIES; c->ai++) {
+		const struct pd_addr *a = &c->addrs[c->ai];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		int fd;
+
+		memset(&ss, 0, sizeof(ss));
+		if (a->family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			s4->sin_family = AF_INET;
+			s4->sin_addr = a->v4;
+			s4->sin_port = htons(c->port);
+			sl = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = a->v6;
+			s6->sin6_port = htons(c->port);
+			sl = sizeof(*s6);
+		}
+		fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			snprintf(c->cause, sizeof(c->cause), "socket: %s", pd_strerror(errno));
+			continue;
+		}
+		if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+			snprintf(c->cause, sizeof(c->cause), "%s", pd_strerror(errno));
+			close(fd);
+			continue;
+		}
+		c->ufd = fd;
+		c->usrc = pd_loop_add_fd(c->proxy->loop, fd, EPOLLOUT, on_upstream, c, "upstream",
+					 NULL);
+		if (!c->usrc) {
+			snprintf(c->cause, sizeof(c->cause), "out of memory");
+			close(fd);
+			c->ufd = -1;
+			break;
+		}
+		c->st = C_CONNECT;
+		c->deadline = pd_proxy_now_ms() + c->proxy->opts.connect_timeout_ms;
+		want_events(c);
+		return;
+	}
+	fail_upstream(c, 502);
+}
+
+static void drop_upstream(struct conn *c)
+{
+	pd_loop_remove(c->usrc);
+	c->usrc = NULL;
+	close(c->ufd);
+	c->ufd = -1;
+}
+
+static void on_upstream(struct pd_loop_source *src, uint32_t events, void *data)
+{
+	struct conn *c = data;
+	int e = 0;
+	socklen_t el = sizeof(e);
+
+	if (c->st == C_RELAY)
+		return relay_upstream(src, events, data);
+	if (c->st != C_CONNECT)
+		return;
+	if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		e = errno;
+	if (e == 0)
+		return connected(c);
+	snprintf(c->cause, sizeof(c->cause), "%s", pd_strerror(e));
+	drop_upstream(c);
+	c->ai++;
+	try_next(c);
+}
+
+/* Keep the addresses the policy lets this connection reach; deny if none. */
+static void check_addrs(struct conn *c, const struct pd_addr *addrs, size_t n)
+{
+	struct pd_verdict v, first = { 0 };
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < PD_RESOLVE_MAX_ADDRS; i++) {
+		if (pd_policy_check_addr(c->proxy->policy, c->norm[0] ? c->norm : NULL, &addrs[i],
+					 c->port, c->pinned, &v) < 0)
+			continue;
+		if (v.allow)
+			c->addrs[k++] = addrs[i];
+		else if (!first.reason[0])
+			first = v;
+	}
+	c->naddrs = k;
+	c->ai = 0;
+	if (!k) {
+		if (n)
+			c->peer = addrs[0];
+		return deny(c, first.reason[0] ? first.reason : "no address it may reach");
+	}
+	try_next(c);
+}
+
+static void resolved(void *data, int status, const struct pd_addr *addrs, size_t n)
+{
+	struct conn *c = data;
+
+	c->rq = NULL;
+	if (status < 0) {
+		snprintf(c->cause, sizeof(c->cause), "%s", pd_resolve_strerror(status));
+		return fail_upstream(c, status == -ETIMEDOUT ? 504 : 502);
+	}
+	check_addrs(c, addrs, n);
+}
+
+/* The name (or literal) and port are known: decide, then find addresses. */
+static void decide(struct conn *c)
+{
+	struct pd_verdict v;
+	struct pd_addr lit;
+	const struct pd_pin *pin;
+	const char *why = NULL;
+
+	if (pd_policy_check_name(c->proxy->policy, c->host, strlen(c->host), c->port, &v) < 0 ||
+	    !v.allow)
+		return deny(c, v.reason[0] ? v.reason : "not allowed");
+	pd_policy_unref(c->policy);
+	c->policy = pd_policy_ref(c->proxy->policy);
+	c->rule = v.rule;
+	if (pd_ip_literal(c->host, strlen(c->host), &lit) == 1) {
+		c->norm[0] = '\0';
+		return check_addrs(c, &lit, 1);
+	}
+	if (pd_name_normalize(c->host, strlen(c->host), c->norm, sizeof(c->norm), &why) < 0)
+		return deny(c, why ? why : "bad host name");
+	pin = pd_proxy_pin(c->proxy, c->norm);
+	if (pin) {
+		c->pinned = true;
+		return check_addrs(c, &pin->addr, 1);
+	}
+	c->st = C_RESOLVE;
+	c->deadline = 0; /* the resolver has its own timeout */
+	want_events(c);
+	c->rq = pd_resolve(c->proxy->opts.resolver, c->norm, AF_UNSPEC, resolved, c);
+	if (!c->rq) {
+		snprintf(c->cause, sizeof(c->cause), "resolver busy: %s", pd_strerror(errno));
+		fail_upstream(c, 503);
+	}
+}
+
+/* ---- the head ---- */
+
+static void set_host(struct conn *c, const char *h)
+{
+	snprintf(c->host, sizeof(c->host), "%s", h);
+}
+
+/* Forward listener: the request head. */
+static void head_forward(struct conn *c)
+{
+	struct pd_http_request req;
+	int status = 400, r;
+	const char *reason = NULL;
+
+	r = pd_http_parse_request(c->buf, c->len, &req, &status, &reason);
+	if (r == 0) {
+		if (c->len == c->cap) /* cannot happen: the parser refuses first */
+			answer(c, 431, "paude: request head too large\n");
+		return;
+	}
+	if (r < 0) {
+		char body[200];
+
+		snprintf(c->cause, sizeof(c->cause), "%s", reason ? reason : "bad request");
+		snprintf(body, sizeof(body), "paude: bad request: %s\n", c->cause);
+		audit(c, false, c->cause);
+		return answer(c, status, body);
+	}
+	memcpy(c->method, req.method, sizeof(c->method));
+	c->kind = req.connect ? "connect" : "http";
+	c->http = !req.connect;
+	set_host(c, req.host);
+	c->port = req.port;
+	if (!req.connect && !req.absolute) {
+		audit(c, false, "not a proxy request (origin-form)");
+		return answer(c, 400, "paude: this is a proxy: use an absolute URI or CONNECT\n");
+	}
+	decide(c);
+}
+
+static bool looks_http(const char *b, size_t n)
+{
+	return n > 0 && b[0] >= 'A' && b[0] <= 'Z';
+}
+
+/* Transparent listener: the name the sandbox dialled, checked against SNI or Host. */
+static void head_transparent(struct conn *c)
+{
+	struct sockaddr_in dst;
+	socklen_t dl = sizeof(dst);
+	const char *mapped = NULL, *reason = NULL;
+	char said[PD_TLS_SNI_NAME_MAX + 1] = "";
+
+	if (getsockname(c->cfd, (struct sockaddr *)&dst, &dl) < 0 || dst.sin_family != AF_INET)
+		return close_reset(c);
+	c->port = c->listener->port;
+	if (c->proxy->opts.synth && pd_synth_contains(c->proxy->opts.synth, dst.sin_addr)) {
+		mapped = pd_synth_name(c->proxy->opts.synth, dst.sin_addr);
+		if (!mapped) {
+			inet_ntop(AF_INET, &dst.sin_addr, c->host, sizeof(c->host));
+			return deny(c, "an address the sandbox's DNS never gave out");
+		}
+	}
+	if (c->port == 443 || (c->len && (uint8_t)c->buf[0] == 0x16)) {
+		int r = pd_tls_sni((const uint8_t *)c->buf, c->len, said, sizeof(said), &reason);
+
+		snprintf(c->method, sizeof(c->method), "TLS");
+		if (r == 0)
+			return; /* more to come */
+		if (r < 0)
+			said[0] = '\0'; /* no usable SNI: the dialled name decides */
+	} else if (c->port == 80 || looks_http(c->buf, c->len)) {
+		struct pd_http_request req;
+		int status, r = pd_http_parse_request(c->buf, c->len, &req, &status, &reason);
+
+		c->http = true;
+		if (r == 0)
+			return;
+		if (r < 0) {
+			snprintf(c->cause, sizeof(c->cause), "%s", reason ? reason : "bad request");
+			audit(c, false, c->cause);
+			return answer(c, status, "paude: bad request\n");
+		}
+		memcpy(c->method, req.method, sizeof(c->method));
+		snprintf(said, sizeof(said), "%.*s", (int)sizeof(said) - 1, req.host);
+	}
+	if (mapped) {
+		set_host(c, mapped);
+		if (said[0] && strcasecmp(said, mapped) != 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "it asked for %.60s at the address of %.60s",
+				 said, mapped);
+			return deny(c, why);
+		}
+		return decide(c);
+	}
+	/* An IP the allowlist lists and routes here: only that IP, on this port. */
+	inet_ntop(AF_INET, &dst.sin_addr, c->host, sizeof(c->host));
+	decide(c);
+}
+
+static void on_head(struct pd_loop_source *src, uint32_t events, void *data)
+{
+	struct conn *c = data;
+	ssize_t n;
+
+	(void)src;
+	(void)events;
+	n = recv(c->cfd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		snprintf(c->cause, sizeof(c->cause), "%s", pd_strerror(errno));
+		return pd_conn_close(c);
+	}
+	if (n == 0) {
+		snprintf(c->cause, sizeof(c->cause), "the client closed before a request");
+		c->audited = true; /* nothing was asked: nothing to record */
+		return pd_conn_close(c);
+	}
+	c->len += (size_t)n;
+	if (c->listener->transparent)
+		head_transparent(c);
+	else
+		head_forward(c);
+}
+
+static void on_linger(struct pd_loop_source *src, uint32_t events, void *data)
+{
+	struct conn *c = data;
+	char sink[4096];
+
+	(void)src;
+	if (events & EPOLLOUT) {
+		int r = flush(c->cfd, c->down, c->down_len, &c->down_off);
+
+		if (r < 0)
+			return pd_conn_close(c);
+		if (r > 0)
+			(void)shutdown(c->cfd, SHUT_WR);
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		ssize_t n = recv(c->cfd, sink, sizeof(sink), MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return pd_conn_close(c);
+	}
+	want_events(c);
+}
+
+static void on_client(struct pd_loop_source *src, uint32_t events, void *data)
+{
+	struct conn *c = data;
+
+	switch (c->st) {
+	case C_LINGER:
+		return on_linger(src, events, data);
+	case C_HEAD:
+		return on_head(src, events, data);
+	case C_RELAY:
+		return relay_client(src, events, data);
+	case C_RESOLVE:
+	case C_CONNECT:
+	default:
+		return;
+	}
+}
+
+void pd_conn_timeout(struct conn *c)
+{
+	switch (c->st) {
+	case C_HEAD:
+		snprintf(c->cause, sizeof(c->cause), "no complete request within %u ms",
+			 c->proxy->opts.head_timeout_ms);
+		if (c->len == 0) {
+			c->audited = true;
+			return pd_conn_close(c);
+		}
+		audit(c, false, c->cause);
+		if (c->listener->transparent && !c->http)
+			return close_reset(c);
+		return answer(c, 408, "paude: request timed out\n");
+	case C_CONNECT:
+		snprintf(c->cause, sizeof(c->cause), "connection timed out");
+		drop_upstream(c);
+		c->ai++;
+		if (c->ai < c->naddrs && c->ai < MAX_TRIES)
+			return try_next(c);
+		return fail_upstream(c, 504);
+	case C_RELAY:
+		snprintf(c->cause, sizeof(c->cause), "idle for %u ms",
+			 c->proxy->opts.idle_timeout_ms);
+		return pd_conn_close(c);
+	case C_LINGER:
+	case C_RESOLVE:
+	default:
+		return pd_conn_close(c);
+	}
+}
+
+void pd_conn_start(struct pd_proxy *p, int fd, struct listener *l)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->cap = l->transparent ? PD_TLS_SNI_NEED_MAX : PD_HTTP_HEAD_MAX;
+	if (c)
+		c->buf = malloc(c->cap);
+	if (!c || !c->buf) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->proxy = p;
+	c->listener = l;
+	c->cfd = fd;
+	c->ufd = -1;
+	c->c2u.pipe[0] = c->c2u.pipe[1] = c->u2c.pipe[0] = c->u2c.pipe[1] = -1;
+	c->kind = l->transparent ? "transparent" : "connect";
+	c->st = C_HEAD;
+	c->t0 = pd_proxy_now_ms();
+	c->deadline = c->t0 + p->opts.head_timeout_ms;
+	c->next = p->conns;
+	if (p->conns)
+		p->conns->prev = c;
+	p->conns = c;
+	p->nconns++;
+	c->csrc = pd_loop_add_fd(p->loop, fd, EPOLLIN, on_client, c, "client", NULL);
+	if (!c->csrc) {
+		c->audited = true;
+		return pd_conn_close(c);
+	}
+	/* A protocol where the server speaks first (ssh): nothing to wait for. */
+	if (l->transparent && l->port != 80 && l->port != 443)
+		head_transparent(c);
+}

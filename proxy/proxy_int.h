@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proxy_int.h - what proxy.c and conn.c share (internal to proxy/).
+ */
+#ifndef PAUDE_PROXY_INT_H
+#define PAUDE_PROXY_INT_H
+
+#include "proxy/addr.h"
+#include "proxy/http.h"
+#include "proxy/name.h"
+#include "proxy/proxy.h"
+#include "proxy/resolve.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PD_PROXY_MAX_LISTENERS 32
+#define PD_PROXY_TALLY 6
+
+struct pd_audit_record;
+
+struct listener {
+	struct pd_proxy *proxy;
+	struct pd_loop_source *src;
+	int fd;
+	bool transparent;
+	bool paused;
+	uint16_t port;
+};
+
+/* One direction of a relay: from -> pipe -> to. */
+struct pump {
+	int pipe[2];
+	size_t inpipe;  /* bytes in the pipe */
+	uint64_t limit; /* bytes still to read (UINT64_MAX: until EOF) */
+	uint64_t bytes; /* bytes written to the destination */
+	bool rd_done;   /* nothing more to read (EOF, or the limit reached) */
+	bool wr_done;   /* the destination was shut (or must not be) */
+	bool chunked;   /* a chunked request body: copied through buf, checked */
+	struct pd_http_chunked ch;
+};
+
+enum conn_state {
+	C_HEAD,    /* reading the request head / first bytes */
+	C_RESOLVE, /* waiting for the resolver */
+	C_CONNECT, /* connecting upstream */
+	C_RELAY,   /* both ways */
+	C_LINGER,  /* an answer sent: draining the client until it closes */
+};
+
+struct conn {
+	struct pd_proxy *proxy;
+	struct conn *prev, *next;
+	struct listener *listener;
+	int cfd, ufd;
+	struct pd_loop_source *csrc, *usrc;
+	enum conn_state st;
+	const char *kind; /* "connect", "http", "transparent" */
+	char method[16];
+	char host[PD_NAME_MAX + 3]; /* as asked (normalized once known) */
+	char norm[PD_NAME_MAX + 1]; /* normalized name, "" for an IP literal */
+	uint16_t port;
+	bool pinned;
+	const char *rule;         /* from the policy in force at the verdict */
+	struct pd_policy *policy; /* the reference @rule lives in */
+	struct pd_resolve_req *rq;
+	struct pd_addr addrs[PD_RESOLVE_MAX_ADDRS];
+	size_t naddrs, ai;
+	struct pd_addr peer;
+	char cause[96]; /* the last upstream failure */
+	/* bytes read before the relay: the head, then what is still to send */
+	char *buf;
+	size_t cap, len;
+	/* to send upstream before relaying (the forwarded head, early bytes) */
+	char *up;
+	size_t up_len, up_off;
+	/* to send to the client (200 Connection established, an error) */
+	char *down;
+	size_t down_len, down_off;
+	bool http; /* plain HTTP forwarding: close after the response */
+	struct pump c2u, u2c;
+	uint64_t t0, deadline;
+	bool audited;
+};
+
+struct pd_proxy {
+	struct pd_loop *loop;
+	struct pd_policy *policy;
+	struct pd_proxy_opts opts;
+	struct pd_pin *pins;
+	size_t npins;
+	struct listener listeners[PD_PROXY_MAX_LISTENERS];
+	size_t nlisteners;
+	struct pd_loop_source *sweep;
+	struct conn *conns;
+	size_t nconns, max_conns;
+	uint64_t denied, tally_other;
+	struct {
+		char host[64];
+		uint64_t count;
+	} tally[PD_PROXY_TALLY];
+	size_t ntally;
+};
+
+uint64_t pd_proxy_now_ms(void);
+const struct pd_pin *pd_proxy_pin(const struct pd_proxy *p, const char *name);
+void pd_proxy_audit(struct pd_proxy *p, const struct pd_audit_record *r);
+
+void pd_conn_start(struct pd_proxy *p, int fd, struct listener *l);
+void pd_conn_refuse_full(struct pd_proxy *p, int fd, struct listener *l);
+void pd_conn_timeout(struct conn *c);
+void pd_conn_close(struct conn *c);
+
+#endif
