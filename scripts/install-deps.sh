@@ -9,6 +9,7 @@ libc-ares-dev libidn2-dev
 libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
 uidmap busybox-static util-linux passwd iproute2 procps
 valgrind cppcheck clang-tidy clang-format shellcheck keyutils
+python3 openssl curl
 "
 need=""
 for p in $PKGS; do

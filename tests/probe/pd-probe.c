@@ -1768,6 +1768,638 @@ static int cmd_connect(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Network clients: raw TCP, TLS ClientHello, UDP, DNS, ICMP                */
+/* ------------------------------------------------------------------------ */
+
+/* now_ms() - CLOCK_MONOTONIC in milliseconds. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* make_sockaddr() - numeric IPv4/IPv6 @addr and @port; false if not numeric. */
+static bool make_sockaddr(const char *addr, long port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return true;
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * tcp_dial() - a TCP connection to @ss within @timeout_s seconds, left
+ * non-blocking.  Return: the fd, or -1 with errno (ETIMEDOUT on timeout).
+ */
+static int tcp_dial(const struct sockaddr_storage *ss, socklen_t len, long timeout_s)
+{
+	struct pollfd pfd;
+	socklen_t elen = sizeof(int);
+	int fd, e = 0, r;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0) {
+		e = errno;
+		if (e == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			do
+				r = poll(&pfd, 1, (int)timeout_s * 1000);
+			while (r < 0 && errno == EINTR);
+			if (r == 0)
+				e = ETIMEDOUT;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+				e = errno;
+		}
+	}
+	if (e) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * recv_until() - read into @buf (at most @cap bytes) until @stop returns
+ * true for what was read, EOF, an error or @deadline (now_ms()).
+ * Return: bytes read; *@end is 0 (stop or full), 1 (EOF), -1 (timeout) or
+ * an errno value.
+ */
+static size_t recv_until(int fd, uint8_t *buf, size_t cap, long long deadline,
+			 bool (*stop)(const uint8_t *, size_t), int *end)
+{
+	size_t got = 0;
+
+	*end = 0;
+	while (got < cap && !(stop && stop(buf, got))) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t n;
+		int r;
+
+		if (left <= 0) {
+			*end = -1;
+			break;
+		}
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			*end = -1;
+			break;
+		}
+		n = recv(fd, buf + got, cap - got, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			*end = errno;
+			break;
+		}
+		if (n == 0) {
+			*end = 1;
+			break;
+		}
+		got += (size_t)n;
+	}
+	return got;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* unescape() - \r \n \t \0 \\ \xHH of @s into @out (as long as @s). */
+static bool unescape(const char *s, uint8_t *out, size_t *len)
+{
+	size_t k = 0;
+
+	for (; *s; s++) {
+		if (*s != '\\') {
+			out[k++] = (uint8_t)*s;
+			continue;
+		}
+		switch (*++s) {
+		case 'r':
+			out[k++] = '\r';
+			break;
+		case 'n':
+			out[k++] = '\n';
+			break;
+		case 't':
+			out[k++] = '\t';
+			break;
+		case '0':
+			out[k++] = '\0';
+			break;
+		case '\\':
+			out[k++] = '\\';
+			break;
+		case 'x':
+			if (hexval(s[1]) < 0 || hexval(s[2]) < 0)
+				return false;
+			out[k++] = (uint8_t)(hexval(s[1]) * 16 + hexval(s[2]));
+			s += 2;
+			break;
+		default:
+			return false;
+		}
+	}
+	*len = k;
+	return true;
+}
+
+static int send_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN) {
+			(void)poll(&pfd, 1, 1000);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* print_end() - "end eof", "end timeout" or "end ERRNO" for recv_until's @end. */
+static void print_end(int end)
+{
+	printf("end %s\n", end == 1    ? "eof"
+			   : end == -1 ? "timeout"
+			   : end == 0  ? "full"
+				       : errno_name(end));
+}
+
+/*
+ * tcp ADDR PORT [DATA [TIMEOUT]]: a TCP connection to a numeric address:
+ * "connect ok" or "connect ERRNO", then "connect-ms N" (how long connect
+ * took).  With DATA (escapes \r \n \t \0 \\ \xHH): send it, then print what
+ * comes back verbatim until the peer closes or TIMEOUT seconds (default 5)
+ * pass, a newline if it did not end with one, and "end eof", "end timeout"
+ * or "end ERRNO" (ECONNRESET for a reset; "end full" after 1 MiB), and
+ * "end-ms N": how long after the send that was.
+ */
+static int cmd_tcp(int argc, char **argv)
+{
+	static uint8_t buf[1 << 20];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long port, timeout = 5;
+	long long t0;
+	size_t dlen = 0, got;
+	uint8_t *data = NULL;
+	int fd, end;
+
+	if (!parse_long(argv[2], 1, 65535, &port) ||
+	    (argc > 4 && !parse_long(argv[4], 1, 3600, &timeout)) ||
+	    !make_sockaddr(argv[1], port, &ss, &len)) {
+		fprintf(stderr, "pd-probe: tcp: bad ADDR, PORT or TIMEOUT\n");
+		return EXIT_USAGE;
+	}
+	if (argc > 3) {
+		data = malloc(strlen(argv[3]) + 1);
+		if (!data || !unescape(argv[3], data, &dlen)) {
+			fprintf(stderr, "pd-probe: tcp: bad escape in DATA\n");
+			free(data);
+			return EXIT_USAGE;
+		}
+	}
+	t0 = now_ms();
+	fd = tcp_dial(&ss, len, timeout);
+	printf("connect %s\n", fd < 0 ? errno_name(errno) : "ok");
+	printf("connect-ms %lld\n", now_ms() - t0);
+	if (fd < 0 || !data) {
+		free(data);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (send_all(fd, data, dlen) < 0) {
+		printf("send %s\n", errno_name(errno));
+		free(data);
+		close(fd);
+		return 0;
+	}
+	free(data);
+	t0 = now_ms();
+	got = recv_until(fd, buf, sizeof(buf), t0 + timeout * 1000, NULL, &end);
+	fwrite(buf, 1, got, stdout);
+	if (got && buf[got - 1] != '\n')
+		putchar('\n');
+	print_end(end);
+	printf("end-ms %lld\n", now_ms() - t0);
+	close(fd);
+	return 0;
+}
+
+static bool head_complete(const uint8_t *b, size_t n)
+{
+	return n >= 4 && !memcmp(b + n - 4, "\r\n\r\n", 4);
+}
+
+static void put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* client_hello() - a TLS 1.2 ClientHello record naming @sni; its length. */
+static size_t client_hello(uint8_t *out, const char *sni)
+{
+	static const uint8_t suites[] = { 0xc0, 0x2f, 0xc0, 0x30, 0xc0, 0x2b, 0xc0, 0x2c,
+					  0x00, 0x9c, 0x00, 0x9d, 0x00, 0x2f, 0x00, 0x35 };
+	static const uint8_t tail_ext[] = {
+		0x00, 0x0a, 0x00, 0x08, 0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18, /* groups */
+		0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, /* point formats */
+		0x00, 0x0d, 0x00, 0x0e, 0x00, 0x0c, 0x08, 0x04, 0x08, 0x05, 0x04, 0x01,
+		0x05, 0x01, 0x04, 0x03, 0x05, 0x03, /* signature algorithms */
+		0x00, 0x17, 0x00, 0x00,             /* extended master secret */
+	};
+	size_t sl = strlen(sni), k = 0, ext_at, hs_at;
+
+	out[k++] = 0x16;
+	out[k++] = 0x03;
+	out[k++] = 0x01;
+	k += 2; /* record length */
+	hs_at = k;
+	out[k++] = 0x01;
+	k += 3; /* handshake length */
+	out[k++] = 0x03;
+	out[k++] = 0x03;
+	for (int i = 0; i < 32; i++)
+		out[k++] = (uint8_t)(rand() & 0xff);
+	out[k++] = 0; /* no session id */
+	put16(out + k, sizeof(suites));
+	k += 2;
+	memcpy(out + k, suites, sizeof(suites));
+	k += sizeof(suites);
+	out[k++] = 1;
+	out[k++] = 0; /* null compression */
+	ext_at = k;
+	k += 2;
+	if (sl) {
+		put16(out + k, 0);
+		put16(out + k + 2, sl + 5);
+		put16(out + k + 4, sl + 3);
+		out[k + 6] = 0;
+		put16(out + k + 7, sl);
+		memcpy(out + k + 9, sni, sl);
+		k += 9 + sl;
+	}
+	memcpy(out + k, tail_ext, sizeof(tail_ext));
+	k += sizeof(tail_ext);
+	put16(out + ext_at, k - ext_at - 2);
+	put16(out + 3, k - 5);
+	out[hs_at + 1] = (uint8_t)((k - hs_at - 4) >> 16);
+	put16(out + hs_at + 2, k - hs_at - 4);
+	return k;
+}
+
+/*
+ * tls-hello ADDR PORT SNI [TARGET]: connect; with TARGET (host:port) first
+ * ask for a tunnel ("CONNECT TARGET") and print "proxy STATUS-LINE" (and
+ * stop there unless it is a 200); send a TLS 1.2 ClientHello with server
+ * name SNI ("-": none) and print how the first record back begins:
+ * "tls serverhello" (a handshake record holding a ServerHello), "tls alert",
+ * "tls record 0xNN", "tls eof", "tls timeout" or "tls ERRNO".
+ * "connect ERRNO" when the connection fails.  Nothing is verified.
+ */
+static int cmd_tls_hello(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint8_t hello[600], head[4096];
+	size_t n, got;
+	long port;
+	int fd, end;
+
+	if (!parse_long(argv[2], 1, 65535, &port) || !make_sockaddr(argv[1], port, &ss, &len) ||
+	    strlen(argv[3]) > 255 || (argc > 4 && strlen(argv[4]) > 300)) {
+		fprintf(stderr, "pd-probe: tls-hello: bad ADDR, PORT, SNI or TARGET\n");
+		return EXIT_USAGE;
+	}
+	srand((unsigned)now_ms());
+	fd = tcp_dial(&ss, len, 5);
+	if (fd < 0) {
+		printf("connect %s\n", errno_name(errno));
+		return 0;
+	}
+	if (argc > 4) {
+		char req[700];
+		char *eol;
+
+		snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", argv[4],
+			 argv[4]);
+		if (send_all(fd, (const uint8_t *)req, strlen(req)) < 0) {
+			printf("send %s\n", errno_name(errno));
+			close(fd);
+			return 0;
+		}
+		got = recv_until(fd, head, sizeof(head) - 1, now_ms() + 10000, head_complete, &end);
+		head[got] = '\0';
+		eol = strstr((char *)head, "\r\n");
+		if (eol)
+			*eol = '\0';
+		printf("proxy %s\n", got ? (char *)head : "(nothing)");
+		if (!eol || strncmp((char *)head, "HTTP/1.1 200 ", 13)) {
+			close(fd);
+			return 0;
+		}
+	}
+	n = client_hello(hello, strcmp(argv[3], "-") ? argv[3] : "");
+	if (send_all(fd, hello, n) < 0) {
+		printf("tls %s\n", errno_name(errno));
+		close(fd);
+		return 0;
+	}
+	got = recv_until(fd, head, 6, now_ms() + 10000, NULL, &end);
+	if (got == 6 && head[0] == 0x16 && head[5] == 0x02)
+		printf("tls serverhello\n");
+	else if (got >= 1 && head[0] == 0x15)
+		printf("tls alert\n");
+	else if (got >= 1)
+		printf("tls record 0x%02x\n", head[0]);
+	else
+		printf("tls %s\n", end == 1 ? "eof" : end == -1 ? "timeout" : errno_name(end));
+	close(fd);
+	return 0;
+}
+
+/* udp ADDR PORT: send one datagram: "udp ok" or "udp ERRNO". */
+static int cmd_udp(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long port;
+	int fd;
+
+	(void)argc;
+	if (!parse_long(argv[2], 1, 65535, &port) || !make_sockaddr(argv[1], port, &ss, &len)) {
+		fprintf(stderr, "pd-probe: udp: bad ADDR or PORT\n");
+		return EXIT_USAGE;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("udp %s\n", errno_name(errno));
+		return 0;
+	}
+	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0)
+		printf("udp %s\n", errno_name(errno));
+	else
+		printf("udp ok\n");
+	close(fd);
+	return 0;
+}
+
+/*
+ * icmp ADDR: an echo request to a numeric IPv4 address, through an ICMP
+ * datagram socket and through a raw socket: "icmp-dgram ok|ERRNO" and
+ * "icmp-raw ok|ERRNO" (the errno of socket() or sendto()).
+ */
+static int cmd_icmp(int argc, char **argv)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_RAW };
+	uint8_t pkt[8] = { 8, 0, 0xf7, 0xfe, 0, 1, 0, 0 }; /* type 8, checksum of the rest */
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	size_t i;
+
+	(void)argc;
+	if (inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1) {
+		fprintf(stderr, "pd-probe: icmp: \"%s\" is not an IPv4 address\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		const char *name = types[i] == SOCK_DGRAM ? "icmp-dgram" : "icmp-raw";
+		int fd = socket(AF_INET, types[i] | SOCK_CLOEXEC, IPPROTO_ICMP);
+
+		if (fd < 0) {
+			printf("%s %s\n", name, errno_name(errno));
+			continue;
+		}
+		if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			printf("%s %s\n", name, errno_name(errno));
+		else
+			printf("%s ok\n", name);
+		close(fd);
+	}
+	return 0;
+}
+
+static const struct num_name dns_types[] = {
+	{ 1, "A" },    { 2, "NS" },     { 5, "CNAME" }, { 6, "SOA" },
+	{ 12, "PTR" }, { 15, "MX" },    { 16, "TXT" },  { 28, "AAAA" },
+	{ 33, "SRV" }, { 65, "HTTPS" }, { 255, "ANY" },
+};
+
+static const char *const dns_rcodes[] = {
+	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+};
+
+/* dns_skip_name() - the offset after the (possibly compressed) name at @off, or 0. */
+static size_t dns_skip_name(const uint8_t *m, size_t n, size_t off)
+{
+	while (off < n) {
+		if ((m[off] & 0xc0) == 0xc0)
+			return off + 2 <= n ? off + 2 : 0;
+		if (m[off] == 0)
+			return off + 1;
+		off += 1 + (size_t)m[off];
+	}
+	return 0;
+}
+
+/* dns_query() - one query and its answer in @ans; its length, or -1 with errno. */
+static ssize_t dns_query(const struct sockaddr_in *srv, bool tcp, const uint8_t *q, size_t qlen,
+			 uint8_t *ans, size_t cap)
+{
+	int fd, end;
+	size_t got;
+	ssize_t n = -1;
+
+	if (tcp) {
+		uint8_t framed[600];
+
+		fd = tcp_dial((const struct sockaddr_storage *)srv, sizeof(*srv), 5);
+		if (fd < 0)
+			return -1;
+		put16(framed, qlen);
+		memcpy(framed + 2, q, qlen);
+		if (send_all(fd, framed, qlen + 2) == 0) {
+			got = recv_until(fd, ans, 2, now_ms() + 5000, NULL, &end);
+			if (got == 2) {
+				size_t want = ((size_t)ans[0] << 8 | ans[1]);
+
+				if (want > cap)
+					want = cap;
+				got = recv_until(fd, ans, want, now_ms() + 5000, NULL, &end);
+				if (got == want)
+					n = (ssize_t)got;
+			}
+			if (n < 0)
+				errno = end > 1 ? end : end == -1 ? ETIMEDOUT : EPROTO;
+		}
+		close(fd);
+		return n;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)srv, sizeof(*srv)) == 0 &&
+	    send(fd, q, qlen, 0) >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r;
+
+		do
+			r = poll(&pfd, 1, 3000);
+		while (r < 0 && errno == EINTR);
+		if (r == 0)
+			errno = ETIMEDOUT;
+		else if (r > 0)
+			n = recv(fd, ans, cap, 0);
+	}
+	end = errno;
+	close(fd);
+	errno = end;
+	return n;
+}
+
+/*
+ * dns [tcp:]SERVER NAME TYPE [COUNT]: ask the IPv4 DNS server SERVER (port
+ * 53; "tcp:" over TCP) for NAME's TYPE (A, AAAA, MX, TXT, ANY, ... or a
+ * number): "rcode NAME", "answers N", then one line per answer: "A ADDR",
+ * "AAAA ADDR" or "TYPE N"; "dns ERRNO" when nothing came back.  COUNT > 1:
+ * ask COUNT times and print only "answered N of COUNT".
+ */
+static int cmd_dns(int argc, char **argv)
+{
+	struct sockaddr_in srv = { .sin_family = AF_INET, .sin_port = htons(53) };
+	const char *server = argv[1], *name = argv[2];
+	uint8_t q[600], ans[65536];
+	long type = -1, count = 1, answered = 0;
+	size_t k = 12, i;
+	bool tcp = false;
+
+	if (!strncmp(server, "tcp:", 4)) {
+		tcp = true;
+		server += 4;
+	}
+	for (i = 0; i < ARRAY_SIZE(dns_types); i++)
+		if (!strcmp(argv[3], dns_types[i].name))
+			type = dns_types[i].num;
+	if ((type < 0 && !parse_long(argv[3], 0, 65535, &type)) ||
+	    (argc > 4 && !parse_long(argv[4], 1, 1000000, &count)) ||
+	    inet_pton(AF_INET, server, &srv.sin_addr) != 1 || strlen(name) > 500) {
+		fprintf(stderr, "pd-probe: dns: bad SERVER, TYPE or COUNT\n");
+		return EXIT_USAGE;
+	}
+	memset(q, 0, 12);
+	q[2] = 0x01; /* RD */
+	q[5] = 1;    /* one question */
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (l > 63) {
+			fprintf(stderr, "pd-probe: dns: label too long\n");
+			return EXIT_USAGE;
+		}
+		if (l) {
+			q[k++] = (uint8_t)l;
+			memcpy(q + k, p, l);
+			k += l;
+		}
+		p += l + (dot ? 1 : 0);
+	}
+	q[k++] = 0;
+	put16(q + k, (size_t)type);
+	put16(q + k + 2, 1);
+	k += 4;
+	srand((unsigned)now_ms() ^ (unsigned)getpid());
+	for (long round = 0; round < count; round++) {
+		ssize_t n;
+		size_t off, an;
+		unsigned rc;
+
+		put16(q, (size_t)(rand() & 0xffff));
+		n = dns_query(&srv, tcp, q, k, ans, sizeof(ans));
+		if (n < 12 || ans[0] != q[0] || ans[1] != q[1] || !(ans[2] & 0x80)) {
+			if (count == 1)
+				printf("dns %s\n", n < 0 ? errno_name(errno) : "bad-answer");
+			continue;
+		}
+		answered++;
+		if (count > 1)
+			continue;
+		rc = ans[3] & 0x0f;
+		an = (size_t)ans[6] << 8 | ans[7];
+		if (rc < ARRAY_SIZE(dns_rcodes))
+			printf("rcode %s\n", dns_rcodes[rc]);
+		else
+			printf("rcode %u\n", rc);
+		printf("answers %zu\n", an);
+		off = dns_skip_name(ans, (size_t)n, 12);
+		off = off ? off + 4 : 0;
+		for (i = 0; i < an && off && off < (size_t)n; i++) {
+			size_t rdlen;
+			unsigned t;
+			char text[INET6_ADDRSTRLEN];
+
+			off = dns_skip_name(ans, (size_t)n, off);
+			if (!off || off + 10 > (size_t)n)
+				break;
+			t = (unsigned)ans[off] << 8 | ans[off + 1];
+			rdlen = (size_t)ans[off + 8] << 8 | ans[off + 9];
+			off += 10;
+			if (off + rdlen > (size_t)n)
+				break;
+			if (t == 1 && rdlen == 4)
+				printf("A %s\n", inet_ntop(AF_INET, ans + off, text, sizeof(text)));
+			else if (t == 28 && rdlen == 16)
+				printf("AAAA %s\n",
+				       inet_ntop(AF_INET6, ans + off, text, sizeof(text)));
+			else
+				printf("TYPE %u\n", t);
+			off += rdlen;
+		}
+	}
+	if (count > 1)
+		printf("answered %ld of %ld\n", answered, count);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Privilege, keys, mounts                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -1987,6 +2619,11 @@ static const struct subcommand {
 	{ "sleep", 1, 1, cmd_sleep, "SECONDS" },
 	{ "connect", 2, 3, cmd_connect, "ADDR PORT [TIMEOUT]" },
 	{ "listen", 1, 1, cmd_listen, "PORT" },
+	{ "tcp", 2, 4, cmd_tcp, "ADDR PORT [DATA [TIMEOUT]]" },
+	{ "tls-hello", 3, 4, cmd_tls_hello, "ADDR PORT SNI|- [HOST:PORT]" },
+	{ "udp", 2, 2, cmd_udp, "ADDR PORT" },
+	{ "icmp", 1, 1, cmd_icmp, "ADDR" },
+	{ "dns", 3, 4, cmd_dns, "[tcp:]SERVER NAME TYPE [COUNT]" },
 	{ "become", 2, 2, cmd_become, "UID GID" },
 	{ "hold-key", 1, 1, cmd_hold_key, "DESC" },
 	{ "nested-remount", 2, 2, cmd_nested_remount, "PATH ro|rw" },
