@@ -18,9 +18,9 @@ else
 Q := @
 endif
 
-PKGS := libseccomp libcap libcjson libnl-3.0 libnl-route-3.0 libcares libidn2
+PKGS := libseccomp libcap libcjson libnl-3.0 libnl-route-3.0 libcares libidn2 libarchive zlib libzstd libcrypto libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson -lnl-route-3 -lnl-3 -lcares -lidn2)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson -lnl-route-3 -lnl-3 -lcares -lidn2 -larchive -lz -lzstd -lcrypto -lcurl)
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wformat-nonliteral \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -85,7 +85,7 @@ $(GEN_HDR): $(BUILD)/tools/seccomp-gen
 	$(BUILD)/tools/seccomp-gen > $@.tmp && mv $@.tmp $@
 
 # Test helpers: a static probe that runs inside sandboxes, and a pty harness.
-tools: $(BUILD)/tests/pd-probe $(BUILD)/tests/ptyrun $(BUILD)/tests/pd-drive
+tools: $(BUILD)/tests/pd-probe $(BUILD)/tests/ptyrun $(BUILD)/tests/pd-drive $(BUILD)/tests/pd-load
 
 $(BUILD)/tests/pd-probe: tests/probe/pd-probe.c
 	@mkdir -p $(dir $@)
@@ -99,6 +99,11 @@ $(BUILD)/tests/pd-drive: tests/tools/pd-drive.c $(BUILD)/libpaude.a
 $(BUILD)/tests/ptyrun: tests/tools/ptyrun.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -o $@ $< -lutil
+
+# The network bench's origin server and load generator (bench/network.sh).
+$(BUILD)/tests/pd-load: tests/tools/pd-load.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -o $@ $<
 
 # ---- unit tests (libcheck) ----
 $(BUILD)/tests/unit-tests: $(UNIT_SRC) $(ALL_HDR) $(BUILD)/libpaude.a
@@ -189,6 +194,7 @@ demo: $(BUILD)/paude
 
 bench: $(BUILD)/paude tools
 	BUILD=$(BUILD) bench/startup.sh
+	BUILD=$(BUILD) bench/network.sh
 
 deps:
 	scripts/install-deps.sh
