@@ -10,6 +10,7 @@ libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev
 uidmap busybox-static util-linux passwd iproute2 procps
 valgrind cppcheck clang-tidy clang-format shellcheck keyutils
 python3 openssl curl
+docker-registry skopeo umoci zstd apache2-utils
 "
 need=""
 for p in $PKGS; do
