@@ -202,6 +202,12 @@ int pd_store_tmp_file(struct pd_store *s, char *name, size_t cap, struct pd_erro
 	return pd_error_set(err, EEXIST, "store: a temporary file");
 }
 
+void pd_store_tmp_unlink(struct pd_store *s, const char *tmpname)
+{
+	if (strncmp(tmpname, "tmp/", 4) == 0 && !strchr(tmpname + 4, '/'))
+		(void)unlinkat(s->fd, tmpname, 0);
+}
+
 int pd_store_blob_commit(struct pd_store *s, const char *tmpname, const char *digest,
 			 struct pd_error *err)
 {
@@ -668,4 +674,40 @@ void pd_store_images_free(struct pd_store_image *imgs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		pd_store_image_release(&imgs[i]);
 	free(imgs);
+}
+
+int pd_store_image_remove(struct pd_store *s, const struct pd_store_image *img,
+			  struct pd_error *err)
+{
+	const char *hex = pd_store_hex(img->manifest);
+	cJSON *names, *n, *next;
+	char rel[96], *text;
+	int lock, r;
+
+	if (!hex)
+		return pd_error_set_msg(err, EINVAL, "image record without a manifest digest");
+	lock = pd_store_lock(s, "names", err);
+	if (lock < 0)
+		return -1;
+	names = read_json(s, NAMES, err);
+	if (!names) {
+		pd_store_unlock(lock);
+		return -1;
+	}
+	for (n = names->child; n; n = next) {
+		next = n->next;
+		if (cJSON_IsString(n) && !strcmp(n->valuestring, img->manifest))
+			cJSON_Delete(cJSON_DetachItemViaPointer(names, n));
+	}
+	text = cJSON_PrintUnformatted(names);
+	cJSON_Delete(names);
+	r = replace_file(s, NAMES, text, err);
+	free(text);
+	pd_store_unlock(lock);
+	if (r < 0)
+		return -1;
+	snprintf(rel, sizeof(rel), "images/%s.json", hex);
+	if (unlinkat(s->fd, rel, 0) < 0 && errno != ENOENT)
+		return pd_error_set(err, errno, "store: remove %s", rel);
+	return 0;
 }

@@ -43,15 +43,15 @@
 struct pd_store;
 
 struct pd_store_layer {
-	char digest[72];  /* the compressed blob's digest */
-	char diff_id[72]; /* the uncompressed tar's digest */
+	char digest[136];  /* the compressed blob's digest */
+	char diff_id[136]; /* the uncompressed tar's digest */
 	char media_type[128];
 	int64_t size; /* compressed */
 };
 
 struct pd_store_image {
-	char manifest[72]; /* its digest: the image's id */
-	char config[72];
+	char manifest[136]; /* its digest: the image's id */
+	char config[136];
 	char platform[64];
 	char created[64]; /* from the config, may be "" */
 	int64_t pulled;   /* unix time */
@@ -83,6 +83,8 @@ int pd_store_blob_open(struct pd_store *s, const char *digest, struct pd_error *
  * an O_RDWR fd, or -1 with @err.  Committed with pd_store_blob_commit().
  */
 int pd_store_tmp_file(struct pd_store *s, char *name, size_t cap, struct pd_error *err);
+/* pd_store_tmp_unlink() - drop a file pd_store_tmp_file() made. */
+void pd_store_tmp_unlink(struct pd_store *s, const char *tmpname);
 int pd_store_blob_commit(struct pd_store *s, const char *tmpname, const char *digest,
 			 struct pd_error *err);
 /* pd_store_read_blob() - a small blob's bytes (at most @max). */
@@ -116,6 +118,12 @@ int pd_store_image_put(struct pd_store *s, const struct pd_store_image *img, con
 int pd_store_image_get(struct pd_store *s, const char *name_or_id, struct pd_store_image *out,
 		       struct pd_error *err);
 void pd_store_image_release(struct pd_store_image *img);
+/*
+ * pd_store_image_remove() - drop the image's record and every name pointing
+ * at it (its blobs and layers stay until a prune finds them unused).
+ */
+int pd_store_image_remove(struct pd_store *s, const struct pd_store_image *img,
+			  struct pd_error *err);
 /* pd_store_images() - every image (names filled), @n of them. */
 int pd_store_images(struct pd_store *s, struct pd_store_image **out, size_t *n,
 		    struct pd_error *err);

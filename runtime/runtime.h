@@ -289,6 +289,16 @@ int pd_layer_remove(const char *layer_dir, const struct pd_idmap_plan *ids, stru
 int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct pd_error *err),
 		     void *data, struct pd_error *err);
 
+/*
+ * pd_userns_helper_plan() - pd_userns_helper() in a new user namespace of
+ * the mapping @ids (rootless: the user's own range; what the helper makes
+ * is owned as a sandbox of that mapping would see it).  Used to unpack
+ * image layers and to remove trees of subordinate ids.
+ */
+int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
+			  int (*fn)(void *data, struct pd_error *err), void *data,
+			  struct pd_error *err);
+
 /* Seccomp (runtime/seccomp.c): the default filter and Docker/OCI JSON profiles. */
 int pd_seccomp_default(struct pd_seccomp_prog *out, struct pd_error *err);
 int pd_seccomp_from_json(const char *json, size_t len, struct pd_seccomp_prog *out,

@@ -127,10 +127,6 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err);
 
 /* layer.c: the persistent writable layer, made or checked by the owner. */
 int pd_layer_prepare(const char *path, const struct pd_idmap_plan *ids, struct pd_error *err);
-/* join.c: pd_userns_helper() in a new user namespace of the mapping @ids. */
-int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
-			  int (*fn)(void *data, struct pd_error *err), void *data,
-			  struct pd_error *err);
 
 /* devnodes.c: device nodes of the sandbox's own, and the file masks are made of. */
 #define PD_N_DEVNODES 6

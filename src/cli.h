@@ -28,6 +28,11 @@ struct pd_command {
 
 extern const struct pd_command pd_cmd_run;
 extern const struct pd_command pd_cmd_proxy;
+extern const struct pd_command pd_cmd_pull;
+extern const struct pd_command pd_cmd_images;
+extern const struct pd_command pd_cmd_inspect;
+extern const struct pd_command pd_cmd_rmi;
+extern const struct pd_command pd_cmd_save;
 extern const struct pd_command pd_cmd_help;
 extern const struct pd_command pd_cmd_version;
 

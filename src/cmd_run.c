@@ -36,6 +36,8 @@ static const char run_help[] =
 	"IMAGE:\n"
 	"  dir:PATH                  a root filesystem directory (never modified)\n"
 	"  host                      the host's /usr and a safe part of /etc, read-only\n"
+	"  REF, docker://REF         an image of the store, pulled when missing\n"
+	"                            (127.0.0.1:5000/x, quay.io/org/img:tag, alpine, ...)\n"
 	"\n"
 	"Options:\n"
 	"  -e, --env K=V|K           set a variable (K alone: the host's value)\n"
@@ -67,6 +69,10 @@ static const char run_help[] =
 	"                            gid), the subuid range maps around you\n"
 	"      --cap-add CAP         keep CAP (one of podman's defaults: CHOWN, SETUID,\n"
 	"                            DAC_OVERRIDE, ...) in the sandbox's user namespace\n"
+	"      --entrypoint CMD      replace the image's entrypoint ('' clears it)\n"
+	"      --pull POLICY         missing (default), always, never, newer\n"
+	"      --platform OS/ARCH    the image's platform (default: the host's)\n"
+	"      --tls-verify=false    allow plain HTTP and unverified TLS to the registry\n"
 	"      --seccomp-profile FILE\n"
 	"                            a Docker/OCI JSON seccomp profile instead of paude's\n"
 	"  -h, --help                this help\n"
@@ -93,6 +99,14 @@ static char **command_argv(const struct pd_run_options *o, const struct pd_image
 {
 	char **argv = NULL;
 
+	if (o->entrypoint) {
+		/* podman: --entrypoint replaces the image's, and its Cmd goes too */
+		if (o->entrypoint[0])
+			pd_strv_push(&argv, o->entrypoint);
+		for (char **p = o->command; p && *p; p++)
+			pd_strv_push(&argv, *p);
+		return argv;
+	}
 	for (char **p = img->entrypoint; p && *p; p++)
 		pd_strv_push(&argv, *p);
 	if (o->command && o->command[0]) {
@@ -112,6 +126,7 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	struct pd_seccomp_prog prog = { 0 };
 	struct pd_sandbox_spec spec = { 0 };
 	struct pd_idmap_plan ids;
+	struct pd_image_opts iopts = { .pull = PD_PULL_MISSING, .tls_verify = true };
 	char keep_user[32];
 	cleanup_strv char **cmd = NULL;
 	cleanup_strv char **env = NULL;
@@ -129,7 +144,22 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 		pd_run_options_release(&o);
 		return 0;
 	}
-	if (pd_image_resolve(o.image, &img, err) < 0)
+	if (pd_idmap_decide(&ids, o.keep_id, err) < 0)
+		goto out;
+	iopts.tls_verify = o.tls_verify;
+	iopts.platform = o.platform;
+	iopts.ids = &ids;
+	if (o.pull)
+		(void)pd_parse_pull_policy(o.pull, &iopts.pull);
+	if (o.keep_id && strcmp(o.image, "host") != 0 && !pd_str_has_prefix(o.image, "dir:")) {
+		pd_error_set_msg(
+			err, EINVAL,
+			"--userns=keep-id works with dir: and host images only (an image's "
+			"layers are stored for one mapping)");
+		err->status = PD_STATUS_USAGE;
+		goto out;
+	}
+	if (pd_image_resolve(o.image, &iopts, &img, err) < 0)
 		goto out;
 	cmd = command_argv(&o, &img);
 	if (!cmd) {
@@ -140,8 +170,6 @@ static int cmd_run(int argc, char **argv, struct pd_error *err)
 	env = pd_strv_dup(img.env);
 	pd_env_merge(&env, o.env, pd_strv_len(o.env));
 	if (load_seccomp(o.seccomp_profile, &prog, err) < 0)
-		goto out;
-	if (pd_idmap_decide(&ids, o.keep_id, err) < 0)
 		goto out;
 	pd_random_hex(hostname + 6, 6);
 	if (!strcmp(o.network, "proxy")) {

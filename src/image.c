@@ -124,15 +124,29 @@ static int image_dir(const char *path, struct pd_image *img, struct pd_error *er
 	return 0;
 }
 
-int pd_image_resolve(const char *ref, struct pd_image *img, struct pd_error *err)
+int pd_image_resolve(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
+		     struct pd_error *err)
 {
 	memset(img, 0, sizeof(*img));
 	if (!strcmp(ref, "host"))
 		return image_host(img);
 	if (pd_str_has_prefix(ref, "dir:"))
 		return image_dir(ref + 4, img, err);
-	return pd_error_set_msg(err, EINVAL, "image \"%s\": unknown kind (use dir:PATH or host)",
-				ref);
+	if (pd_str_has_prefix(ref, "docker://"))
+		ref += 9;
+	return pd_image_oci(ref, o, img, err);
+}
+
+int pd_parse_pull_policy(const char *s, enum pd_pull_policy *out)
+{
+	static const char *const names[] = { "missing", "always", "never", "newer" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum pd_pull_policy)i;
+			return 0;
+		}
+	return -1;
 }
 
 void pd_image_release(struct pd_image *img)

@@ -13,6 +13,8 @@
 #include "common/error.h"
 #include "runtime/runtime.h"
 
+#include <stdbool.h>
+
 struct pd_image {
 	struct pd_rootfs rootfs;
 	char **env;        /* K=V defaults */
@@ -22,7 +24,30 @@ struct pd_image {
 	char *user;        /* NULL: root */
 };
 
-int pd_image_resolve(const char *ref, struct pd_image *img, struct pd_error *err);
+struct pd_idmap_plan;
+
+enum pd_pull_policy { PD_PULL_MISSING, PD_PULL_ALWAYS, PD_PULL_NEVER, PD_PULL_NEWER };
+
+struct pd_image_opts {
+	enum pd_pull_policy pull;        /* --pull (default missing) */
+	const char *platform;            /* --platform, NULL: the host's */
+	bool tls_verify;                 /* --tls-verify */
+	const struct pd_idmap_plan *ids; /* the sandbox's mapping (rootless unpack) */
+};
+
+/*
+ * pd_image_resolve() - IMAGE into a root filesystem and defaults: "host",
+ * "dir:PATH", or an image reference of the store (pulled first when
+ * missing, as the pull policy says; image_oci.c).
+ * @o: may be NULL for dir: and host
+ */
+int pd_image_resolve(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
+		     struct pd_error *err);
+/* pd_image_oci() - a stored (or pulled) OCI image (image_oci.c). */
+int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
+		 struct pd_error *err);
+/* pd_parse_pull_policy() - "missing", "always", "never", "newer". */
+int pd_parse_pull_policy(const char *s, enum pd_pull_policy *out);
 void pd_image_release(struct pd_image *img);
 
 /* The /etc entries the `host` image exposes (NULL-terminated), for docs and tests. */

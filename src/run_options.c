@@ -615,6 +615,10 @@ enum {
 	OPT_ALLOWED_DOMAINS,
 	OPT_RESOLVE,
 	OPT_AUDIT_LOG,
+	OPT_PULL,
+	OPT_PLATFORM,
+	OPT_TLS_VERIFY,
+	OPT_ENTRYPOINT,
 };
 
 static const struct option run_longopts[] = {
@@ -640,6 +644,10 @@ static const struct option run_longopts[] = {
 	{ "allowed-domains", required_argument, NULL, OPT_ALLOWED_DOMAINS },
 	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
+	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -729,6 +737,32 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 		pd_strv_push(&o->resolve, arg);
 		return 0;
 	}
+	case OPT_PULL:
+		if (strcmp(arg, "missing") && strcmp(arg, "always") && strcmp(arg, "never") &&
+		    strcmp(arg, "newer"))
+			return pd_usage_error(
+				err, "--pull \"%s\": expected missing, always, never or newer",
+				arg);
+		o->pull = arg;
+		return 0;
+	case OPT_PLATFORM:
+		if (!*arg || !strchr(arg, '/'))
+			return pd_usage_error(err, "--platform \"%s\": expected OS/ARCH[/VARIANT]",
+					      arg);
+		o->platform = arg;
+		return 0;
+	case OPT_TLS_VERIFY:
+		if (!arg || !strcmp(arg, "true"))
+			o->tls_verify = true;
+		else if (!strcmp(arg, "false"))
+			o->tls_verify = false;
+		else
+			return pd_usage_error(err, "--tls-verify=\"%s\": expected true or false",
+					      arg);
+		return 0;
+	case OPT_ENTRYPOINT:
+		o->entrypoint = arg;
+		return 0;
 	case OPT_AUDIT_LOG:
 		if (!*arg)
 			return pd_usage_error(err, "--audit-log: empty file name");
@@ -759,6 +793,7 @@ int pd_run_options_parse(int argc, char **argv, char *const *environ_, struct pd
 
 	memset(o, 0, sizeof(*o));
 	o->network = "proxy";
+	o->tls_verify = true;
 	o->limits.pids = PD_DEFAULT_PIDS_LIMIT; /* as podman: --pids-limit -1 lifts it */
 	o->limits.pids_default = true;
 	optind = 0; /* full re-initialisation of getopt's state */

@@ -25,6 +25,10 @@ struct pd_run_options {
 	char **allowed_domains; /* --allowed-domains, in order (NULL: "default") */
 	char **resolve;         /* --resolve HOST:ADDR, checked */
 	const char *audit_log;  /* --audit-log FILE */
+	const char *pull;       /* --pull missing|always|never|newer (NULL: missing) */
+	const char *platform;   /* --platform os/arch[/variant] */
+	bool tls_verify;        /* --tls-verify[=false] (default true) */
+	const char *entrypoint; /* --entrypoint (NULL: the image's; "": none) */
 	const char *seccomp_profile;
 	struct pd_mount *mounts; /* -v and --tmpfs, in order */
 	size_t n_mounts;

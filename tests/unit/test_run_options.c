@@ -901,6 +901,29 @@ START_TEST(parse_network)
 	EXPECT_USAGE(parse("--resolve", "1.2.3.4:1.2.3.4", "img", NULL), R.e, "--resolve");
 	EXPECT_USAGE(parse("--allowed-domains=", "img", NULL), R.e, "--allowed-domains: empty");
 	EXPECT_USAGE(parse("--audit-log=", "img", NULL), R.e, "--audit-log: empty");
+}
+END_TEST
+
+START_TEST(parse_image_options)
+{
+	parse("img", NULL);
+	EXPECT_PARSE_OK();
+	ck_assert(R.o.tls_verify);
+	ck_assert_ptr_null(R.o.pull);
+	ck_assert_ptr_null(R.o.entrypoint);
+	parse("--pull", "never", "--platform", "linux/arm64", "--tls-verify=false", "--entrypoint",
+	      "", "img", NULL);
+	EXPECT_PARSE_OK();
+	EXPECT_STR(R.o.pull, "never");
+	EXPECT_STR(R.o.platform, "linux/arm64");
+	ck_assert(!R.o.tls_verify);
+	EXPECT_STR(R.o.entrypoint, "");
+	parse("--tls-verify", "img", NULL);
+	EXPECT_PARSE_OK();
+	ck_assert(R.o.tls_verify);
+	EXPECT_USAGE(parse("--pull", "sometimes", "img", NULL), R.e, "--pull \"sometimes\"");
+	EXPECT_USAGE(parse("--platform", "linux", "img", NULL), R.e, "--platform \"linux\"");
+	EXPECT_USAGE(parse("--tls-verify=maybe", "img", NULL), R.e, "--tls-verify=\"maybe\"");
 	EXPECT_USAGE(parse("--network", "host", "img", NULL), R.e,
 		     "--network \"host\": unsupported network mode");
 	EXPECT_USAGE(parse("--net", "bridge", "img", NULL), R.e, "--network \"bridge\"");
@@ -1099,6 +1122,7 @@ static Suite *run_options_suite(void)
 	tcase_add_test(tp, parse_double_dash);
 	tcase_add_test(tp, parse_order_and_later_wins);
 	tcase_add_test(tp, parse_network);
+	tcase_add_test(tp, parse_image_options);
 	tcase_add_test(tp, parse_help);
 	tcase_add_test(tp, parse_missing_image);
 	tcase_add_test(tp, parse_bad_options);

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_image_ops.c - `paude inspect IMAGE`, `paude rmi IMAGE...` and
+ * `paude save IMAGE oci:DIR[:TAG]`: what the store holds, shown, removed
+ * or written out as an OCI image layout (blobs copied byte for byte, so
+ * digests stay what the registry served).
+ */
+#include "cli.h"
+#include "image.h"
+#include "pull.h"
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "oci/manifest.h"
+#include "oci/store.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct pd_store *open_store(struct pd_error *err)
+{
+	cleanup_free char *root = pd_store_default_root();
+
+	if (!root) {
+		pd_error_set_msg(err, EINVAL, "no place for the image store ($HOME is not set)");
+		return NULL;
+	}
+	return pd_store_open(root, err);
+}
+
+/* The image @ref names: by name (normalized), id or digest. */
+static int find_image(struct pd_store *s, const char *ref, struct pd_store_image *img,
+		      struct pd_error *err)
+{
+	char name[1024];
+	int r = 0;
+
+	if (pd_pull_name(ref, name, sizeof(name), NULL) == 0)
+		r = pd_store_image_get(s, name, img, err);
+	if (r == 0)
+		r = pd_store_image_get(s, ref, img, err);
+	if (r == 0)
+		return pd_error_set_msg(err, ENOENT, "image \"%s\": not in the store", ref);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- inspect ---- */
+
+static int cmd_inspect(int argc, char **argv, struct pd_error *err)
+{
+	struct pd_store *s;
+	cJSON *arr;
+	char *text;
+	int r = 0;
+
+	if (argc < 2)
+		return pd_usage_error(err, "inspect: expected IMAGE...");
+	if (pd_is_help_arg(argv[1])) {
+		puts("Usage: paude inspect IMAGE...\n\nThe stored images as JSON: names, "
+		     "digests, config, layers.");
+		return 0;
+	}
+	s = open_store(err);
+	if (!s)
+		return -1;
+	arr = cJSON_CreateArray();
+	for (int i = 1; i < argc && r == 0; i++) {
+		struct pd_store_image img;
+		cleanup_free char *cfg = NULL;
+		size_t len = 0;
+		cJSON *o, *layers, *names, *c;
+
+		if (find_image(s, argv[i], &img, err) < 0 ||
+		    pd_store_read_blob(s, img.config, PD_OCI_CONFIG_MAX, &cfg, &len, err) < 0) {
+			r = -1;
+			break;
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Id", img.manifest);
+		cJSON_AddStringToObject(o, "Digest", img.manifest);
+		names = cJSON_AddArrayToObject(o, "RepoTags");
+		for (char **p = img.names; p && *p; p++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(*p));
+		cJSON_AddStringToObject(o, "ConfigDigest", img.config);
+		cJSON_AddStringToObject(o, "Platform", img.platform);
+		cJSON_AddStringToObject(o, "Created", img.created);
+		layers = cJSON_AddArrayToObject(o, "Layers");
+		for (size_t k = 0; k < img.n_layers; k++) {
+			cJSON *l = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(l, "Digest", img.layers[k].digest);
+			cJSON_AddStringToObject(l, "DiffID", img.layers[k].diff_id);
+			cJSON_AddStringToObject(l, "MediaType", img.layers[k].media_type);
+			cJSON_AddNumberToObject(l, "Size", (double)img.layers[k].size);
+			cJSON_AddItemToArray(layers, l);
+		}
+		c = cJSON_ParseWithLength(cfg, len);
+		if (c)
+			cJSON_AddItemToObject(o, "Config", c);
+		cJSON_AddItemToArray(arr, o);
+		pd_store_image_release(&img);
+	}
+	if (r == 0) {
+		text = cJSON_Print(arr);
+		puts(text);
+		free(text);
+	}
+	cJSON_Delete(arr);
+	pd_store_close(s);
+	return r;
+}
+
+const struct pd_command pd_cmd_inspect = {
+	.name = "inspect",
+	.summary = "Show a stored image as JSON",
+	.help = "Usage: paude inspect IMAGE...\n",
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_inspect,
+};
+
+/* ---- rmi ---- */
+
+static int cmd_rmi(int argc, char **argv, struct pd_error *err)
+{
+	struct pd_store *s;
+	int r = 0;
+
+	if (argc < 2)
+		return pd_usage_error(err, "rmi: expected IMAGE...");
+	if (pd_is_help_arg(argv[1])) {
+		puts("Usage: paude rmi IMAGE...\n\nRemove images (their names and records) from "
+		     "the store; `paude image prune` frees their blobs and layers.");
+		return 0;
+	}
+	s = open_store(err);
+	if (!s)
+		return -1;
+	for (int i = 1; i < argc && r == 0; i++) {
+		struct pd_store_image img;
+
+		if (find_image(s, argv[i], &img, err) < 0 ||
+		    pd_store_image_remove(s, &img, err) < 0)
+			r = -1;
+		else
+			printf("Untagged and removed %s\n", img.manifest);
+		pd_store_image_release(&img);
+	}
+	pd_store_close(s);
+	return r;
+}
+
+const struct pd_command pd_cmd_rmi = {
+	.name = "rmi",
+	.summary = "Remove stored images",
+	.help = "Usage: paude rmi IMAGE...\n",
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_rmi,
+};
+
+/* ---- save ---- */
+
+static int write_file_at(int dirfd, const char *name, const void *data, size_t len,
+			 struct pd_error *err)
+{
+	cleanup_close int fd =
+		openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	const char *p = data;
+
+	if (fd < 0)
+		return pd_error_set(err, errno, "write %s", name);
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return pd_error_set(err, n < 0 ? errno : EIO, "write %s", name);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int copy_blob(struct pd_store *s, const char *digest, int blobs_fd, struct pd_error *err)
+{
+	const char *hex = pd_store_hex(digest);
+	cleanup_close int in = -1, out = -1;
+	struct stat st;
+	char buf[65536];
+
+	if (!hex)
+		return pd_error_set_msg(err, EINVAL, "\"%s\" is not a sha256 digest", digest);
+	if (fstatat(blobs_fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		return 0; /* the layout has it already */
+	in = pd_store_blob_open(s, digest, err);
+	if (in < 0)
+		return -1;
+	out = openat(blobs_fd, hex, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return pd_error_set(err, errno, "write blob %s", digest);
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pd_error_set(err, errno, "read blob %s", digest);
+		if (n == 0)
+			return 0;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return pd_error_set(err, w < 0 ? errno : EIO, "write blob %s",
+						    digest);
+			off += w;
+		}
+	}
+}
+
+/* Merge the manifest into DIR/index.json, named @tag (replacing an entry of that name). */
+static int update_index(int dirfd, const char *digest, const char *media_type, size_t size,
+			const char *tag, struct pd_error *err)
+{
+	cleanup_close int fd = openat(dirfd, "index.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cJSON *idx = NULL, *mans, *e, *ann;
+	char *text;
+	int r;
+
+	if (fd >= 0) {
+		char buf[1 << 16];
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		if (n > 0)
+			idx = cJSON_ParseWithLength(buf, (size_t)n);
+	}
+	if (!idx || !cJSON_IsObject(idx)) {
+		cJSON_Delete(idx);
+		idx = cJSON_CreateObject();
+		cJSON_AddNumberToObject(idx, "schemaVersion", 2);
+		cJSON_AddStringToObject(idx, "mediaType", PD_OCI_MT_INDEX);
+	}
+	mans = cJSON_GetObjectItemCaseSensitive(idx, "manifests");
+	if (!cJSON_IsArray(mans)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(idx, "manifests");
+		mans = cJSON_AddArrayToObject(idx, "manifests");
+	}
+	for (int i = cJSON_GetArraySize(mans) - 1; tag && i >= 0; i--) {
+		cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(mans, i),
+							    "annotations");
+		cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "org.opencontainers.image.ref.name");
+
+		if (cJSON_IsString(n) && !strcmp(n->valuestring, tag))
+			cJSON_DeleteItemFromArray(mans, i);
+	}
+	e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "mediaType", media_type);
+	cJSON_AddStringToObject(e, "digest", digest);
+	cJSON_AddNumberToObject(e, "size", (double)size);
+	if (tag) {
+		ann = cJSON_AddObjectToObject(e, "annotations");
+		cJSON_AddStringToObject(ann, "org.opencontainers.image.ref.name", tag);
+	}
+	cJSON_AddItemToArray(mans, e);
+	text = cJSON_PrintUnformatted(idx);
+	cJSON_Delete(idx);
+	r = write_file_at(dirfd, "index.json", text, strlen(text), err);
+	free(text);
+	return r;
+}
+
+static int save_oci_layout(struct pd_store *s, const struct pd_store_image *img, const char *dir,
+			   const char *tag, struct pd_error *err)
+{
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	cleanup_close int dfd = -1, bfd = -1;
+	cleanup_free char *body = NULL;
+	struct pd_oci_manifest m = { 0 };
+	size_t len = 0;
+	char ct[128];
+	int r = -1;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return pd_error_set(err, errno, "make \"%s\"", dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return pd_error_set(err, errno, "open \"%s\"", dir);
+	if ((mkdirat(dfd, "blobs", 0755) < 0 && errno != EEXIST) ||
+	    (mkdirat(dfd, "blobs/sha256", 0755) < 0 && errno != EEXIST))
+		return pd_error_set(err, errno, "\"%s\": make blobs/sha256", dir);
+	bfd = openat(dfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return pd_error_set(err, errno, "open \"%s/blobs/sha256\"", dir);
+	if (pd_store_read_blob(s, img->manifest, PD_OCI_MANIFEST_MAX, &body, &len, err) < 0 ||
+	    pd_oci_manifest_parse(body, len, NULL, &m, err) < 0)
+		return -1;
+	snprintf(ct, sizeof(ct), "%s", m.docker ? PD_OCI_MT_DOCKER_MANIFEST : PD_OCI_MT_MANIFEST);
+	if (copy_blob(s, m.config.digest, bfd, err) < 0)
+		goto out;
+	for (size_t i = 0; i < m.n_layers; i++)
+		if (copy_blob(s, m.layers[i].digest, bfd, err) < 0)
+			goto out;
+	if (copy_blob(s, img->manifest, bfd, err) < 0 ||
+	    write_file_at(dfd, "oci-layout", layout, sizeof(layout) - 1, err) < 0 ||
+	    update_index(dfd, img->manifest, ct, len, tag, err) < 0)
+		goto out;
+	r = 0;
+out:
+	pd_oci_manifest_release(&m);
+	return r;
+}
+
+static int cmd_save(int argc, char **argv, struct pd_error *err)
+{
+	struct pd_store *s;
+	struct pd_store_image img;
+	char dir[PATH_MAX];
+	const char *dest, *colon, *tag = NULL;
+	int r;
+
+	if (argc == 2 && pd_is_help_arg(argv[1])) {
+		puts("Usage: paude save IMAGE oci:DIR[:TAG]\n\nWrite a stored image as an OCI image "
+		     "layout (skopeo's oci: transport); an existing layout gains the image.");
+		return 0;
+	}
+	if (argc != 3)
+		return pd_usage_error(err, "save: expected IMAGE oci:DIR[:TAG]");
+	dest = argv[2];
+	if (!pd_str_has_prefix(dest, "oci:"))
+		return pd_usage_error(err,
+				      "save: \"%s\": only the oci:DIR[:TAG] destination is "
+				      "supported",
+				      dest);
+	dest += 4;
+	colon = strchr(dest, ':');
+	if (colon) {
+		tag = colon + 1;
+		snprintf(dir, sizeof(dir), "%.*s", (int)(colon - dest), dest);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", dest);
+	}
+	if (!dir[0] || (tag && !*tag))
+		return pd_usage_error(err, "save: \"%s\": expected oci:DIR[:TAG]", argv[2]);
+	s = open_store(err);
+	if (!s)
+		return -1;
+	r = find_image(s, argv[1], &img, err);
+	if (r == 0) {
+		r = save_oci_layout(s, &img, dir, tag, err);
+		pd_store_image_release(&img);
+	}
+	pd_store_close(s);
+	return r < 0 ? pd_error_wrap(err, "save %s", argv[1]) : 0;
+}
+
+const struct pd_command pd_cmd_save = {
+	.name = "save",
+	.summary = "Write a stored image as an OCI layout",
+	.help = "Usage: paude save IMAGE oci:DIR[:TAG]\n",
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_save,
+};

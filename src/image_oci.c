@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * image_oci.c - an image of the store as a root filesystem: its layers,
+ * topmost first, are the overlay's lower directories (shared read-only by
+ * every sandbox; nothing is copied per run), and its config gives the
+ * defaults (Env, Entrypoint, Cmd, WorkingDir, User).  A missing image is
+ * pulled first (podman's --pull=missing), saying so on stderr.
+ */
+#include "image.h"
+#include "pull.h"
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "oci/manifest.h"
+#include "oci/store.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char **strv_take(char ***v)
+{
+	char **r = *v;
+
+	*v = NULL;
+	return r;
+}
+
+static int from_store(struct pd_store *s, const struct pd_store_image *si, struct pd_image *img,
+		      struct pd_error *err)
+{
+	cleanup_free char *body = NULL;
+	struct pd_oci_config cfg = { 0 };
+	size_t len = 0;
+
+	if (pd_store_read_blob(s, si->config, PD_OCI_CONFIG_MAX, &body, &len, err) < 0 ||
+	    pd_oci_config_parse(body, len, &cfg, err) < 0)
+		return -1;
+	img->rootfs.lowers = pd_xcalloc(si->n_layers + 1, sizeof(char *));
+	for (size_t i = 0; i < si->n_layers; i++) {
+		char path[PATH_MAX];
+		const struct pd_store_layer *l = &si->layers[si->n_layers - 1 - i];
+
+		if (!pd_store_has_layer(s, l->diff_id) ||
+		    pd_store_layer_path(s, l->diff_id, path, sizeof(path)) < 0) {
+			pd_oci_config_release(&cfg);
+			return pd_error_set_msg(err, ENOENT,
+						"layer %s of image %s is missing from the store "
+						"(pull the image again)",
+						l->diff_id, si->manifest);
+		}
+		img->rootfs.lowers[img->rootfs.n_lowers++] = pd_xstrdup(path);
+	}
+	img->env = strv_take(&cfg.env);
+	img->entrypoint = strv_take(&cfg.entrypoint);
+	img->cmd = strv_take(&cfg.cmd);
+	if (cfg.workdir && cfg.workdir[0]) {
+		img->workdir = cfg.workdir;
+		cfg.workdir = NULL;
+	}
+	if (cfg.user && cfg.user[0]) {
+		img->user = cfg.user;
+		cfg.user = NULL;
+	}
+	pd_oci_config_release(&cfg);
+	if (si->n_layers == 0)
+		return pd_error_set_msg(err, EINVAL, "image %s has no layers", si->manifest);
+	return 0;
+}
+
+int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
+		 struct pd_error *err)
+{
+	struct pd_image_opts def = { .pull = PD_PULL_MISSING, .tls_verify = true };
+	cleanup_free char *root = pd_store_default_root();
+	struct pd_store *s;
+	struct pd_store_image si = { 0 };
+	char name[1024];
+	int found = 0, r = -1;
+
+	if (!o)
+		o = &def;
+	if (!root)
+		return pd_error_set_msg(
+			err, EINVAL,
+			"image \"%s\": no place for the image store ($HOME is not set)", ref);
+	s = pd_store_open(root, err);
+	if (!s)
+		return -1;
+	/* A stored image by name, by id (a manifest digest or its prefix), or as given. */
+	if (pd_pull_name(ref, name, sizeof(name), NULL) == 0)
+		found = pd_store_image_get(s, name, &si, err);
+	if (found == 0)
+		found = pd_store_image_get(s, ref, &si, err);
+	if (found < 0)
+		goto out;
+	if (o->pull == PD_PULL_ALWAYS || o->pull == PD_PULL_NEWER || !found) {
+		struct pd_pull_opts po = {
+			.ref = ref,
+			.platform = o->platform,
+			.tls_verify = o->tls_verify,
+			.ids = o->ids,
+		};
+
+		if (o->pull == PD_PULL_NEVER) {
+			pd_error_set_msg(
+				err, ENOENT,
+				"image \"%s\" is not in the store and --pull=never was given", ref);
+			goto out;
+		}
+		if (pd_pull_name(ref, name, sizeof(name), err) < 0)
+			goto out;
+		pd_store_image_release(&si);
+		fprintf(stderr, "Trying to pull %s...\n", name);
+		if (pd_pull(s, &po, &si, err) < 0)
+			goto out;
+	}
+	r = from_store(s, &si, img, err);
+out:
+	pd_store_image_release(&si);
+	pd_store_close(s);
+	return r < 0 ? pd_error_wrap(err, "image \"%s\"", ref) : 0;
+}

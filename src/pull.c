@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pull.c - a registry image into the store (pull.h).
+ *
+ * Theory of operation
+ * -------------------
+ *   1. A worker process is forked: it speaks to the registry (libcurl, which
+ *      may start threads of its own, so not in this process, which must
+ *      stay single-threaded to clone sandboxes and helpers).  It fetches the
+ *      manifest (through indexes, for the platform, with a guard against
+ *      loops and deep nesting), the config and every layer blob that is not
+ *      stored yet, each verified (digest and size) while it streams into a
+ *      temporary file of the store and renamed into blobs/ only then.  It
+ *      reports the manifest's digest, or its error, over a pipe.
+ *   2. This process reads the manifest and config back from the store and
+ *      unpacks each layer not yet stored: into a temporary directory of the
+ *      store, as root directly (the layer keeps the archive's ids), rootless
+ *      in a helper inside the user's own user namespace (the ids land in
+ *      the subuid range; a single-id user gets them all squashed to its
+ *      own).  The uncompressed stream's digest must be the config's
+ *      diff_id for that layer, or nothing is committed: layers are shared
+ *      by diff_id, so one forged config must never poison another image.
+ *      Each layer is made under its own lock; a second pull of the same
+ *      layer waits and then finds it made.
+ *   3. The image record and its name are written last.
+ * A pull killed at any point leaves only files in the store's tmp/.
+ */
+#include "pull.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "oci/manifest.h"
+#include "oci/ref.h"
+#include "oci/registry.h"
+#include "oci/unpack.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct worker_result {
+	int ok;
+	char manifest[PD_DIGEST_MAX];
+	struct pd_error err;
+};
+
+int pd_pull_name(const char *ref, char *out, size_t cap, struct pd_error *err)
+{
+	struct pd_oci_ref r;
+
+	if (pd_oci_ref_parse(ref, &r, err) < 0)
+		return -1;
+	if (pd_oci_ref_format(&r, out, cap) < 0)
+		return pd_error_set(err, ENAMETOOLONG, "image reference \"%s\"", ref);
+	return 0;
+}
+
+/* ---- the worker (may be threaded; never clones) ---- */
+
+struct blob_sink {
+	int fd;
+	int64_t written;
+};
+
+static int sink_write(void *data, const void *buf, size_t n)
+{
+	struct blob_sink *b = data;
+	const char *p = buf;
+
+	if (!buf) { /* start again */
+		if (ftruncate(b->fd, 0) < 0 || lseek(b->fd, 0, SEEK_SET) < 0)
+			return -1;
+		b->written = 0;
+		return 0;
+	}
+	while (n) {
+		ssize_t w = write(b->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		b->written += w;
+	}
+	return 0;
+}
+
+static int fetch_blob(struct pd_store *s, struct pd_registry *reg, const char *repo,
+		      const struct pd_oci_descriptor *d, const char *what, bool quiet,
+		      struct pd_error *err)
+{
+	struct blob_sink b = { .fd = -1 };
+	char tmp[64];
+	int r;
+
+	if (pd_store_has_blob(s, d->digest))
+		return 0;
+	b.fd = pd_store_tmp_file(s, tmp, sizeof(tmp), err);
+	if (b.fd < 0)
+		return -1;
+	if (!quiet)
+		fprintf(stderr, "Copying %s %.19s (%lld bytes)\n", what, d->digest,
+			(long long)d->size);
+	r = pd_registry_get_blob(reg, repo, d->digest, d->size, sink_write, &b, err);
+	if (r == 0 && fsync(b.fd) < 0)
+		r = pd_error_set(err, errno, "write %s %s", what, d->digest);
+	close(b.fd);
+	if (r == 0)
+		r = pd_store_blob_commit(s, tmp, d->digest, err);
+	if (r < 0) {
+		pd_store_tmp_unlink(s, tmp);
+		return pd_error_wrap(err, "%s %s", what, d->digest);
+	}
+	return 0;
+}
+
+static const char *const accept_types[] = {
+	PD_OCI_MT_INDEX, PD_OCI_MT_MANIFEST, PD_OCI_MT_DOCKER_LIST, PD_OCI_MT_DOCKER_MANIFEST, NULL,
+};
+
+/* The manifest for the platform: its body stored, its digest in @digest. */
+static int fetch_manifest(struct pd_store *s, struct pd_registry *reg, const struct pd_oci_ref *ref,
+			  const struct pd_platform *plat, char *digest, struct pd_oci_manifest *m,
+			  struct pd_error *err)
+{
+	struct pd_oci_chain chain = { 0 };
+	char want[PD_DIGEST_MAX];
+
+	snprintf(want, sizeof(want), "%s", ref->digest[0] ? ref->digest : ref->tag);
+	for (;;) {
+		cleanup_free char *body = NULL;
+		size_t len = 0, which = 0;
+		char ct[128];
+
+		if (pd_registry_get_manifest(reg, ref->repository, want, accept_types, &body, &len,
+					     ct, sizeof(ct), digest, PD_OCI_MANIFEST_MAX, err) < 0)
+			return -1;
+		if (pd_oci_chain_push(&chain, digest, err) < 0 ||
+		    pd_oci_manifest_parse(body, len, ct, m, err) < 0)
+			return pd_error_wrap(err, "manifest %s", digest);
+		if (pd_store_write_blob(s, digest, body, len, err) < 0)
+			return -1;
+		if (m->kind == PD_OCI_MANIFEST)
+			return 0;
+		if (pd_oci_index_select(m, plat->os, plat->arch,
+					plat->variant[0] ? plat->variant : NULL, &which, err) < 0) {
+			pd_oci_manifest_release(m);
+			return pd_error_wrap(err, "image index %s", digest);
+		}
+		snprintf(want, sizeof(want), "%s", m->manifests[which].digest);
+		pd_oci_manifest_release(m);
+	}
+}
+
+static int worker(struct pd_store *s, const struct pd_pull_opts *o, const struct pd_oci_ref *ref,
+		  const struct pd_platform *plat, char *digest, struct pd_error *err)
+{
+	struct pd_registry_opts ro;
+	struct pd_registry *reg;
+	struct pd_oci_manifest m = { 0 };
+	char user_certs[4096];
+	const char *home = getenv("HOME");
+	int r = -1;
+
+	pd_registry_opts_init(&ro);
+	ro.tls_verify = o->tls_verify;
+	ro.insecure = !o->tls_verify || pd_oci_registry_is_loopback_literal(ref->registry);
+	if (geteuid() != 0 && home && home[0] == '/') {
+		snprintf(user_certs, sizeof(user_certs), "%s/.config/containers/certs.d", home);
+		ro.certs_dir_user = user_certs;
+	}
+	reg = pd_registry_new(ref->registry, &ro, err);
+	if (!reg)
+		return -1;
+	if (fetch_manifest(s, reg, ref, plat, digest, &m, err) < 0)
+		goto out;
+	if (fetch_blob(s, reg, ref->repository, &m.config, "config", o->quiet, err) < 0)
+		goto out;
+	for (size_t i = 0; i < m.n_layers; i++) {
+		/* Foreign layers: their urls are never fetched, the registry's copy is. */
+		if (fetch_blob(s, reg, ref->repository, &m.layers[i], "blob", o->quiet, err) < 0) {
+			if (m.layers[i].has_urls)
+				pd_error_wrap(err, "foreign layer %zu (its urls are never fetched)",
+					      i);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	pd_oci_manifest_release(&m);
+	pd_registry_free(reg);
+	return r;
+}
+
+static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
+		      const struct pd_oci_ref *ref, const struct pd_platform *plat, char *digest,
+		      struct pd_error *err)
+{
+	int p[2], status = 0;
+	struct worker_result res;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pd_error_set(err, errno, "pull: pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return pd_error_set(err, errno, "pull: fork the worker");
+	}
+	if (pid == 0) {
+		memset(&res, 0, sizeof(res));
+		close(p[0]);
+		(void)signal(SIGPIPE, SIG_IGN);
+		res.ok = worker(s, o, ref, plat, res.manifest, &res.err) == 0;
+		n = write(p[1], &res, sizeof(res));
+		_exit(n == (ssize_t)sizeof(res) && res.ok ? 0 : 1);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &res, sizeof(res));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(res))
+		return pd_error_set_msg(err, ECHILD, "pull: the worker died (status %d)", status);
+	if (!res.ok) {
+		*err = res.err;
+		return -1;
+	}
+	snprintf(digest, PD_DIGEST_MAX, "%s", res.manifest);
+	return 0;
+}
+
+/* ---- unpacking (single-threaded) ---- */
+
+struct unpack_job {
+	int blob_fd, dir_fd;
+	enum pd_compression comp;
+	struct pd_unpack_opts uo;
+	const char *want_diff_id;
+};
+
+static int unpack_cb(void *data, struct pd_error *err)
+{
+	struct unpack_job *j = data;
+	struct pd_unpack_result res;
+
+	if (pd_unpack_layer(j->blob_fd, j->comp, j->dir_fd, &j->uo, &res, err) < 0)
+		return -1;
+	if (strcmp(res.diff_id, j->want_diff_id) != 0)
+		return pd_error_set_msg(err, EBADMSG,
+					"layer %s: its content is %s, but the image's config says "
+					"%s: not stored",
+					j->uo.layer_name, res.diff_id, j->want_diff_id);
+	if (res.skipped_devices)
+		pd_note("layer %.19s: %llu device nodes skipped (rootless)", j->uo.layer_name,
+			(unsigned long long)res.skipped_devices);
+	return 0;
+}
+
+static enum pd_compression compression_of(const char *media_type)
+{
+	enum pd_oci_compression c;
+
+	if (pd_oci_layer_compression(media_type, &c) < 0)
+		return PD_COMP_AUTO;
+	switch (c) {
+	case PD_OCI_COMPRESSION_GZIP:
+		return PD_COMP_GZIP;
+	case PD_OCI_COMPRESSION_ZSTD:
+		return PD_COMP_ZSTD;
+	case PD_OCI_COMPRESSION_NONE:
+	default:
+		return PD_COMP_NONE;
+	}
+}
+
+static int unpack_one(struct pd_store *s, const struct pd_pull_opts *o,
+		      const struct pd_oci_descriptor *d, const char *diff_id, struct pd_error *err)
+{
+	char tmp[4096];
+	struct unpack_job j = { .blob_fd = -1, .dir_fd = -1 };
+	bool rootless = o->ids && o->ids->mode != PD_IDMAP_ROOT;
+	int lock, r = -1;
+
+	if (pd_store_has_layer(s, diff_id))
+		return 0;
+	lock = pd_store_lock(s, pd_store_hex(diff_id), err);
+	if (lock < 0)
+		return -1;
+	if (pd_store_has_layer(s, diff_id)) {
+		pd_store_unlock(lock);
+		return 0;
+	}
+	if (pd_store_tmp_dir(s, tmp, sizeof(tmp), err) < 0)
+		goto out;
+	j.blob_fd = pd_store_blob_open(s, d->digest, err);
+	j.dir_fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (j.blob_fd < 0 || j.dir_fd < 0) {
+		if (j.dir_fd < 0)
+			pd_error_set(err, errno, "open \"%s\"", tmp);
+		goto fail;
+	}
+	j.comp = compression_of(d->media_type);
+	j.uo.rootless = rootless;
+	j.uo.squash_ids = rootless && o->ids->mode == PD_IDMAP_SINGLE;
+	j.uo.layer_name = d->digest;
+	j.uo.limit_hint = "the limits are set in oci/unpack.h (PD_UNPACK_*_DEFAULT)";
+	j.want_diff_id = diff_id;
+	if (j.uo.squash_ids)
+		pd_note("no subuid range: every file of the image's layers is owned by you");
+	r = rootless ? pd_userns_helper_plan(o->ids, unpack_cb, &j, err) : unpack_cb(&j, err);
+	close(j.blob_fd);
+	close(j.dir_fd);
+	j.blob_fd = j.dir_fd = -1;
+	if (r == 0) {
+		r = pd_store_layer_commit(s, tmp, diff_id, err);
+		if (r > 0) {
+			r = 0;
+			goto out;
+		}
+		if (r < 0)
+			goto fail;
+		r = 0; /* made by another pull meanwhile: drop ours */
+	}
+fail:
+	if (j.blob_fd >= 0)
+		close(j.blob_fd);
+	if (j.dir_fd >= 0)
+		close(j.dir_fd);
+	{
+		struct pd_error e2 = { 0 };
+
+		if (o->ids)
+			(void)pd_layer_remove(tmp, o->ids, &e2);
+	}
+out:
+	pd_store_unlock(lock);
+	return r;
+}
+
+int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_image *out,
+	    struct pd_error *err)
+{
+	struct pd_oci_ref ref;
+	struct pd_platform plat;
+	struct pd_oci_manifest m = { 0 };
+	struct pd_oci_config cfg = { 0 };
+	struct pd_store_image img = { 0 };
+	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
+	cleanup_free char *body = NULL;
+	size_t len = 0;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (pd_oci_ref_parse(o->ref, &ref, err) < 0 ||
+	    pd_oci_ref_format(&ref, name, sizeof(name)) < 0)
+		return -1;
+	if (ref.defaulted_registry)
+		pd_note("\"%s\" is a short name: pulling from %s", o->ref, ref.registry);
+	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
+			 : pd_platform_host(&plat, err)) < 0)
+		return -1;
+	if (run_worker(s, o, &ref, &plat, digest, err) < 0)
+		return pd_error_wrap(err, "pull %s", name);
+	if (pd_store_read_blob(s, digest, PD_OCI_MANIFEST_MAX, &body, &len, err) < 0 ||
+	    pd_oci_manifest_parse(body, len, NULL, &m, err) < 0)
+		goto out;
+	free(body);
+	body = NULL;
+	if (pd_store_read_blob(s, m.config.digest, PD_OCI_CONFIG_MAX, &body, &len, err) < 0 ||
+	    pd_oci_config_parse(body, len, &cfg, err) < 0)
+		goto out;
+	if (cfg.n_diff_ids != m.n_layers) {
+		pd_error_set_msg(err, EINVAL, "image %s: %zu layers but %zu diff_ids in its config",
+				 name, m.n_layers, cfg.n_diff_ids);
+		goto out;
+	}
+	for (size_t i = 0; i < m.n_layers; i++)
+		if (unpack_one(s, o, &m.layers[i], cfg.diff_ids[i], err) < 0)
+			goto out;
+	snprintf(img.manifest, sizeof(img.manifest), "%s", digest);
+	snprintf(img.config, sizeof(img.config), "%s", m.config.digest);
+	pd_platform_format(&plat, img.platform, sizeof(img.platform));
+	snprintf(img.created, sizeof(img.created), "%s", cfg.created);
+	img.pulled = (int64_t)time(NULL);
+	img.n_layers = m.n_layers;
+	img.layers = pd_xcalloc(m.n_layers ? m.n_layers : 1, sizeof(*img.layers));
+	for (size_t i = 0; i < m.n_layers; i++) {
+		snprintf(img.layers[i].digest, sizeof(img.layers[i].digest), "%s",
+			 m.layers[i].digest);
+		snprintf(img.layers[i].diff_id, sizeof(img.layers[i].diff_id), "%s",
+			 cfg.diff_ids[i]);
+		snprintf(img.layers[i].media_type, sizeof(img.layers[i].media_type), "%s",
+			 m.layers[i].media_type);
+		img.layers[i].size = m.layers[i].size;
+	}
+	if (pd_store_image_put(s, &img, name, err) < 0)
+		goto out;
+	*out = img;
+	memset(&img, 0, sizeof(img));
+	r = 0;
+out:
+	if (r < 0)
+		pd_error_wrap(err, "pull %s", name);
+	pd_store_image_release(&img);
+	pd_oci_config_release(&cfg);
+	pd_oci_manifest_release(&m);
+	return r;
+}
