@@ -171,10 +171,11 @@ static void fail_upstream(struct conn *c, int status)
 
 void pd_conn_refuse_full(struct pd_proxy *p, int fd, struct listener *l)
 {
-	static const char full[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				   "Content-Type: text/plain; charset=utf-8\r\n"
-				   "Content-Length: 43\r\nConnection: close\r\n\r\n"
-				   "paude: the proxy's connection table is full";
+	static const char full[] =
+		"HTTP/1.1 503 Service Unavailable\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Length: 43\r\nConnection: close\r\n\r\n"
+		"paude: the proxy's connection table is full";
 	struct pd_audit_record r = {
 		.sandbox = p->opts.sandbox,
 		.kind = l->transparent ? "transparent" : "connect",
@@ -406,8 +407,7 @@ static void relay_client(struct pd_loop_source *src, uint32_t events, void *data
 
 		if (r < 0)
 			return relay_fail(c, errno);
-		if (flush_up(c) < 0 ||
-		    (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
+		if (flush_up(c) < 0 || (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
 			return relay_fail(c, errno);
 	}
 	settle(c);
@@ -419,8 +419,7 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 
 	(void)src;
 	if (events & (EPOLLOUT | EPOLLERR)) {
-		if (flush_up(c) < 0 ||
-		    (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
+		if (flush_up(c) < 0 || (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
 			return relay_fail(c, errno);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {

@@ -80,8 +80,9 @@ static ssize_t answer(struct pd_dns_server *s, const uint8_t *msg, size_t len, b
 		rcode = PD_DNS_RCODE_NXDOMAIN;
 	} else {
 		allowed = true;
-		if ((q.qtype == PD_DNS_A || q.qtype == PD_DNS_ANY) &&
-		    pd_synth_addr(s->o.synth, norm, &a.v4) == 0)
+		/* only an A answer carries the address (the builder puts none in
+		 * an ANY answer): no other type takes a slot of the table */
+		if (q.qtype == PD_DNS_A && pd_synth_addr(s->o.synth, norm, &a.v4) == 0)
 			a.family = AF_INET;
 	}
 	rec.allowed = allowed;
