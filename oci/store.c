@@ -655,7 +655,7 @@ int pd_store_images(struct pd_store *s, struct pd_store_image **out, size_t *n,
 		char hex[65];
 		struct pd_store_image img;
 
-		if (strlen(e->d_name) != 69 || strcmp(e->d_name + 64, ".json"))
+		if (strlen(e->d_name) != 69 || strcmp(e->d_name + 64, ".json") != 0)
 			continue;
 		memcpy(hex, e->d_name, 64);
 		hex[64] = '\0';

@@ -137,9 +137,18 @@ static void answer(struct conn *c, int status, const char *body)
 
 static void deny(struct conn *c, const char *reason)
 {
-	char body[640];
+	char body[640], entry[PD_NAME_MAX + 16];
 	const char *h = c->norm[0] ? c->norm : c->host;
+	bool v6 = strchr(h, ':') != NULL;
 
+	/* The entry that would allow it: an entry without a port allows 80 and 443 only. */
+	if (!h[0])
+		snprintf(entry, sizeof(entry), "HOST");
+	else if (c->port == 80 || c->port == 443 || c->port == 0)
+		snprintf(entry, sizeof(entry), v6 ? "[%.*s]" : "%.*s", PD_NAME_MAX, h);
+	else
+		snprintf(entry, sizeof(entry), v6 ? "[%.*s]:%u" : "%.*s:%u", PD_NAME_MAX, h,
+			 c->port);
 	c->rule = NULL;
 	audit(c, false, reason);
 	pd_proxy_note_denial(c->proxy, h[0] ? h : NULL);
@@ -150,7 +159,7 @@ static void deny(struct conn *c, const char *reason)
 	snprintf(body, sizeof(body),
 		 "paude: access to %s denied: %s.\n"
 		 "To allow it: %s %s\n",
-		 h[0] ? h : "?", reason, c->proxy->opts.fix_hint, h[0] ? h : "HOST");
+		 h[0] ? h : "?", reason, c->proxy->opts.fix_hint, entry);
 	answer(c, 403, body);
 }
 
@@ -744,7 +753,7 @@ static bool looks_http(const char *b, size_t n)
 /* Transparent listener: the name the sandbox dialled, checked against SNI or Host. */
 static void head_transparent(struct conn *c)
 {
-	struct sockaddr_in dst;
+	struct sockaddr_in dst = { 0 };
 	socklen_t dl = sizeof(dst);
 	const char *mapped = NULL, *reason = NULL;
 	char said[PD_TLS_SNI_NAME_MAX + 1] = "";

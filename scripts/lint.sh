@@ -79,7 +79,7 @@ if have clang-tidy clang-tidy; then
   else
     # One clang-tidy per file, JOBS at a time; any warning or error fails.
     # shellcheck disable=SC2016 # $1, $GEN, $PKGCF are the inner sh's
-    out=$(printf '%s\n' "$SRC" | grep '\.c$' | PKGCF=$(pkg-config --cflags libseccomp libcap libcjson 2>/dev/null) \
+    out=$(printf '%s\n' "$SRC" | grep '\.c$' | PKGCF=$(pkg-config --cflags libseccomp libcap libcjson libnl-3.0 libnl-route-3.0 libcares libidn2 libarchive libcurl 2>/dev/null) \
       GEN="$BUILD/gen" xargs -r -P "$JOBS" -I{} sh -c \
       'clang-tidy --quiet "$1" -- -std=gnu11 -D_GNU_SOURCE -DPAUDE_VERSION="\"lint\"" -I. -Isrc -I"$GEN" $PKGCF 2>/dev/null' sh {} |
       grep -E 'warning:|error:')

@@ -738,8 +738,8 @@ static int parse_one(int c, const char *arg, char *const *environ_, struct pd_ru
 		return 0;
 	}
 	case OPT_PULL:
-		if (strcmp(arg, "missing") && strcmp(arg, "always") && strcmp(arg, "never") &&
-		    strcmp(arg, "newer"))
+		if (strcmp(arg, "missing") != 0 && strcmp(arg, "always") != 0 &&
+		    strcmp(arg, "never") != 0 && strcmp(arg, "newer") != 0)
 			return pd_usage_error(
 				err, "--pull \"%s\": expected missing, always, never or newer",
 				arg);

@@ -64,6 +64,8 @@ int pd_sandbox_net_attach(int userns, int netns, const struct pd_net_plan *plan,
 	int r;
 
 	pd_net_fds_init(out);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		fds[i] = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pd_error_set(err, errno, "network: socket pair");
 	c.sock = sv[1];
