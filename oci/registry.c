@@ -1793,6 +1793,16 @@ int pd_registry_get_manifest(struct pd_registry *r, const char *repo, const char
 	media_type(rs.content_type ? rs.content_type : "", mt, sizeof(mt));
 	for (size_t i = 0; accept[i] && !ok; i++)
 		ok = !strcasecmp(mt, accept[i]);
+	if (!ok && !strncasecmp(mt, "application/vnd.docker.distribution.manifest.v1", 47))
+		return pd_error_set_msg(
+			err, EPROTO,
+			"%s: the registry serves Docker schema 1 (%s): Docker schema 1 "
+			"is not supported",
+			what, mt);
+	/* A generic type says nothing: the manifest parser judges the body's shape. */
+	if (!ok && (!strcasecmp(mt, "application/json") || !strcasecmp(mt, "text/plain") ||
+		    !strcasecmp(mt, "application/octet-stream") || !mt[0]))
+		ok = true;
 	if (!ok)
 		return pd_error_set_msg(err, EPROTO,
 					"%s: the registry answered with Content-Type \"%s\", not "

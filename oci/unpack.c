@@ -720,18 +720,28 @@ static void defer_times(struct unpack *u)
 	u->ndirs++;
 }
 
+static bool is_whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
 static int make_dir(struct unpack *u, struct archive_entry *ae)
 {
 	cleanup_close int parent = -1, fd = -1;
+	bool was_whiteout = false;
 
 	if (u->p.len == 0) {
 		fd = pd_openat2(u->root, ".", O_RDONLY | O_DIRECTORY, 0, 0);
 	} else {
+		struct stat st;
 		int there;
 
 		parent = open_parent(u, &u->p, "", true);
 		if (parent < 0)
 			return -1;
+		/* a directory this layer whited out and makes again hides the lower one */
+		was_whiteout = fstatat(parent, base_name(u), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			       is_whiteout(&st);
 		there = clear(u, parent, base_name(u), true);
 		if (there < 0)
 			return -1;
@@ -744,6 +754,8 @@ static int make_dir(struct unpack *u, struct archive_entry *ae)
 		return sysfail(u, "open");
 	if (finish_fd(u, fd, ae, false) < 0)
 		return -1;
+	if (was_whiteout && fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
+		return sysfail(u, "mark the directory opaque (" OPAQUE_XATTR ")");
 	defer_times(u);
 	return 0;
 }
@@ -820,11 +832,33 @@ static int make_hardlink(struct unpack *u, const char *target)
 	return 0;
 }
 
-/* A 0/0 character device @name in @parent: overlayfs's whiteout. */
+/*
+ * A 0/0 character device @name in @parent: overlayfs's whiteout.  A
+ * whiteout hides what the layers below have, never what this layer made
+ * (image-spec: whatever the order of the entries): when this layer already
+ * has @name, a directory becomes opaque instead, and anything else stays as
+ * it is (it hides the lower entry by itself).  The layer's directory was
+ * empty at the start, so what is there was made by this layer.
+ */
 static int make_whiteout_at(struct unpack *u, int parent, const char *name)
 {
-	if (clear(u, parent, name, false) < 0)
-		return -1;
+	struct stat st;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		cleanup_close int fd = -1;
+
+		if (!S_ISDIR(st.st_mode))
+			return 0;
+		fd = pd_openat2(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
+				RESOLVE_LAYER);
+		if (fd < 0)
+			return sysfail(u, "open the directory");
+		if (fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
+			return sysfail(u, "mark the directory opaque (" OPAQUE_XATTR ")");
+		return 0;
+	}
+	if (errno != ENOENT)
+		return sysfail(u, "look at the whiteout's name");
 	if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return sysfail(u, "create the whiteout");
 	return 0;

@@ -14,6 +14,7 @@
 #include "oci/store.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -136,7 +137,7 @@ static int cmd_rmi(int argc, char **argv, struct pd_error *err)
 		return pd_usage_error(err, "rmi: expected IMAGE...");
 	if (pd_is_help_arg(argv[1])) {
 		puts("Usage: paude rmi IMAGE...\n\nRemove images (their names and records) from "
-		     "the store; `paude image prune` frees their blobs and layers.");
+		     "the store; their blobs and layers stay.");
 		return 0;
 	}
 	s = open_store(err);
@@ -279,6 +280,64 @@ static int update_index(int dirfd, const char *digest, const char *media_type, s
 	return r;
 }
 
+/* A layer media type of Docker's, as OCI names it. */
+static const char *oci_layer_type(const char *mt)
+{
+	if (!strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.gzip"))
+		return "application/vnd.oci.image.layer.v1.tar+gzip";
+	if (!strcmp(mt, "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"))
+		return "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+	if (!strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar"))
+		return "application/vnd.oci.image.layer.v1.tar";
+	return mt;
+}
+
+/*
+ * A Docker schema 2 manifest as an OCI one (what skopeo writes into a
+ * layout): the same config and layer blobs under OCI media types.  The
+ * new manifest's bytes go into @blobs_fd; its digest and size come back.
+ */
+static int docker_to_oci(const struct pd_oci_manifest *m, int blobs_fd, char *digest, size_t dcap,
+			 size_t *size, struct pd_error *err)
+{
+	cJSON *o = cJSON_CreateObject(), *c, *layers;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *text;
+	size_t len, off;
+	int r;
+
+	cJSON_AddNumberToObject(o, "schemaVersion", 2);
+	cJSON_AddStringToObject(o, "mediaType", PD_OCI_MT_MANIFEST);
+	c = cJSON_AddObjectToObject(o, "config");
+	cJSON_AddStringToObject(c, "mediaType", PD_OCI_MT_CONFIG);
+	cJSON_AddStringToObject(c, "digest", m->config.digest);
+	cJSON_AddNumberToObject(c, "size", (double)m->config.size);
+	layers = cJSON_AddArrayToObject(o, "layers");
+	for (size_t i = 0; i < m->n_layers; i++) {
+		cJSON *l = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(l, "mediaType", oci_layer_type(m->layers[i].media_type));
+		cJSON_AddStringToObject(l, "digest", m->layers[i].digest);
+		cJSON_AddNumberToObject(l, "size", (double)m->layers[i].size);
+		cJSON_AddItemToArray(layers, l);
+	}
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	len = strlen(text);
+	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL)) {
+		free(text);
+		return pd_error_set_msg(err, EIO, "sha256 of the converted manifest");
+	}
+	off = (size_t)snprintf(digest, dcap, "sha256:");
+	for (unsigned int i = 0; i < mdlen && off + 2 < dcap; i++)
+		off += (size_t)snprintf(digest + off, dcap - off, "%02x", md[i]);
+	r = write_file_at(blobs_fd, digest + 7, text, len, err);
+	free(text);
+	*size = len;
+	return r;
+}
+
 static int save_oci_layout(struct pd_store *s, const struct pd_store_image *img, const char *dir,
 			   const char *tag, struct pd_error *err)
 {
@@ -287,7 +346,7 @@ static int save_oci_layout(struct pd_store *s, const struct pd_store_image *img,
 	cleanup_free char *body = NULL;
 	struct pd_oci_manifest m = { 0 };
 	size_t len = 0;
-	char ct[128];
+	char ct[128], digest[PD_DIGEST_STR_MAX];
 	int r = -1;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -304,15 +363,18 @@ static int save_oci_layout(struct pd_store *s, const struct pd_store_image *img,
 	if (pd_store_read_blob(s, img->manifest, PD_OCI_MANIFEST_MAX, &body, &len, err) < 0 ||
 	    pd_oci_manifest_parse(body, len, NULL, &m, err) < 0)
 		return -1;
-	snprintf(ct, sizeof(ct), "%s", m.docker ? PD_OCI_MT_DOCKER_MANIFEST : PD_OCI_MT_MANIFEST);
+	snprintf(ct, sizeof(ct), "%s", PD_OCI_MT_MANIFEST);
+	snprintf(digest, sizeof(digest), "%s", img->manifest);
 	if (copy_blob(s, m.config.digest, bfd, err) < 0)
 		goto out;
 	for (size_t i = 0; i < m.n_layers; i++)
 		if (copy_blob(s, m.layers[i].digest, bfd, err) < 0)
 			goto out;
-	if (copy_blob(s, img->manifest, bfd, err) < 0 ||
+	/* A layout's index names OCI manifests: a Docker one is converted, as skopeo does. */
+	if ((m.docker ? docker_to_oci(&m, bfd, digest, sizeof(digest), &len, err)
+		      : copy_blob(s, img->manifest, bfd, err)) < 0 ||
 	    write_file_at(dfd, "oci-layout", layout, sizeof(layout) - 1, err) < 0 ||
-	    update_index(dfd, img->manifest, ct, len, tag, err) < 0)
+	    update_index(dfd, digest, ct, len, tag, err) < 0)
 		goto out;
 	r = 0;
 out:

@@ -79,6 +79,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	struct pd_store_image si = { 0 };
 	char name[1024];
 	int found = 0, r = -1;
+	bool said = false; /* the message names the image already */
 
 	if (!o)
 		o = &def;
@@ -96,6 +97,17 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 		found = pd_store_image_get(s, ref, &si, err);
 	if (found < 0)
 		goto out;
+	if (found > 0 && o->platform) {
+		/* a name holds one platform: another one asked for is pulled */
+		struct pd_platform want;
+		char w[64];
+
+		if (pd_platform_parse(o->platform, &want, err) < 0)
+			goto out;
+		pd_platform_format(&want, w, sizeof(w));
+		if (strcmp(w, si.platform) != 0)
+			found = 0;
+	}
 	if (o->pull == PD_PULL_ALWAYS || o->pull == PD_PULL_NEWER || !found) {
 		struct pd_pull_opts po = {
 			.ref = ref,
@@ -108,6 +120,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 			pd_error_set_msg(
 				err, ENOENT,
 				"image \"%s\" is not in the store and --pull=never was given", ref);
+			said = true;
 			goto out;
 		}
 		if (pd_pull_name(ref, name, sizeof(name), err) < 0)
@@ -121,5 +134,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 out:
 	pd_store_image_release(&si);
 	pd_store_close(s);
-	return r < 0 ? pd_error_wrap(err, "image \"%s\"", ref) : 0;
+	if (r < 0 && !said)
+		pd_error_wrap(err, "image \"%s\"", ref);
+	return r < 0 ? -1 : 0;
 }

@@ -865,11 +865,18 @@ static struct buf whiteout_tar(void)
 	ustar_file(&b, ".wh.top", NULL, 0);
 	ustar_file(&b, "c/.wh..wh.plnk", NULL, 0); /* AUFS bookkeeping: skipped */
 	ustar_file(&b, "d/x", "mine", 4);
-	ustar_file(&b, "d/.wh.x", NULL, 0); /* hides this layer's own d/x too */
+	ustar_file(&b, "d/.wh.x", NULL, 0); /* never this layer's own d/x (image-spec) */
 	ustar_hdr(&b, "e/sub/", '5', NULL, 0, 0, 0);
 	ustar_file(&b, "e/sub/f", "f", 1);
-	ustar_file(&b, "e/.wh.sub", NULL, 0);      /* a whole directory of this layer */
+	ustar_file(&b, "e/.wh.sub", NULL, 0);      /* this layer's own e/sub: made opaque */
 	ustar_file(&b, "o/.wh..wh..opq", NULL, 0); /* makes o */
+	/* a directory whited out and made again, in either order: opaque */
+	ustar_file(&b, ".wh.g", NULL, 0);
+	ustar_hdr(&b, "g/", '5', NULL, 0, 0, 0);
+	ustar_file(&b, "g/new", "n", 1);
+	ustar_hdr(&b, "h/", '5', NULL, 0, 0, 0);
+	ustar_file(&b, ".wh.h", NULL, 0);
+	ustar_file(&b, "h/new", "n", 1);
 	ustar_end(&b);
 	return b;
 }
@@ -887,8 +894,13 @@ static void check_whiteouts(const struct scratch *s, uid_t owner)
 	expect_content(s, "a/new", "n", 1);
 	expect_whiteout(s, "b/gone", owner);
 	expect_whiteout(s, "top", owner);
-	expect_whiteout(s, "d/x", owner);
-	expect_whiteout(s, "e/sub", owner);
+	expect_content(s, "d/x", "mine", 4);
+	expect_xattr(s, "e/sub", "user.overlay.opaque", "y", 1);
+	expect_content(s, "e/sub/f", "f", 1);
+	expect_xattr(s, "g", "user.overlay.opaque", "y", 1);
+	expect_xattr(s, "h", "user.overlay.opaque", "y", 1);
+	expect_content(s, "g/new", "n", 1);
+	expect_content(s, "h/new", "n", 1);
 	expect_absent(s, "c"); /* skipped whole: not even its directory */
 	expect_no_wh_names(s);
 }
@@ -897,8 +909,9 @@ static void check_whiteouts(const struct scratch *s, uid_t owner)
 static char *make_lower(const struct scratch *s)
 {
 	char *lower = join(s->tmp, "lower");
-	const char *dirs[] = { "", "/a", "/b", "/d", "/e", "/e/sub" };
-	const char *files[] = { "/a/old", "/b/gone", "/b/kept", "/top", "/d/x", "/e/sub/y" };
+	const char *dirs[] = { "", "/a", "/b", "/d", "/e", "/e/sub", "/g", "/h" };
+	const char *files[] = { "/a/old", "/b/gone",  "/b/kept", "/top",
+				"/d/x",   "/e/sub/y", "/g/old",  "/h/old" };
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		cleanup_free char *p = pd_xasprintf("%s%s", lower, dirs[i]);
@@ -924,8 +937,11 @@ static char *make_lower(const struct scratch *s)
  */
 static int overlay_checks(const char *layer, const char *lower)
 {
-	static const char *const hidden[] = { "a/old", "b/gone", "top", "d/x", "e/sub" };
-	static const char *const seen[] = { "a/new", "b/kept", "a", "o" };
+	static const char *const hidden[] = {
+		"a/old", "b/gone", "top", "e/sub/y", "g/old", "h/old"
+	};
+	static const char *const seen[] = { "a/new", "b/kept",  "a",     "o",
+					    "d/x",   "e/sub/f", "g/new", "h/new" };
 	int fs, m, l, lo;
 	struct stat st;
 
@@ -963,9 +979,9 @@ static const char *overlay_check_name(int code)
 	case 3:
 		return "top visible through its whiteout";
 	case 4:
-		return "d/x visible through its whiteout";
+		return "e/sub/y of the lower layer visible through this layer's opaque e/sub";
 	case 5:
-		return "e/sub visible through its whiteout";
+		return "g/old (or h/old) visible through a directory whited out and made again";
 	case 10:
 		return "unshare/mount private";
 	case 11:
@@ -1002,7 +1018,7 @@ START_TEST(test_whiteouts)
 		return;
 	scratch_new(&s);
 	ck_assert_msg(unpack_buf(&s, &tar, PD_COMP_NONE, &o, &res, &e) == 0, "%s", e.msg);
-	EXPECT_UINT(res.entries, 12);
+	EXPECT_UINT(res.entries, 18);
 	check_whiteouts(&s, 0);
 	expect_outside_unchanged(&s);
 
@@ -1663,7 +1679,7 @@ START_TEST(test_replace_symlink)
 	EXPECT_STR(e.msg, PFX "entry \"n2\": hard link target \"n\" is a symbolic link");
 	expect_content(&s, "l", "mine", 4);
 	ck_assert(S_ISDIR(lst(&s, "m").st_mode));
-	ck_assert(S_ISCHR(lst(&s, "k").st_mode));
+	ck_assert(S_ISLNK(lst(&s, "k").st_mode)); /* a whiteout hides lower layers only */
 	expect_outside_unchanged(&s);
 	scratch_free(&s);
 	buf_free(&b);
