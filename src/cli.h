@@ -33,6 +33,9 @@ extern const struct pd_command pd_cmd_images;
 extern const struct pd_command pd_cmd_inspect;
 extern const struct pd_command pd_cmd_rmi;
 extern const struct pd_command pd_cmd_save;
+extern const struct pd_command pd_cmd_push;
+extern const struct pd_command pd_cmd_login;
+extern const struct pd_command pd_cmd_logout;
 extern const struct pd_command pd_cmd_help;
 extern const struct pd_command pd_cmd_version;
 

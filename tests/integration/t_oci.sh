@@ -1436,3 +1436,61 @@ t_oci_store_location() {
 	PEXEC_ENV="XDG_DATA_HOME=$d" pexec "$PAUDE" images >"$OCI_TMP/out" 2>&1 && fail "a store root owns was used"
 	contains "$(cat "$OCI_TMP/out")" "the store \"$d/paude/storage\" is not owned by this user" "a foreign store"
 }
+
+# push: a stored image goes up under another name (blobs the registry has are
+# skipped), comes back by that name and by digest, and runs the same.
+t_oci_push() {
+	local id hex pushed
+	oci_begin
+	oci_base "$OCI_TMP/base"
+	id=$(oci_push it/src:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd)
+	hex=${id#sha256:}
+	ocap pull -q "$REG/it/src:1"
+	status_is "$RC" 0 "pull ($ERR)"
+	ocap push "$REG/it/src:1" "docker://$REG/it/dst:2"
+	status_is "$RC" 0 "push ($ERR)"
+	pushed=$OUT
+	eq "$pushed" "$id" "push prints the manifest's digest, the same bytes"
+	contains "$ERR" "blob sha256:" "push reports each blob"
+	ocap push "$REG/it/src:1" "$REG/it/dst:3"
+	status_is "$RC" 0 "push again ($ERR)"
+	contains "$ERR" "Skipped (exists)" "a blob the registry has is not sent again"
+	ocap rmi "$REG/it/src:1"
+	status_is "$RC" 0 "rmi ($ERR)"
+	ocap run --pull always "$REG/it/dst@$id"
+	status_is "$RC" 0 "run of the pushed image by digest ($ERR)"
+	eq "$OUT" "hello from the image" "the pushed image runs"
+	ocap images --json
+	contains "$OUT" "$hex" "the pulled-back image has the same id"
+	ocap push "$REG/it/none:1" "$REG/it/x:1"
+	status_is "$RC" 1 "push of an image not in the store"
+	contains "$ERR" "not in the store" "the reason"
+}
+
+# login/logout: the credentials file is written 0600 with the pair (never from
+# the command line) and logout removes it; a wrong password stores nothing.
+t_oci_login_logout() {
+	local d auth
+	oci_begin
+	d=$(scratch)
+	auth=$d/auth.json
+	[ -z "$RUNUSER" ] || chown "$RUNUSER:" "$d"
+	OCI_ENV="REGISTRY_AUTH_FILE=$auth"
+	# the test registry has no authentication: any password is "right"
+	oci_cmd_prefix
+	RC=0
+	OUT=$(printf 's3cret\n' | "${OCMD[@]}" login -u alice --password-stdin "$REG" 2>&1) || RC=$?
+	status_is "$RC" 0 "login ($OUT)"
+	contains "$OUT" "Login Succeeded!" "login says so"
+	eq "$(stat -c %a "$auth")" 600 "the auth file's mode"
+	contains "$(cat "$auth")" "$(printf 'alice:s3cret' | base64)" "the pair, as podman writes it"
+	ocap logout "$REG"
+	status_is "$RC" 0 "logout ($ERR)"
+	not_contains "$(cat "$auth")" "$REG" "logout removed the entry"
+	ocap logout "$REG"
+	status_is "$RC" 1 "logout again"
+	contains "$ERR" "not logged into $REG" "the reason"
+	ocap login -u alice --password-stdin </dev/null "$REG"
+	status_is "$RC" 2 "an empty password is a usage error"
+	OCI_ENV=
+}
