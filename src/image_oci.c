@@ -83,6 +83,17 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 
 	if (!o)
 		o = &def;
+	/* A reference that cannot be one (and is no image id) touches nothing. */
+	if (pd_pull_name(ref, name, sizeof(name), err) < 0) {
+		size_t n = strlen(ref), i = pd_str_has_prefix(ref, "sha256:") ? 7 : 0;
+		bool id = n - i >= 12 && n - i <= 64;
+
+		for (; id && i < n; i++)
+			id = (ref[i] >= '0' && ref[i] <= '9') || (ref[i] >= 'a' && ref[i] <= 'f');
+		if (!id)
+			return -1;
+		pd_error_clear(err);
+	}
 	if (!root)
 		return pd_error_set_msg(
 			err, EINVAL,

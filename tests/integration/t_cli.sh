@@ -118,7 +118,8 @@ t_exit_125_own_failures() {
 	local f
 	own_failure "dir:/no/such/rootfs" dir:/no/such/rootfs true
 	own_failure "Not a directory" "dir:$R/bin/busybox" true
-	own_failure "unknown-kind:x" unknown-kind:x true
+	# not an image reference (and no image id): refused before anything is touched
+	own_failure 'image reference "Unknown-Kind:x"' Unknown-Kind:x true
 	own_failure '--volume "nocolon"' -v nocolon "$IMG" true
 	own_failure '--volume "relative:/x"' -v relative:/x "$IMG" true
 	own_failure '--volume "/tmp:rel"' -v /tmp:rel "$IMG" true
