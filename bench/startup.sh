@@ -1,5 +1,5 @@
 #!/bin/bash
-# make bench: start-up time of `paude run dir:R /bin/true` against bubblewrap
+# make bench: start-up time of `paude run --network none dir:R /bin/true` against bubblewrap
 # and crun, in the same run, rootless and as root; medians and ratios.
 #
 # Rules (../docs/BENCHMARKS.md): ratios compare the same mapping mode on both
@@ -122,13 +122,13 @@ run_hyperfine() {   # NAME USER COMMANDS...
 bench_all() {
 	umount /sys/fs/cgroup/unified 2>/dev/null || true
 	run_hyperfine rootless-single $SINGLE \
-		"$W/paude run dir:$W/$SINGLE-rootfs /bin/true" \
+		"$W/paude run --network none dir:$W/$SINGLE-rootfs /bin/true" \
 		"$(bwrap_cmd "$W/$SINGLE-rootfs")" \
 		"crun --cgroup-manager=disabled --root $W/crun-state-single run --bundle $W/crun-single b"
 	run_hyperfine rootless-subid $SUB \
-		"$W/paude run dir:$W/$SUB-rootfs /bin/true"
+		"$W/paude run --network none dir:$W/$SUB-rootfs /bin/true"
 	run_hyperfine root root \
-		"$W/paude run dir:$W/root-rootfs /bin/true" \
+		"$W/paude run --network none dir:$W/root-rootfs /bin/true" \
 		"$(bwrap_cmd "$W/root-rootfs")" \
 		"crun --cgroup-manager=disabled --root $W/crun-state-root run --bundle $W/crun-root b"
 }
@@ -192,7 +192,7 @@ mem_of() {   # TITLE CMD...  (as root; the command's process tree minus the slee
 }
 echo
 echo "memory kept up per sandbox (root, command sleeping):"
-mem_of "paude run" "$W/paude" run "dir:$W/root-rootfs" /bin/sleep 3$$
+mem_of "paude run" "$W/paude" run --network none "dir:$W/root-rootfs" /bin/sleep 3$$
 mem_of "bwrap --unshare-all" bwrap --unshare-all --die-with-parent --ro-bind "$W/root-rootfs" / --proc /proc --dev /dev --tmpfs /tmp /bin/sleep 3$$
 
 # exec into a running sandbox: pd_sandbox_exec of /bin/true through the

@@ -175,7 +175,7 @@ struct pd_run_net *pd_run_net_new(const struct pd_run_net_opts *o, struct pd_err
 	} else {
 		n->audit = pd_audit_open(n->audit_path, 0, 0, err);
 		if (!n->audit) {
-			pd_error_wrap(err, "audit log");
+			pd_error_wrap(err, "audit log (put it elsewhere with --audit-log FILE)");
 			goto fail;
 		}
 	}
