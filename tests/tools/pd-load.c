@@ -117,7 +117,7 @@ static void parse_addr(const char *s, struct sockaddr_in *sa)
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
 	if (!strcmp(host, "localhost"))
-		strcpy(host, "127.0.0.1");
+		snprintf(host, sizeof(host), "127.0.0.1");
 	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
 		die("\"%s\": not an IPv4 address", host);
 }

@@ -752,7 +752,7 @@ START_TEST(test_http_content_length)
 	EXPECT_STR(o->in, want);
 	/* the rest of the body and a pipelined request after it */
 	peer_puts(c, "3456789GET http://ok.test/ HTTP/1.1\r\nHost: ok.test\r\n\r\n");
-	strcat(want, "3456789");
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s", "3456789");
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	run_for(&f, 50);
 	EXPECT_STR(o->in, want);
@@ -816,13 +816,13 @@ START_TEST(test_http_chunked)
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	EXPECT_STR(o->in, want);
 	peer_puts(c, body2);
-	strcat(want, body2);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s", body2);
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	EXPECT_STR(o->in, want);
 	/* the last chunk and trailer, then bytes that are not part of the body */
 	peer_puts(c, body3);
 	peer_puts(c, "GARBAGE");
-	strcat(want, body3);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s", body3);
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	run_for(&f, 50);
 	peer_puts(c, "MORE GARBAGE");
