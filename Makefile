@@ -18,9 +18,16 @@ else
 Q := @
 endif
 
-PKGS := libseccomp libcap libcjson libnl-3.0 libnl-route-3.0 libcares libidn2 libarchive zlib libzstd libcrypto libcurl
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson -lnl-route-3 -lnl-3 -lcares -lidn2 -larchive -lz -lzstd -lcrypto -lcurl)
+# Only libseccomp, libcap and cJSON are linked.  The others are loaded when
+# first used (src/common/lazylib.h: libcurl and libarchive alone are ~45
+# shared objects that would cost every paude process ~8 ms); their headers
+# are used.  The unit tests that call libarchive's writer, zstd's compressor
+# or OpenSSL themselves link those (TEST_LIBS).
+PKGS := libseccomp libcap libcjson
+LAZY_PKGS := libnl-3.0 libnl-route-3.0 libcares libidn2 libarchive zlib libzstd libcrypto libcurl
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson)
+TEST_LIBS  := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libarchive libzstd libcrypto zlib libcurl 2>/dev/null || echo -larchive -lzstd -lcrypto -lz -lcurl)
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wformat-nonliteral \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -109,7 +116,7 @@ $(BUILD)/tests/pd-load: tests/tools/pd-load.c
 $(BUILD)/tests/unit-tests: $(UNIT_SRC) $(ALL_HDR) $(BUILD)/libpaude.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(UNIT_SRC) \
-		$(BUILD)/libpaude.a $(PKG_LIBS) $$($(PKG_CONFIG) --libs check)
+		$(BUILD)/libpaude.a $(TEST_LIBS) $$($(PKG_CONFIG) --libs check)
 
 check-unit: $(BUILD)/tests/unit-tests
 	CK_FORK=yes $(BUILD)/tests/unit-tests
@@ -126,7 +133,7 @@ $(ASAN_DIR)/obj/%.o: %.c | $(GEN_HDR)
 
 $(ASAN_DIR)/unit-tests: $(UNIT_SRC) $(ALL_HDR) $(ASAN_OBJ)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -O1 $(ASAN_FLAGS) $(LDFLAGS_ALL) -o $@ \
-		$(UNIT_SRC) $(ASAN_OBJ) $(PKG_LIBS) $$($(PKG_CONFIG) --libs check)
+		$(UNIT_SRC) $(ASAN_OBJ) $(TEST_LIBS) $$($(PKG_CONFIG) --libs check)
 
 check-asan: $(ASAN_DIR)/unit-tests
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

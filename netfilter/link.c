@@ -5,6 +5,7 @@
  * fits, and the message always carries libnl's own text.
  */
 #include "link.h"
+#include "common/lazylib.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,9 +50,12 @@ static int nl_fail(struct pd_error *err, int rc, const char *what, const char *o
 
 struct nl_sock *pd_nl_open(struct pd_error *err)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_sock *sk;
 	int rc;
 
+	if (pd_lazy_nl(err) < 0)
+		return NULL;
+	sk = nl_socket_alloc();
 	if (!sk) {
 		pd_error_set(err, ENOMEM, "netlink socket");
 		return NULL;

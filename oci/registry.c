@@ -68,6 +68,7 @@
  */
 #include "registry.h"
 #include "auth.h"
+#include "common/lazylib.h"
 
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -1635,6 +1636,8 @@ struct pd_registry *pd_registry_new(const char *registry, const struct pd_regist
 		return NULL;
 	}
 	if (!curl_ready) {
+		if (pd_lazy_curl(err) < 0 || pd_lazy_crypto(err) < 0)
+			return NULL;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			pd_error_set_msg(err, ENOMEM, "libcurl did not initialise");
 			return NULL;

@@ -104,6 +104,7 @@
  * failure what was made stays inside it; the caller removes the directory.
  */
 #include "unpack.h"
+#include "common/lazylib.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -1116,6 +1117,17 @@ static int finish(struct unpack *u, struct pd_unpack_result *res)
 	return 0;
 }
 
+int pd_unpack_load(enum pd_compression comp, struct pd_error *err)
+{
+	if (pd_lazy_archive(err) < 0 || pd_lazy_crypto(err) < 0)
+		return -1;
+	if ((comp == PD_COMP_GZIP || comp == PD_COMP_AUTO) && pd_lazy_zlib(err) < 0)
+		return -1;
+	if ((comp == PD_COMP_ZSTD || comp == PD_COMP_AUTO) && pd_lazy_zstd(err) < 0)
+		return -1;
+	return 0;
+}
+
 int pd_unpack_layer(int src_fd, enum pd_compression comp, int dirfd, const struct pd_unpack_opts *o,
 		    struct pd_unpack_result *res, struct pd_error *err)
 {
@@ -1123,6 +1135,10 @@ int pd_unpack_layer(int src_fd, enum pd_compression comp, int dirfd, const struc
 	struct archive *a = NULL;
 	int r = -1;
 
+	if (pd_unpack_load(comp, err) < 0) {
+		free(u);
+		return -1;
+	}
 	u->o = o;
 	u->err = err;
 	u->root = dirfd;

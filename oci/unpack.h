@@ -113,6 +113,14 @@ struct pd_unpack_result {
  *
  * Return: 0, or -1 with @err set.
  */
+/*
+ * pd_unpack_load() - load the libraries unpacking a layer compressed as
+ * @comp needs (libarchive, libcrypto, zlib and/or libzstd: see
+ * common/lazylib.h), so a helper forked afterwards inherits them.
+ * pd_unpack_layer() calls it too.  Return: 0, or -1 with @err set.
+ */
+int pd_unpack_load(enum pd_compression comp, struct pd_error *err);
+
 int pd_unpack_layer(int src_fd, enum pd_compression comp, int dirfd, const struct pd_unpack_opts *o,
 		    struct pd_unpack_result *res, struct pd_error *err);
 

@@ -43,6 +43,7 @@
  * counted) are refused before compiling.
  */
 #include "proxy/policy.h"
+#include "common/lazylib.h"
 #include "common/util.h"
 
 #include <arpa/inet.h>
@@ -616,10 +617,13 @@ static void mark_groups(struct pd_policy *p)
 
 struct pd_policy *pd_policy_new(const char *const *entries, size_t n, struct pd_error *err)
 {
-	struct pd_policy *p = pd_xcalloc(1, sizeof(*p));
+	struct pd_policy *p;
 	bool asked_pypi = false, asked_python = false;
 	size_t cap = 0;
 
+	if (pd_lazy_idn2(err) < 0) /* names are normalized with it */
+		return NULL;
+	p = pd_xcalloc(1, sizeof(*p));
 	if (n > 0 && !entries) {
 		pd_error_set_msg(err, EINVAL, "allowlist: no entries given");
 		goto fail;

@@ -76,6 +76,7 @@
  * must resolve exactly the name it was given.
  */
 #include "proxy/resolve.h"
+#include "common/lazylib.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -197,6 +198,10 @@ static int lib_get(struct pd_error *err)
 
 	if (lib_refs++ > 0)
 		return 0;
+	if (pd_lazy_cares(err) < 0) {
+		lib_refs--;
+		return -1;
+	}
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
 		lib_refs--;

@@ -9,6 +9,7 @@
 #include "image.h"
 #include "pull.h"
 #include "common/cleanup.h"
+#include "common/lazylib.h"
 #include "common/util.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
@@ -325,6 +326,10 @@ static int docker_to_oci(const struct pd_oci_manifest *m, int blobs_fd, char *di
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	len = strlen(text);
+	if (pd_lazy_crypto(err) < 0) {
+		free(text);
+		return -1;
+	}
 	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL)) {
 		free(text);
 		return pd_error_set_msg(err, EIO, "sha256 of the converted manifest");

@@ -305,6 +305,9 @@ static int unpack_one(struct pd_store *s, const struct pd_pull_opts *o,
 		pd_store_unlock(lock);
 		return 0;
 	}
+	/* The libraries load here, so a rootless helper inherits them. */
+	if (pd_unpack_load(compression_of(d->media_type), err) < 0)
+		goto out;
 	if (pd_store_tmp_dir(s, tmp, sizeof(tmp), err) < 0)
 		goto out;
 	j.blob_fd = pd_store_blob_open(s, d->digest, err);

@@ -9,6 +9,7 @@
 #include "sandbox_net.h"
 #include "common/cleanup.h"
 #include "common/fdpass.h"
+#include "common/lazylib.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -66,6 +67,8 @@ int pd_sandbox_net_attach(int userns, int netns, const struct pd_net_plan *plan,
 	pd_net_fds_init(out);
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		fds[i] = -1;
+	if (pd_lazy_nl(err) < 0) /* loaded here, so the helper inherits it */
+		return pd_error_wrap(err, "network");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pd_error_set(err, errno, "network: socket pair");
 	c.sock = sv[1];

@@ -180,3 +180,21 @@ t_stdout_stderr_order_kept() {
 		grep -v '^paude: note' | tr '\n' ' ')
 	eq "$o" "out1 err1 out2 err2 out3 err3 out4 err4 out5 err5 out6 err6 " "2>&1 order"
 }
+
+# Only libseccomp, libcap and cJSON are linked; libcurl, libarchive,
+# libcrypto, zlib, libzstd, libnl, c-ares and libidn2 are loaded when first
+# used, so a run without the proxied network maps none of them.
+t_lazy_libraries() {
+	local needed maps lib
+	needed=$(readelf -d "$PAUDE" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+	eq "$needed" "libc.so.6 libcap.so.2 libcjson.so.1 libseccomp.so.2 " "paude's NEEDED libraries"
+	pbg "$IT_DIR/lazy.out" --network none "$IMG" sleep 30
+	wait_until 10 "the sandbox's init" '[ -n "$(init_pid "$BG_PID")" ]'
+	maps=$(cat "/proc/$BG_PID/maps")
+	contains "$maps" libseccomp "paude's maps"
+	for lib in libcurl libarchive libcrypto libz.so libzstd libnl- libcares libidn2; do
+		not_contains "$maps" "$lib" "paude's maps"
+	done
+	kill "$BG_PID"
+	wait "$BG_PID" || true
+}
