@@ -27,6 +27,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/mountinfo.h"
+#include "common/path.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -154,6 +155,53 @@ static int writable_layer(struct pd_sandbox *sb, int stage, int *upper, int *wor
 	return 0;
 }
 
+struct submount_find {
+	const char *dir;
+	char found[1024];
+};
+
+static int submount_cb(const struct pd_mountinfo *m, void *p)
+{
+	struct submount_find *f = p;
+
+	if (strcmp(m->mountpoint, f->dir) != 0 && pd_path_is_under(m->mountpoint, f->dir)) {
+		pd_strlcpy(f->found, m->mountpoint, sizeof(f->found));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Rootless, the kernel will not let overlayfs use a layer with mounts from
+ * the host inside it (it would reveal what they cover).  When the overlay
+ * could not be made, say so plainly instead of overlayfs's ENODATA if that
+ * is why.  Only then: before the clone, reading the host's mount table
+ * would cost every run.
+ */
+static void explain_overlay_failure(const struct pd_sandbox *sb, struct pd_error *err)
+{
+	cleanup_free char *mi = NULL;
+	struct pd_error ignored;
+	size_t len = 0;
+
+	if (sb->ids.mode == PD_IDMAP_ROOT || sb->spec->rootfs.n_lowers == 0)
+		return;
+	if (pd_mountinfo_read(&mi, &len, &ignored) < 0)
+		return;
+	for (size_t i = 0; i < sb->spec->rootfs.n_lowers; i++) {
+		struct submount_find f = { .dir = sb->spec->rootfs.lowers[i] };
+
+		if (pd_mountinfo_foreach(mi, len, submount_cb, &f) == 1) {
+			pd_error_set_msg(err, EBUSY,
+					 "root filesystem \"%s\" has a mount inside "
+					 "it (\"%s\"); a rootless sandbox cannot layer over mounts "
+					 "of the host: unmount it or copy the tree",
+					 f.dir, f.found);
+			return;
+		}
+	}
+}
+
 static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err)
 {
 	const struct pd_rootfs *rfs = &sb->spec->rootfs;
@@ -215,8 +263,10 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 	if (move_mount(stage, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return pd_error_set(err, errno, "mount staging tmpfs");
 	ovl = overlay_create(sb, stage, err);
-	if (ovl < 0)
+	if (ovl < 0) {
+		explain_overlay_failure(sb, err);
 		return -1;
+	}
 	at = staging_mkdir(stage, "root", err);
 	if (at < 0)
 		return -1;
@@ -258,11 +308,18 @@ int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
 	if (pd_pivot_root(".", ".") < 0)
 		return pd_error_set(err, errno, "pivot_root");
 	/*
-	 * The old root now sits on top of the new one, with the staging tmpfs
-	 * on top of it: a lazy unmount of "." takes the topmost each time.
-	 * Stop when the new root is the only mount left at "/", so the host's
-	 * tree is gone and ours is never touched.
+	 * Three mounts are stacked at "/" now, by construction: the new root,
+	 * the host's old root on it (pivot_root(".", ".")), and the staging
+	 * tmpfs that pd_rootfs_build() moved onto the old root's "/".  A lazy
+	 * unmount of "." takes the topmost: the two on top go without a look
+	 * at mountinfo (which would list the whole host tree); then mountinfo,
+	 * a few lines by now, must show the new root alone at "/" (anything
+	 * else stacked there goes too), so the host's tree is gone and ours is
+	 * never touched.
 	 */
+	for (int i = 0; i < 2; i++)
+		if (umount2(".", MNT_DETACH) < 0)
+			return pd_error_set(err, errno, "detach the host's root");
 	for (int i = 0; (n = mounts_at_root(err)) > 1; i++) {
 		if (i == 8)
 			return pd_error_set(err, EBUSY,
@@ -272,6 +329,8 @@ int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
 	}
 	if (n < 0)
 		return pd_error_wrap(err, "check the new root");
+	if (n == 0)
+		return pd_error_set(err, ENOENT, "the new root is not mounted at \"/\"");
 	if (chdir("/") < 0)
 		return pd_error_set(err, errno, "chdir \"/\"");
 	if (sb->root_read_only &&

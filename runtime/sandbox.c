@@ -38,8 +38,6 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
-#include "common/mountinfo.h"
-#include "common/path.h"
 #include "common/proctitle.h"
 #include "common/util.h"
 
@@ -355,50 +353,6 @@ static void decide_root_read_only(struct pd_sandbox *sb)
 		"it is read-only inside",
 		rfs->lowers[0], (unsigned)st.st_uid);
 }
-struct submount_find {
-	const char *dir;
-	char found[1024];
-};
-
-static int submount_cb(const struct pd_mountinfo *m, void *p)
-{
-	struct submount_find *f = p;
-
-	if (strcmp(m->mountpoint, f->dir) != 0 && pd_path_is_under(m->mountpoint, f->dir)) {
-		pd_strlcpy(f->found, m->mountpoint, sizeof(f->found));
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Rootless, the kernel will not let overlayfs use a layer with mounts from
- * the host inside it (it would reveal what they cover): say so plainly
- * instead of overlayfs's ENODATA.
- */
-static int check_lowers_rootless(const struct pd_sandbox *sb, struct pd_error *err)
-{
-	cleanup_free char *mi = NULL;
-	size_t len = 0;
-
-	if (sb->ids.mode == PD_IDMAP_ROOT || sb->spec->rootfs.n_lowers == 0)
-		return 0;
-	if (pd_mountinfo_read(&mi, &len, err) < 0)
-		return -1;
-	for (size_t i = 0; i < sb->spec->rootfs.n_lowers; i++) {
-		struct submount_find f = { .dir = sb->spec->rootfs.lowers[i] };
-
-		if (pd_mountinfo_foreach(mi, len, submount_cb, &f) == 1)
-			return pd_error_set_msg(
-				err, EBUSY,
-				"root filesystem \"%s\" has a mount inside "
-				"it (\"%s\"); a rootless sandbox cannot layer over mounts "
-				"of the host: unmount it or copy the tree",
-				f.dir, f.found);
-	}
-	return 0;
-}
-
 static int validate(const struct pd_sandbox_spec *spec, struct pd_error *err)
 {
 	const struct pd_process *p = &spec->process;
@@ -441,8 +395,6 @@ int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **ou
 		return -1;
 	sb = sandbox_new(spec);
 	sb->ids = *spec->ids;
-	if (check_lowers_rootless(sb, err) < 0)
-		goto fail;
 	decide_root_read_only(sb);
 	if (spec->rootfs.layer_dir) {
 		if (pd_layer_prepare(spec->rootfs.layer_dir, &sb->ids, err) < 0)
