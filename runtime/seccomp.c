@@ -206,6 +206,7 @@ struct build {
 	struct arch_ctx arch[PD_SECCOMP_MAX_ARCHES];
 	size_t n;
 	const char *what;
+	uint32_t badarch; /* the action for a call from an ABI not covered */
 };
 
 static void build_release(struct build *b)
@@ -319,7 +320,7 @@ static int arch_add(struct build *b, uint32_t token, uint32_t native, uint32_t d
 	ctx = seccomp_init(def);
 	if (!ctx)
 		return pd_error_set(err, EINVAL, "%s: seccomp_init", b->what);
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, b->badarch);
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	/* A binary search over syscall numbers instead of a linear list. */
@@ -586,7 +587,11 @@ static int export_prog(scmp_filter_ctx ctx, const char *what, struct pd_seccomp_
 int pd_seccomp_compile(const struct pd_seccomp_profile *p, struct pd_seccomp_prog *out,
 		       struct pd_error *err)
 {
-	cleanup_build struct build b = { .what = p->what ? p->what : "seccomp profile" };
+	cleanup_build struct build b = {
+		.what = p->what ? p->what : "seccomp profile",
+		.badarch = p->badarch_errno ? SCMP_ACT_ERRNO((uint32_t)p->badarch_errno)
+					    : SCMP_ACT_KILL_PROCESS,
+	};
 	uint32_t native = seccomp_arch_native();
 	uint32_t def = scmp_action(&p->default_action);
 

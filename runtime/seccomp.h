@@ -87,6 +87,10 @@ struct pd_seccomp_profile {
 	struct pd_seccomp_action default_action;
 	const uint32_t *arches; /* SCMP_ARCH_* tokens; the native one is implied */
 	size_t n_arches;
+	/* A call from an ABI the filter does not cover kills the process (0),
+	 * or fails with this errno: only for a filter chosen because the
+	 * kernel lacks that ABI, where the kernel itself would say ENOSYS. */
+	int badarch_errno;
 	const struct pd_seccomp_rule *rules;
 	size_t n_rules;
 };
@@ -100,6 +104,24 @@ struct pd_seccomp_host {
 
 /* paude's default profile (seccomp_profile.c). */
 extern const struct pd_seccomp_profile pd_seccomp_default_profile;
+/*
+ * The same without the x32 ABI, whose calls fail with ENOSYS, as on a
+ * kernel without it: for such kernels (most: CONFIG_X86_X32_ABI is off or
+ * disabled at boot), a third smaller filter that starts faster and decides
+ * every x86_64 and i386 call exactly as the whole one does.
+ */
+extern const struct pd_seccomp_profile pd_seccomp_default_profile_no_x32;
+
+/*
+ * pd_seccomp_kernel_has_x32() - whether this kernel runs x32 calls (probed
+ * once; true when paude is itself under a seccomp filter and so cannot
+ * safely ask).  pd_seccomp_default() picks its program with it.
+ */
+bool pd_seccomp_kernel_has_x32(void);
+
+/* pd_seccomp_default_abi() - the embedded default program, whole (@x32) or
+ * without x32, whatever this kernel runs (for tests).  Return: 0. */
+int pd_seccomp_default_abi(bool x32, struct pd_seccomp_prog *out);
 
 /*
  * pd_seccomp_host_detect() - the native architecture and uname(2) release.

@@ -391,3 +391,20 @@ const struct pd_seccomp_profile pd_seccomp_default_profile = {
 	.rules = rules,
 	.n_rules = sizeof(rules) / sizeof(rules[0]),
 };
+
+static const uint32_t arches_no_x32[] = {
+	SCMP_ARCH_X86_64,      SCMP_ARCH_X86,       SCMP_ARCH_AARCH64, SCMP_ARCH_ARM,
+	SCMP_ARCH_MIPS64,      SCMP_ARCH_MIPS64N32, SCMP_ARCH_MIPS,    SCMP_ARCH_MIPSEL64,
+	SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_MIPSEL,    SCMP_ARCH_S390X,   SCMP_ARCH_S390,
+	SCMP_ARCH_PPC64LE,     SCMP_ARCH_RISCV64,
+};
+
+const struct pd_seccomp_profile pd_seccomp_default_profile_no_x32 = {
+	.what = "default seccomp profile",
+	.default_action = { PD_SECCOMP_ERRNO, ENOSYS },
+	.arches = arches_no_x32,
+	.n_arches = sizeof(arches_no_x32) / sizeof(arches_no_x32[0]),
+	.badarch_errno = ENOSYS,
+	.rules = rules,
+	.n_rules = sizeof(rules) / sizeof(rules[0]),
+};

@@ -108,23 +108,36 @@ kcmp EPERM
 iopl EPERM
 seccomp EFAULT"
 
+# The table for this kernel: where it runs no x32 calls (the probe on the
+# host says ENOSYS), paude installs its filter without x32, and the x32
+# call fails with ENOSYS as the kernel itself would (seccomp_default_bpf.c);
+# elsewhere the whole filter refuses it with EPERM.
+syscall_table() {
+	local x32
+	x32=$("$R/bin/pd-probe" try-syscall x32-keyctl | awk '{ print $2 }')
+	[ "$x32" = ENOSYS ] || x32=EPERM
+	printf '%s\n' "$SYSCALL_TABLE" | sed "s/^x32-keyctl .*/x32-keyctl $x32/"
+}
+
 t_seccomp_default_table() {
-	local names
-	names=$(printf '%s\n' "$SYSCALL_TABLE" | awk '{ print $1 }')
+	local names want
+	want=$(syscall_table)
+	names=$(printf '%s\n' "$want" | awk '{ print $1 }')
 	# shellcheck disable=SC2086
 	pcap "$IMG" pd-probe try-syscall $names
 	status_is "$RC" 0 "pd-probe try-syscall ($ERR)"
-	eq "$OUT" "$SYSCALL_TABLE" "syscall results (diff: $(diff <(printf '%s\n' "$SYSCALL_TABLE") <(printf '%s\n' "$OUT") | grep '^[<>]' | tr '\n' ' '))"
+	eq "$OUT" "$want" "syscall results (diff: $(diff <(printf '%s\n' "$want") <(printf '%s\n' "$OUT") | grep '^[<>]' | tr '\n' ' '))"
 }
 
 t_seccomp_table_as_user() {
 	maps_ids || { single_refuses_user 1000; return 0; }
-	local names
-	names=$(printf '%s\n' "$SYSCALL_TABLE" | awk '{ print $1 }')
+	local names want
+	want=$(syscall_table)
+	names=$(printf '%s\n' "$want" | awk '{ print $1 }')
 	# shellcheck disable=SC2086
 	pcap --user 1000 "$IMG" pd-probe try-syscall $names
 	status_is "$RC" 0 "($ERR)"
-	eq "$OUT" "$SYSCALL_TABLE" "syscall results as uid 1000 (diff: $(diff <(printf '%s\n' "$SYSCALL_TABLE") <(printf '%s\n' "$OUT") | grep '^[<>]' | tr '\n' ' '))"
+	eq "$OUT" "$want" "syscall results as uid 1000 (diff: $(diff <(printf '%s\n' "$want") <(printf '%s\n' "$OUT") | grep '^[<>]' | tr '\n' ' '))"
 }
 
 t_seccomp_probe_list_covered() {

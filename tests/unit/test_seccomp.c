@@ -643,12 +643,23 @@ static void check_probes(const struct pd_seccomp_prog *prog, const struct probe 
 	ck_assert_msg(bad == 0, "%zu of %zu probes mismatched:%s", bad, n, report);
 }
 
+/* The whole default filter (x32 included), whatever this kernel runs:
+ * the tests below probe x32 decisions too. */
 static struct pd_seccomp_prog default_prog(void)
 {
 	struct pd_seccomp_prog prog = { 0 };
-	struct pd_error err = { 0 };
 
-	ck_assert_msg(pd_seccomp_default(&prog, &err) == 0, "pd_seccomp_default: %s", err.msg);
+	ck_assert_int_eq(pd_seccomp_default_abi(true, &prog), 0);
+	ck_assert_ptr_nonnull(prog.insns);
+	ck_assert_uint_gt(prog.len, 0);
+	return prog;
+}
+
+static struct pd_seccomp_prog default_prog_no_x32(void)
+{
+	struct pd_seccomp_prog prog = { 0 };
+
+	ck_assert_int_eq(pd_seccomp_default_abi(false, &prog), 0);
 	ck_assert_ptr_nonnull(prog.insns);
 	ck_assert_uint_gt(prog.len, 0);
 	return prog;
@@ -668,11 +679,14 @@ static void check_default(const struct probe *p, size_t n)
 
 START_TEST(test_default_matches_table)
 {
-	struct pd_seccomp_prog fresh = { 0 }, embedded = default_prog();
+	struct pd_seccomp_prog fresh = { 0 };
+	struct pd_seccomp_prog embedded = _i ? default_prog_no_x32() : default_prog();
 	struct pd_error err = { 0 };
 	size_t first = 0;
 
-	ck_assert_msg(pd_seccomp_compile(&pd_seccomp_default_profile, &fresh, &err) == 0,
+	ck_assert_msg(pd_seccomp_compile(_i ? &pd_seccomp_default_profile_no_x32
+					    : &pd_seccomp_default_profile,
+					 &fresh, &err) == 0,
 		      "compile default profile: %s", err.msg);
 	ck_assert_msg(fresh.len == embedded.len,
 		      "embedded default filter has %zu instructions, the table compiles to %zu "
@@ -688,6 +702,86 @@ START_TEST(test_default_matches_table)
 		      fresh.len);
 	pd_seccomp_prog_release(&fresh);
 	pd_seccomp_prog_release(&embedded);
+}
+END_TEST
+
+/*
+ * The filter without x32 decides every x86_64 and i386 call exactly as the
+ * whole one (every number, with argument values the profile's rules look
+ * at), and answers ENOSYS to every x32 call, as a kernel without x32 does.
+ */
+START_TEST(test_default_no_x32_same_decisions)
+{
+	static const uint64_t argsets[][6] = {
+		{ 0 },
+		{ 1, 1, 1, 1, 1, 1 },
+		{ 0x10000000 /* CLONE_NEWUSER */, 0, 0, 0, 0, 0 },
+		{ 0x7e020000 /* every CLONE_NEW* */, 0, 0, 0, 0, 0 },
+		{ 8 /* PER_LINUX32 */, 0, 0, 0, 0, 0 },
+		{ 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff },
+		{ 16 /* AF_NETLINK */, 3, 9 /* NETLINK_AUDIT */, 0, 0, 0 },
+		{ 40 /* AF_VSOCK */, 1, 0, 0, 0, 0 },
+		{ 0, 0x5412 /* TIOCSTI */, 0, 0, 0, 0 },
+		{ 0, 0x541c /* TIOCLINUX */, 0, 0, 0, 0 },
+		{ 0, 1024 /* F_SETLEASE */, 1, 0, 0, 0 },
+		{ 0, 0, 04000 /* S_ISUID */, 0, 0, 0 },
+		{ 0xffffffffffffffffULL, 0x100000000ULL, 0x12345678, 0, 0, 0 },
+	};
+	struct pd_seccomp_prog whole = default_prog(), small = default_prog_no_x32();
+	size_t bad = 0;
+	char a[64], b[64];
+
+	ck_assert_uint_lt(small.len, whole.len);
+	for (int abi = NATIVE; abi <= I386; abi++)
+		for (long nr = -1; nr < 1024; nr++)
+			for (size_t k = 0; k < sizeof(argsets) / sizeof(argsets[0]); k++) {
+				uint32_t rw = bpf_answer(&whole, (enum abi)abi, nr, argsets[k]);
+				uint32_t rs = bpf_answer(&small, (enum abi)abi, nr, argsets[k]);
+
+				if (rw != rs && bad++ < 5)
+					fprintf(stderr,
+						"%s nr %ld args #%zu: whole %s, no-x32 %s\n",
+						abi_name[abi], nr, k, act_name(rw, a, sizeof(a)),
+						act_name(rs, b, sizeof(b)));
+			}
+	ck_assert_msg(bad == 0, "%zu decisions differ between the two filters", bad);
+	for (long nr = 0; nr < 1024; nr++) {
+		uint32_t r = bpf_answer(&small, X32, nr, argsets[0]);
+
+		ck_assert_msg(r == (SECCOMP_RET_ERRNO | ENOSYS), "x32 call %ld: %s", nr,
+			      act_name(r, a, sizeof(a)));
+	}
+	pd_seccomp_prog_release(&whole);
+	pd_seccomp_prog_release(&small);
+}
+END_TEST
+
+/* pd_seccomp_default() hands out the filter for what this kernel runs,
+ * asked independently here (a child under no filter makes an x32 call). */
+START_TEST(test_default_picks_for_kernel)
+{
+	struct pd_seccomp_prog got = { 0 }, want = { 0 };
+	struct pd_error err = { 0 };
+	bool has_x32;
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		long r = syscall(X32_BIT | SYS_getpid);
+
+		_exit(r == -1 && errno == ENOSYS ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	has_x32 = WEXITSTATUS(status) != 0;
+	ck_assert_int_eq(pd_seccomp_kernel_has_x32(), has_x32);
+	ck_assert_int_eq(pd_seccomp_default(&got, &err), 0);
+	ck_assert_int_eq(pd_seccomp_default_abi(has_x32, &want), 0);
+	ck_assert_uint_eq(got.len, want.len);
+	ck_assert(memcmp(got.insns, want.insns, got.len * sizeof(struct sock_filter)) == 0);
+	pd_seccomp_prog_release(&got);
+	pd_seccomp_prog_release(&want);
 }
 END_TEST
 
@@ -2299,7 +2393,9 @@ static Suite *seccomp_suite(void)
 	TCase *js = tcase_create("json");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_default_matches_table);
+	tcase_add_loop_test(tc, test_default_matches_table, 0, 2);
+	tcase_add_test(tc, test_default_no_x32_same_decisions);
+	tcase_add_test(tc, test_default_picks_for_kernel);
 	tcase_add_test(tc, test_default_keyring);
 	tcase_add_test(tc, test_default_kernel_interfaces);
 	tcase_add_test(tc, test_default_mounts);
