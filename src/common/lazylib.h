@@ -67,6 +67,8 @@ void pd_lazy_need(int (*loader)(struct pd_error *), const char *what);
  */
 #define PD_LAZY_SLOT(ret, name, params, args) static void *p_##name;
 #define PD_LAZY_SLOTV(name, params, args) static void *p_##name;
+/* params and args are parenthesized lists already: (a, b), spliced as they are. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define PD_LAZY_FWD(ret, name, params, args) \
 	ret name params \
 	{ \
@@ -81,6 +83,7 @@ void pd_lazy_need(int (*loader)(struct pd_error *), const char *what);
 			need(); \
 		((void(*) params)p_##name) args; \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define PD_LAZY_SYM(ret, name, params, args) { #name, &p_##name },
 #define PD_LAZY_SYMV(name, params, args) { #name, &p_##name },
 #define PD_LAZY_N(a) (sizeof(a) / sizeof((a)[0]))
