@@ -4,7 +4,10 @@
  *
  * The files are "name_or_uid:start:count" lines.  They are parsed from a
  * bounded buffer, line by line, without allocation; malformed lines are
- * skipped (as shadow's tools do), never trusted.  Adding paude's own entry
+ * skipped (as shadow's tools do), never trusted.  Numbers are read as
+ * shadow reads them (strtoul with base 0: decimal, 0x hex, 0 octal), so
+ * paude asks newuidmap for exactly the range newuidmap will find; what
+ * strtoul would also take (blanks, a sign) makes the line malformed here.  Adding paude's own entry
  * (root mode) is the host's provisioning, done by src/ (src/idrange.c).
  */
 #include "idmap.h"
@@ -27,6 +30,42 @@ struct subid_line {
 	uint32_t start, count;
 };
 
+/* A number as shadow's getulong() reads it, within 32 bits; -1 if not one. */
+static int parse_id(const char *s, uint32_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0' && s[1]) {
+		base = 8;
+		s++;
+	}
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -1;
+		if (d >= base)
+			return -1;
+		v = v * base + d;
+		if (v > UINT32_MAX)
+			return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 /* Parse one line; 1 when it is a valid entry. */
 static int parse_line(const char *line, size_t n, struct subid_line *out)
 {
@@ -46,14 +85,14 @@ static int parse_line(const char *line, size_t n, struct subid_line *out)
 		return 0;
 	memcpy(num, c1 + 1, l);
 	num[l] = '\0';
-	if (pd_parse_u32(num, &out->start) < 0)
+	if (parse_id(num, &out->start) < 0)
 		return 0;
 	l = n - (size_t)(c2 + 1 - line);
 	if (l == 0 || l >= sizeof(num))
 		return 0;
 	memcpy(num, c2 + 1, l);
 	num[l] = '\0';
-	if (pd_parse_u32(num, &out->count) < 0 || out->count == 0)
+	if (parse_id(num, &out->count) < 0 || out->count == 0)
 		return 0;
 	if ((uint64_t)out->start + out->count > UINT32_MAX)
 		return 0;

@@ -25,7 +25,14 @@ static const char subuid[] =
 	"bad4\n"
 	"bad5:-1:65536\n"
 	"bad6::65536\n"
-	"bad7:1:0x10\n"
+	"bad7:1:0x\n"
+	"bad8:08:65536\n"
+	"bad9: 1:65536\n"
+	"bad10:+1:65536\n"
+	"bad11:0xg:65536\n"
+	"bad12:0x100000000:65536\n"
+	"hex:0x30000:0X10000\n"
+	"oct:0400000:0200000\n"
 	":500000:65536\n"
 	"zero:600000:0\n"
 	"over:4294967295:2\n"
@@ -71,6 +78,8 @@ START_TEST(find_by_name_and_uid)
 	expect_find("crlf", 4000, 65536, 700000, 65536);     /* CRLF line */
 	expect_find("long", 4000, 65536, 1, 65536);          /* 15 digits: still a number */
 	expect_find("top", 4000, 65536, 4294901759u, 65536); /* ends exactly at UINT32_MAX */
+	expect_find("hex", 4000, 65536, 0x30000, 65536);     /* as shadow reads it: base 0 */
+	expect_find("oct", 4000, 65536, 0400000, 65536);
 	expect_none("bob", 1002, 1);
 	expect_none("alic", 4000, 1);
 	expect_none("alicee", 4000, 1);
@@ -92,8 +101,9 @@ END_TEST
 START_TEST(find_skips_malformed)
 {
 	static const char *const bad[] = {
-		"bad",  "bad2", "bad3",  "bad4", "bad5",    "bad6",      "bad7", "zero",
-		"over", "ovf",  "extra", "nul",  "toolong", "# comment", "#",    "",
+		"bad",  "bad2",  "bad3",  "bad4",    "bad5",      "bad6", "bad7",
+		"bad8", "bad9",  "bad10", "bad11",   "bad12",     "zero", "over",
+		"ovf",  "extra", "nul",   "toolong", "# comment", "#",    "",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
