@@ -6,6 +6,7 @@
  */
 #include "store.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <cjson/cJSON.h>
@@ -202,6 +203,18 @@ int pd_store_tmp_file(struct pd_store *s, char *name, size_t cap, struct pd_erro
 	return pd_error_set(err, EEXIST, "store: a temporary file");
 }
 
+int pd_store_tmp_open(struct pd_store *s, const char *tmpname, struct pd_error *err)
+{
+	int fd;
+
+	if (strncmp(tmpname, "tmp/", 4) != 0 || strchr(tmpname + 4, '/'))
+		return pd_error_set_msg(err, EINVAL, "store: \"%s\" is no temporary file", tmpname);
+	fd = openat(s->fd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pd_error_set(err, errno, "store: open %s", tmpname);
+	return fd;
+}
+
 void pd_store_tmp_unlink(struct pd_store *s, const char *tmpname)
 {
 	if (strncmp(tmpname, "tmp/", 4) == 0 && !strchr(tmpname + 4, '/'))
@@ -251,23 +264,6 @@ int pd_store_read_blob(struct pd_store *s, const char *digest, size_t max, char 
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int pd_store_write_blob(struct pd_store *s, const char *digest, const void *data, size_t len,
 			struct pd_error *err)
 {
@@ -279,7 +275,7 @@ int pd_store_write_blob(struct pd_store *s, const char *digest, const void *data
 	fd = pd_store_tmp_file(s, tmp, sizeof(tmp), err);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (pd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		pd_error_set(err, errno, "write blob %s", digest);
 		close(fd);
 		unlinkat(s->fd, tmp, 0);
@@ -434,7 +430,7 @@ static int replace_file(struct pd_store *s, const char *rel, const char *text, s
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (pd_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		pd_error_set(err, errno, "store: write %s", rel);
 		close(fd);
 		unlinkat(s->fd, tmp, 0);

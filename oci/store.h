@@ -83,6 +83,8 @@ int pd_store_blob_open(struct pd_store *s, const char *digest, struct pd_error *
  * an O_RDWR fd, or -1 with @err.  Committed with pd_store_blob_commit().
  */
 int pd_store_tmp_file(struct pd_store *s, char *name, size_t cap, struct pd_error *err);
+/* pd_store_tmp_open() - read back a file pd_store_tmp_file() made (O_RDONLY). */
+int pd_store_tmp_open(struct pd_store *s, const char *tmpname, struct pd_error *err);
 /* pd_store_tmp_unlink() - drop a file pd_store_tmp_file() made. */
 void pd_store_tmp_unlink(struct pd_store *s, const char *tmpname);
 int pd_store_blob_commit(struct pd_store *s, const char *tmpname, const char *digest,

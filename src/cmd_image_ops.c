@@ -9,6 +9,7 @@
 #include "image.h"
 #include "pull.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/lazylib.h"
 #include "common/util.h"
 #include "oci/manifest.h"
@@ -176,18 +177,8 @@ static int write_file_at(int dirfd, const char *name, const void *data, size_t l
 		openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	const char *p = data;
 
-	if (fd < 0)
+	if (fd < 0 || pd_write_all(fd, p, len) < 0)
 		return pd_error_set(err, errno, "write %s", name);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return pd_error_set(err, n < 0 ? errno : EIO, "write %s", name);
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -217,16 +208,8 @@ static int copy_blob(struct pd_store *s, const char *digest, int blobs_fd, struc
 			return pd_error_set(err, errno, "read blob %s", digest);
 		if (n == 0)
 			return 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return pd_error_set(err, w < 0 ? errno : EIO, "write blob %s",
-						    digest);
-			off += w;
-		}
+		if (pd_write_all(out, buf, (size_t)n) < 0)
+			return pd_error_set(err, errno, "write blob %s", digest);
 	}
 }
 

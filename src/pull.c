@@ -27,6 +27,7 @@
  */
 #include "pull.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "oci/manifest.h"
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -81,17 +83,9 @@ static int sink_write(void *data, const void *buf, size_t n)
 		b->written = 0;
 		return 0;
 	}
-	while (n) {
-		ssize_t w = write(b->fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-		b->written += w;
-	}
+	if (pd_write_all(b->fd, p, n) < 0)
+		return -1;
+	b->written += (int64_t)n;
 	return 0;
 }
 
@@ -208,8 +202,8 @@ static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
 {
 	int p[2], status = 0;
 	struct worker_result res;
+	pid_t pid, parent = getpid();
 	ssize_t n;
-	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return pd_error_set(err, errno, "pull: pipe");
@@ -220,6 +214,10 @@ static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
 		return pd_error_set(err, errno, "pull: fork the worker");
 	}
 	if (pid == 0) {
+		/* Dies with this paude, even a SIGKILLed one: the store is
+		 * consistent at any point, and downloads nobody awaits are waste. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
 		memset(&res, 0, sizeof(res));
 		close(p[0]);
 		(void)signal(SIGPIPE, SIG_IGN);
@@ -355,33 +353,25 @@ out:
 	return r;
 }
 
-int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_image *out,
-	    struct pd_error *err)
+int pd_pull_commit(struct pd_store *s, const struct pd_pull_opts *o, const char *digest,
+		   const struct pd_platform *plat, const char *name, struct pd_store_image *out,
+		   struct pd_error *err)
 {
-	struct pd_oci_ref ref;
-	struct pd_platform plat;
 	struct pd_oci_manifest m = { 0 };
 	struct pd_oci_config cfg = { 0 };
 	struct pd_store_image img = { 0 };
-	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
 	cleanup_free char *body = NULL;
 	size_t len = 0;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (pd_oci_ref_parse(o->ref, &ref, err) < 0 ||
-	    pd_oci_ref_format(&ref, name, sizeof(name)) < 0)
-		return -1;
-	if (ref.defaulted_registry)
-		pd_note("\"%s\" is a short name: pulling from %s", o->ref, ref.registry);
-	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
-			 : pd_platform_host(&plat, err)) < 0)
-		return -1;
-	if (run_worker(s, o, &ref, &plat, digest, err) < 0)
-		return pd_error_wrap(err, "pull %s", name);
 	if (pd_store_read_blob(s, digest, PD_OCI_MANIFEST_MAX, &body, &len, err) < 0 ||
 	    pd_oci_manifest_parse(body, len, NULL, &m, err) < 0)
 		goto out;
+	if (m.kind != PD_OCI_MANIFEST) {
+		pd_error_set_msg(err, EINVAL, "%s is an index, not an image manifest", digest);
+		goto out;
+	}
 	free(body);
 	body = NULL;
 	if (pd_store_read_blob(s, m.config.digest, PD_OCI_CONFIG_MAX, &body, &len, err) < 0 ||
@@ -389,7 +379,7 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 		goto out;
 	if (cfg.n_diff_ids != m.n_layers) {
 		pd_error_set_msg(err, EINVAL, "image %s: %zu layers but %zu diff_ids in its config",
-				 name, m.n_layers, cfg.n_diff_ids);
+				 digest, m.n_layers, cfg.n_diff_ids);
 		goto out;
 	}
 	for (size_t i = 0; i < m.n_layers; i++)
@@ -397,7 +387,7 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 			goto out;
 	snprintf(img.manifest, sizeof(img.manifest), "%s", digest);
 	snprintf(img.config, sizeof(img.config), "%s", m.config.digest);
-	pd_platform_format(&plat, img.platform, sizeof(img.platform));
+	pd_platform_format(plat, img.platform, sizeof(img.platform));
 	snprintf(img.created, sizeof(img.created), "%s", cfg.created);
 	img.pulled = (int64_t)time(NULL);
 	img.n_layers = m.n_layers;
@@ -417,10 +407,30 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 	memset(&img, 0, sizeof(img));
 	r = 0;
 out:
-	if (r < 0)
-		pd_error_wrap(err, "pull %s", name);
 	pd_store_image_release(&img);
 	pd_oci_config_release(&cfg);
 	pd_oci_manifest_release(&m);
 	return r;
+}
+
+int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_image *out,
+	    struct pd_error *err)
+{
+	struct pd_oci_ref ref;
+	struct pd_platform plat;
+	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
+
+	memset(out, 0, sizeof(*out));
+	if (pd_oci_ref_parse(o->ref, &ref, err) < 0 ||
+	    pd_oci_ref_format(&ref, name, sizeof(name)) < 0)
+		return -1;
+	if (ref.defaulted_registry)
+		pd_note("\"%s\" is a short name: pulling from %s", o->ref, ref.registry);
+	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
+			 : pd_platform_host(&plat, err)) < 0)
+		return -1;
+	if (run_worker(s, o, &ref, &plat, digest, err) < 0 ||
+	    pd_pull_commit(s, o, digest, &plat, name, out, err) < 0)
+		return pd_error_wrap(err, "pull %s", name);
+	return 0;
 }

@@ -35,6 +35,19 @@ struct pd_pull_opts {
 int pd_pull(struct pd_store *store, const struct pd_pull_opts *o, struct pd_store_image *out,
 	    struct pd_error *err);
 
+/*
+ * pd_pull_commit() - make a stored image of the manifest @digest, whose
+ * config and layer blobs are in @store already (a pull's worker, or an
+ * import from a layout or archive, put them there): each layer not yet
+ * stored is unpacked and checked against the config's diff_ids, then the
+ * record is written, named @name unless it is NULL.  @o: ids and quiet.
+ * Return: 0, or -1 with @err.
+ */
+struct pd_platform;
+int pd_pull_commit(struct pd_store *store, const struct pd_pull_opts *o, const char *digest,
+		   const struct pd_platform *plat, const char *name, struct pd_store_image *out,
+		   struct pd_error *err);
+
 /* pd_pull_name() - the name a reference is stored under ("registry/repo:tag" or "@digest"). */
 int pd_pull_name(const char *ref, char *out, size_t cap, struct pd_error *err);
 

@@ -1205,8 +1205,9 @@ t_oci_pull_killed() {
 		rc=0
 		wait "$pid" || rc=$?
 		# What the killed pull forked (the registry worker, the unpacking
-		# helper) ends by itself.
-		wait_until 60 "the killed pull's children to end" '[ -z "$(oci_paude_procs)" ]'
+		# helper) dies with it (parent-death signal), not minutes later
+		# when its downloads are done.
+		wait_until 10 "the killed pull's children to die with it" '[ -z "$(oci_paude_procs)" ]'
 		oci_store_check "$OCI_MAP"
 		echo "# iteration $i: killed after ${ms} ms (status $rc): $(oci_ls "$OCI_STORE/blobs/sha256" | wc -l) blobs, $(oci_ls "$OCI_STORE/layers" | wc -l) layers, $(oci_ls "$OCI_STORE/images" | wc -l) records, $(oci_ls "$OCI_STORE/tmp" | wc -l) in tmp/"
 		if [ "$rc" = 0 ]; then
@@ -1227,6 +1228,32 @@ t_oci_pull_killed() {
 	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 3 "the three layers are stored"
 	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 1 "one image record"
 	oci_big_run_check "$ref"
+}
+
+# A SIGKILLed pull takes its registry worker with it (parent-death signal):
+# here the worker is in the middle of a blob the registry stalls for 8 s,
+# and would live that long without it.
+t_oci_pull_killed_worker_dies() {
+	local d port other pid
+	oci_begin
+	d=$OCI_TMP/fake
+	mkdir -p "$d"
+	python3 "$IT_TOP/tests/oci/fake_registry.py" --port-file "$d/port" --log "$d/log" \
+		</dev/null >"$d/out" 2>&1 &
+	OCI_PIDS+=("$!")
+	wait_until 10 "the fake registry" '[ -s "$d/port" ]'
+	read -r port other <"$d/port"
+	: "$other"
+	oci_cmd_prefix
+	"${OCMD[@]}" pull -q "127.0.0.1:$port/stall:1" >"$d/pull.out" 2>&1 &
+	pid=$!
+	wait_until 10 "the pull to ask for the stalled blob" 'grep -q "/v2/stall/blobs/" "$d/log"'
+	[ -n "$(oci_paude_procs)" ] || fail "the pull is not running: $(cat "$d/pull.out")"
+	[ "$(oci_paude_procs | wc -l)" -ge 2 ] || fail "no registry worker: $(oci_paude_procs)"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	wait_until 3 "the worker to die with the pull" '[ -z "$(oci_paude_procs)" ]'
+	oci_store_check /dev/null
 }
 
 # it-timeout: 200
