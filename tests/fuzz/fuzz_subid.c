@@ -11,8 +11,8 @@
  * The oracle is a reference reading of both texts, written here apart from
  * runtime/subid.c, of the format as paude documents it: lines split at
  * '\n' (one trailing '\r' dropped), '#' comments and blank lines skipped,
- * "name:start:count" with a non-empty name, start and count plain decimal
- * of 1-15 digits, count > 0, start + count <= UINT32_MAX; anything else is
+ * "name:start:count" with a non-empty name, start and count of 1-15 bytes
+ * read as shadow reads them (decimal, 0x hex, 0 octal), count > 0, start + count <= UINT32_MAX; anything else is
  * skipped (a NUL byte is an ordinary byte: a number with one is not a
  * number).  Then:
  *  - pd_subid_find() returns the first entry named after the user or its
@@ -50,16 +50,40 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* [s, s+n) as a decimal number of 1-15 digits no larger than UINT32_MAX. */
+/* [s, s+n), 1-15 bytes, as shadow's getulong() reads it (strtoul base 0:
+ * "0x" hex, a leading 0 octal, else decimal; no blanks or signs), no
+ * larger than UINT32_MAX. */
 static int ref_number(const char *s, size_t n, uint64_t *v)
 {
+	unsigned base = 10;
+	size_t i = 0;
+
 	if (n == 0 || n > 15)
 		return -1;
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	} else if (n >= 2 && s[0] == '0') {
+		base = 8;
+		i = 1;
+	}
+	if (i == n)
+		return -1;
 	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+	for (; i < n; i++) {
+		int d;
+
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			d = s[i] - 'a' + 10;
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			d = s[i] - 'A' + 10;
+		else
 			return -1;
-		*v = *v * 10 + (uint64_t)(s[i] - '0'); /* 15 digits cannot overflow */
+		if ((unsigned)d >= base)
+			return -1;
+		*v = *v * base + (uint64_t)d; /* 13 hex digits cannot overflow */
 	}
 	return *v > UINT32_MAX ? -1 : 0;
 }
