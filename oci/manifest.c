@@ -344,6 +344,16 @@ static int descriptor(const cJSON *o, const char *what, const char *path, bool p
 	join_key(sub, path, "annotations");
 	if (v && string_map(v, what, sub, err) < 0)
 		return -1;
+	if (v) {
+		/* string_map() checked every value is a string; one too long to
+		 * be a layout's image name is simply no name. */
+		const cJSON *rn =
+			cJSON_GetObjectItemCaseSensitive(v, "org.opencontainers.image.ref.name");
+
+		if (cJSON_IsString(rn) && rn->valuestring &&
+		    strlen(rn->valuestring) < sizeof(d->ref_name))
+			pd_strlcpy(d->ref_name, rn->valuestring, sizeof(d->ref_name));
+	}
 	if (!platform)
 		return 0;
 	if (opt_object(o, "platform", &v, what, path, err) < 0)

@@ -42,6 +42,9 @@
 #define PD_OCI_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define PD_OCI_MT_CONFIG "application/vnd.oci.image.config.v1+json"
 #define PD_OCI_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+#define PD_OCI_MT_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define PD_OCI_MT_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define PD_OCI_MT_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
 /* The Accept header a registry client sends for a manifest. */
 #define PD_OCI_MANIFEST_ACCEPT \
 	PD_OCI_MT_INDEX ", " PD_OCI_MT_MANIFEST ", " PD_OCI_MT_DOCKER_LIST \
@@ -56,6 +59,9 @@ struct pd_oci_descriptor {
 	bool has_platform;
 	/* foreign or non-distributable layer with "urls": they are never fetched */
 	bool has_urls;
+	/* the org.opencontainers.image.ref.name annotation (an OCI layout's
+	 * index.json names its images so), or "" */
+	char ref_name[256];
 };
 
 enum pd_oci_manifest_kind {

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "idrange.h"
+#include "image_import.h"
 #include "pull.h"
 #include "common/cleanup.h"
 #include "oci/store.h"
@@ -21,6 +22,8 @@ static const char pull_help[] =
 	"\n"
 	"Pull IMAGE (registry/repository[:tag|@digest]; a short name means docker.io)\n"
 	"into paude's image store: every blob verified, each layer unpacked once.\n"
+	"IMAGE may also be oci:DIR[:NAME] (an OCI layout), oci-archive:FILE[:NAME]\n"
+	"(a tar of one) or docker-archive:FILE[:REF] (a `docker save` tar).\n"
 	"\n"
 	"Options:\n"
 	"  -q, --quiet               print only the image id\n"
@@ -88,7 +91,18 @@ static int cmd_pull(int argc, char **argv, struct pd_error *err)
 	s = pd_store_open(root, err);
 	if (!s)
 		return -1;
-	r = pd_pull(s, &po, &img, err);
+	if (pd_import_is_source(po.ref)) {
+		struct pd_image_src src;
+		struct pd_import_opts io = {
+			.src = &src, .platform = po.platform, .quiet = po.quiet, .ids = po.ids
+		};
+
+		r = pd_image_src_parse(po.ref, &src, err);
+		if (r == 0)
+			r = pd_import(s, &io, &img, err);
+	} else {
+		r = pd_pull(s, &po, &img, err);
+	}
 	if (r == 0)
 		printf("%s\n",
 		       pd_store_hex(img.manifest) ? pd_store_hex(img.manifest) : img.manifest);

@@ -9,6 +9,7 @@
  * of /etc/ssl only the public certificates and openssl.cnf.
  */
 #include "image.h"
+#include "image_import.h"
 #include "common/cleanup.h"
 #include "common/util.h"
 
@@ -132,6 +133,8 @@ int pd_image_resolve(const char *ref, const struct pd_image_opts *o, struct pd_i
 		return image_host(img);
 	if (pd_str_has_prefix(ref, "dir:"))
 		return image_dir(ref + 4, img, err);
+	if (pd_import_is_source(ref))
+		return pd_image_import(ref, o, img, err);
 	if (pd_str_has_prefix(ref, "docker://"))
 		ref += 9;
 	return pd_image_oci(ref, o, img, err);

@@ -43,6 +43,11 @@ struct pd_image_opts {
  */
 int pd_image_resolve(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
 		     struct pd_error *err);
+/* pd_image_import() - an image of an OCI layout or archive, imported into
+ * the store first (oci:, oci-archive:, docker-archive:; image_oci.c). */
+int pd_image_import(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
+		    struct pd_error *err);
+
 /* pd_image_oci() - a stored (or pulled) OCI image (image_oci.c). */
 int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
 		 struct pd_error *err);

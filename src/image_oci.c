@@ -4,9 +4,12 @@
  * topmost first, are the overlay's lower directories (shared read-only by
  * every sandbox; nothing is copied per run), and its config gives the
  * defaults (Env, Entrypoint, Cmd, WorkingDir, User).  A missing image is
- * pulled first (podman's --pull=missing), saying so on stderr.
+ * pulled first (podman's --pull=missing), saying so on stderr; an OCI
+ * layout or archive (oci:, oci-archive:, docker-archive:) is imported each
+ * time, which costs little once its blobs and layers are stored.
  */
 #include "image.h"
+#include "image_import.h"
 #include "pull.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -147,5 +150,36 @@ out:
 	pd_store_close(s);
 	if (r < 0 && !said)
 		pd_error_wrap(err, "image \"%s\"", ref);
+	return r < 0 ? -1 : 0;
+}
+
+int pd_image_import(const char *ref, const struct pd_image_opts *o, struct pd_image *img,
+		    struct pd_error *err)
+{
+	cleanup_free char *root = pd_store_default_root();
+	struct pd_image_src src;
+	struct pd_store_image si = { 0 };
+	struct pd_import_opts io = { .src = &src };
+	struct pd_store *s;
+	int r;
+
+	if (pd_image_src_parse(ref, &src, err) < 0)
+		return -1;
+	if (!root)
+		return pd_error_set_msg(
+			err, EINVAL,
+			"image \"%s\": no place for the image store ($HOME is not set)", ref);
+	if (o) {
+		io.platform = o->platform;
+		io.ids = o->ids;
+	}
+	s = pd_store_open(root, err);
+	if (!s)
+		return -1;
+	r = pd_import(s, &io, &si, err);
+	if (r == 0)
+		r = from_store(s, &si, img, err);
+	pd_store_image_release(&si);
+	pd_store_close(s);
 	return r < 0 ? -1 : 0;
 }

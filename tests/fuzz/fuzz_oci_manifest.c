@@ -123,7 +123,7 @@ static bool same_descriptor(const struct pd_oci_descriptor *a, const struct pd_o
 	return !strcmp(a->media_type, b->media_type) && !strcmp(a->digest, b->digest) &&
 	       a->size == b->size && !strcmp(a->os, b->os) && !strcmp(a->arch, b->arch) &&
 	       !strcmp(a->variant, b->variant) && a->has_platform == b->has_platform &&
-	       a->has_urls == b->has_urls;
+	       a->has_urls == b->has_urls && !strcmp(a->ref_name, b->ref_name);
 }
 
 static bool same_manifest(const struct pd_oci_manifest *a, const struct pd_oci_manifest *b)
@@ -158,6 +158,11 @@ static cJSON *write_descriptor(const struct pd_oci_descriptor *d)
 		cJSON *u = cJSON_AddArrayToObject(o, "urls");
 
 		cJSON_AddItemToArray(u, cJSON_CreateString("https://example.com/blob"));
+	}
+	if (d->ref_name[0]) {
+		cJSON *a = cJSON_AddObjectToObject(o, "annotations");
+
+		cJSON_AddStringToObject(a, "org.opencontainers.image.ref.name", d->ref_name);
 	}
 	if (d->has_platform) {
 		cJSON *p = cJSON_AddObjectToObject(o, "platform");

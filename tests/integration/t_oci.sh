@@ -1521,3 +1521,89 @@ t_oci_login_logout() {
 	status_is "$RC" 2 "an empty password is a usage error"
 	OCI_ENV=
 }
+
+# Images from skopeo's local transports run: an OCI layout (oci:DIR:NAME),
+# a tar of it (oci-archive:), and a `docker save` archive (docker-archive:,
+# whose duplicate layer is a symlink member), plain and gzipped; each is
+# stored under its name, and a second import finds everything stored.
+# it-timeout: 200
+t_oci_import_local_transports() {
+	local ref d lay n
+	oci_begin
+	oci_policy
+	oci_base "$OCI_TMP/base"
+	oci_push it/imp:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd >/dev/null
+	ref=$REG/it/imp:1
+	d=$(scratch)
+	lay=$d/Lay
+	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$lay:t1" ||
+		fail "skopeo copy to oci:"
+	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "docker-archive:$d/dk.tar:it/imp:1" ||
+		fail "skopeo copy to docker-archive:"
+	tar -C "$lay" -cf "$d/lay.tar" .
+	gzip -k "$d/dk.tar"
+	chmod -R a+rX "$d"
+	for src in "oci:$lay:t1" "oci:$lay" "oci-archive:$d/lay.tar:t1" "docker-archive:$d/dk.tar" \
+		"docker-archive:$d/dk.tar:it/imp:1" "docker-archive:$d/dk.tar.gz"; do
+		ocap run --network none "$src"
+		status_is "$RC" 0 "run $src ($ERR)"
+		eq "$OUT" "hello from the image" "run $src"
+	done
+	ocap images
+	contains "$OUT" "localhost/lay" "the layout's image is named after its directory"
+	contains "$OUT" "docker.io/it/imp" "the archive's image is named by its RepoTag"
+	n=$(oci_ls "$OCI_STORE/layers" | wc -l)
+	eq "$n" 1 "one layer stored for all of them"
+	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "nothing left in tmp/"
+	ocap pull -q "oci-archive:$d/lay.tar:t1"
+	status_is "$RC" 0 "pull oci-archive: ($ERR)"
+	oci_store_check "$(oci_diff_id "$OCI_TMP/base") $OCI_TMP/base"
+	oci_sentinel_unchanged
+}
+
+# What a layout or archive holds is checked: a blob whose bytes are not its
+# name, a blob that is a symlink, a name the layout lacks, a layout of two
+# images asked for none, an archive without manifest.json: each is refused
+# with the reason, and nothing of it is stored.
+t_oci_import_refusals() {
+	local ref d lay bad blob hex
+	oci_begin
+	oci_policy
+	oci_base "$OCI_TMP/base"
+	oci_push it/imp:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd >/dev/null
+	ref=$REG/it/imp:1
+	d=$(scratch)
+	lay=$d/lay
+	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$lay:t1" || fail "skopeo copy"
+	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$lay:t2" || fail "skopeo copy"
+	# the biggest blob is the layer
+	blob=$(ls -S "$lay/blobs/sha256" | head -n 1)
+	cp -a "$lay" "$d/forged"
+	printf 'X' | dd of="$d/forged/blobs/sha256/$blob" bs=1 seek=100 conv=notrunc status=none
+	cp -a "$lay" "$d/linked"
+	mv "$d/linked/blobs/sha256/$blob" "$d/outside"
+	ln -s "$d/outside" "$d/linked/blobs/sha256/$blob"
+	mkdir -p "$d/notar" && echo '{}' >"$d/notar/other.json" && tar -C "$d/notar" -cf "$d/notar.tar" .
+	chmod -R a+rX "$d"
+	ocap run --network none "oci:$d/forged:t1"
+	status_is "$RC" 125 "a forged blob"
+	contains "$ERR" "its bytes hash to" "a forged blob: the reason ($ERR)"
+	ocap run --network none "oci:$d/linked:t1"
+	status_is "$RC" 125 "a symlinked blob"
+	contains "$ERR" "blobs/sha256/$blob" "a symlinked blob: which ($ERR)"
+	ocap run --network none "oci:$lay:t3"
+	status_is "$RC" 125 "a name the layout lacks"
+	contains "$ERR" 'no image named "t3" in the layout (it names: t1, t2)' "the names ($ERR)"
+	ocap run --network none "oci:$lay"
+	status_is "$RC" 125 "two images, none named"
+	contains "$ERR" "the layout holds 2 images: name one" "none named ($ERR)"
+	ocap run --network none "docker-archive:$d/notar.tar"
+	status_is "$RC" 125 "an archive without manifest.json"
+	contains "$ERR" 'not a docker-archive: the archive has no file "manifest.json"' "($ERR)"
+	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 0 "no layer stored"
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 0 "no image stored"
+	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "nothing left in tmp/"
+	hex=${blob}
+	[ ! -e "$OCI_STORE/blobs/sha256/$hex" ] || fail "the forged layer blob was stored"
+	oci_sentinel_unchanged
+}

@@ -249,6 +249,28 @@ static void check_picks(const char *body, const struct pick *p, size_t n)
 	pd_oci_manifest_release(&m);
 }
 
+/* An OCI layout's index.json names its images with ref.name annotations. */
+START_TEST(test_layout_ref_names)
+{
+	static const char idx[] =
+		"{\"schemaVersion\":2,\"manifests\":["
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
+		"\"sha256:6d7a9e18e461ec0b1315f4d1d16664502218019c2e6e9e31d14c2f11c4a63c33\","
+		"\"size\":349,\"annotations\":{\"org.opencontainers.image.ref.name\":\"t1\"}},"
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
+		"\"sha256:6d7a9e18e461ec0b1315f4d1d16664502218019c2e6e9e31d14c2f11c4a63c33\","
+		"\"size\":349,\"annotations\":{\"other\":\"x\"}}]}";
+	struct pd_oci_manifest m;
+
+	parse_ok(idx, NULL, &m);
+	ck_assert_int_eq(m.kind, PD_OCI_INDEX);
+	ck_assert_uint_eq(m.n_manifests, 2);
+	EXPECT_STR(m.manifests[0].ref_name, "t1");
+	EXPECT_STR(m.manifests[1].ref_name, "");
+	pd_oci_manifest_release(&m);
+}
+END_TEST
+
 START_TEST(test_alpine_select)
 {
 	static const struct pick picks[] = {
@@ -1131,6 +1153,7 @@ static Suite *oci_manifest_suite(void)
 	tcase_add_test(tm, test_limits);
 	tcase_set_timeout(tm, 30);
 	tcase_add_test(ti, test_alpine_index);
+	tcase_add_test(ti, test_layout_ref_names);
 	tcase_add_test(ti, test_alpine_select);
 	tcase_add_test(ti, test_select_errors);
 	tcase_add_test(ti, test_docker_list);
