@@ -11,8 +11,9 @@
 
 #define BODY_MAX (4u << 20)
 
-/* A member name: a non-empty string, bounded, without NUL (cJSON stops at
- * a \u0000, so a shorter strlen than the JSON string means one was there). */
+/* A member name: a non-empty string, bounded.  (cJSON ends a string at a
+ * \u0000: such a name reads shorter, and then names no member, or another
+ * member of the same archive, never anything outside it.) */
 static int member_name(const cJSON *v, const char *what, size_t image, char **out,
 		       struct pd_error *err)
 {

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "image.h"
 #include "pull.h"
+#include "save_archive.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/lazylib.h"
@@ -370,28 +371,53 @@ out:
 	return r;
 }
 
+/* The image as an oci-archive: a layout made in the store's tmp/, then tarred. */
+static int save_oci_archive(struct pd_store *s, const struct pd_store_image *img, const char *file,
+			    const char *tag, struct pd_error *err)
+{
+	char dir[PATH_MAX];
+	cleanup_close int dfd = -1;
+	struct pd_error e2;
+	int r;
+
+	if (pd_store_tmp_dir(s, dir, sizeof(dir), err) < 0)
+		return -1;
+	r = save_oci_layout(s, img, dir, tag, err);
+	if (r == 0) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = dfd < 0 ? pd_error_set(err, errno, "open \"%s\"", dir)
+			    : pd_save_tar_layout(dfd, file, err);
+	}
+	(void)pd_remove_tree(AT_FDCWD, dir, &e2);
+	return r;
+}
+
 static int cmd_save(int argc, char **argv, struct pd_error *err)
 {
 	struct pd_store *s;
 	struct pd_store_image img;
 	char dir[PATH_MAX];
 	const char *dest, *colon, *tag = NULL;
+	bool archive;
 	int r;
 
 	if (argc == 2 && pd_is_help_arg(argv[1])) {
-		puts("Usage: paude save IMAGE oci:DIR[:TAG]\n\nWrite a stored image as an OCI image "
-		     "layout (skopeo's oci: transport); an existing layout gains the image.");
+		puts("Usage: paude save IMAGE oci:DIR[:TAG]|oci-archive:FILE[:TAG]\n\nWrite a "
+		     "stored image as an OCI image layout (skopeo's oci: transport; an existing "
+		     "layout gains the image) or as a tar of one (oci-archive:, replaced whole).");
 		return 0;
 	}
 	if (argc != 3)
-		return pd_usage_error(err, "save: expected IMAGE oci:DIR[:TAG]");
-	dest = argv[2];
-	if (!pd_str_has_prefix(dest, "oci:"))
 		return pd_usage_error(err,
-				      "save: \"%s\": only the oci:DIR[:TAG] destination is "
-				      "supported",
+				      "save: expected IMAGE oci:DIR[:TAG]|oci-archive:FILE[:TAG]");
+	dest = argv[2];
+	archive = pd_str_has_prefix(dest, "oci-archive:");
+	if (!archive && !pd_str_has_prefix(dest, "oci:"))
+		return pd_usage_error(err,
+				      "save: \"%s\": the destinations are oci:DIR[:TAG] and "
+				      "oci-archive:FILE[:TAG]",
 				      dest);
-	dest += 4;
+	dest += archive ? 12 : 4;
 	colon = strchr(dest, ':');
 	if (colon) {
 		tag = colon + 1;
@@ -400,13 +426,15 @@ static int cmd_save(int argc, char **argv, struct pd_error *err)
 		snprintf(dir, sizeof(dir), "%s", dest);
 	}
 	if (!dir[0] || (tag && !*tag))
-		return pd_usage_error(err, "save: \"%s\": expected oci:DIR[:TAG]", argv[2]);
+		return pd_usage_error(err, "save: \"%s\": expected %s", argv[2],
+				      archive ? "oci-archive:FILE[:TAG]" : "oci:DIR[:TAG]");
 	s = open_store(err);
 	if (!s)
 		return -1;
 	r = find_image(s, argv[1], &img, err);
 	if (r == 0) {
-		r = save_oci_layout(s, &img, dir, tag, err);
+		r = archive ? save_oci_archive(s, &img, dir, tag, err)
+			    : save_oci_layout(s, &img, dir, tag, err);
 		pd_store_image_release(&img);
 	}
 	pd_store_close(s);
@@ -415,8 +443,8 @@ static int cmd_save(int argc, char **argv, struct pd_error *err)
 
 const struct pd_command pd_cmd_save = {
 	.name = "save",
-	.summary = "Write a stored image as an OCI layout",
-	.help = "Usage: paude save IMAGE oci:DIR[:TAG]\n",
+	.summary = "Write a stored image as an OCI layout or a tar of one",
+	.help = "Usage: paude save IMAGE oci:DIR[:TAG]|oci-archive:FILE[:TAG]\n",
 	.failure_status = 1,
 	.usage_status = 2,
 	.fn = cmd_save,

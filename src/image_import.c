@@ -55,7 +55,10 @@
 #include <unistd.h>
 
 #define COPY_BUF (128 * 1024)
-#define MEMBERS_MAX 100000        /* regular members and links of an archive */
+#define MEMBERS_MAX 100000 /* regular members and links of an archive */
+#define NAME_MAX_LEN 4096  /* a member's name or link target */
+#define RATIO_MAX 100      /* bytes out per byte in, once past RATIO_FLOOR */
+#define RATIO_FLOOR (256ULL << 20)
 #define MEMBER_MAX (32ULL << 30)  /* one member's bytes */
 #define ARCHIVE_MAX (64ULL << 30) /* all of them */
 #define LINK_HOPS 8               /* aliases followed to a member's bytes */
@@ -180,6 +183,7 @@ struct member {
 struct members {
 	struct member *v;
 	size_t n, cap;
+	size_t *by_name; /* indexes into v sorted by name, later ones first */
 };
 
 static void members_release(struct pd_store *s, struct members *ms)
@@ -191,6 +195,7 @@ static void members_release(struct pd_store *s, struct members *ms)
 		free(ms->v[i].link);
 	}
 	free(ms->v);
+	free(ms->by_name);
 	memset(ms, 0, sizeof(*ms));
 }
 
@@ -257,21 +262,57 @@ static struct member *member_add(struct members *ms, char *name)
 	return m;
 }
 
+static const struct members *sort_ms; /* qsort has no context argument */
+
+static int by_name_cmp(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = strcmp(sort_ms->v[a].name, sort_ms->v[b].name);
+
+	return c ? c : (a < b) - (a > b); /* the later member first */
+}
+
+/* Index the members by name, once they are all read. */
+static void members_index(struct members *ms)
+{
+	ms->by_name = pd_xcalloc(ms->n ? ms->n : 1, sizeof(size_t));
+	for (size_t i = 0; i < ms->n; i++)
+		ms->by_name[i] = i;
+	sort_ms = ms;
+	qsort(ms->by_name, ms->n, sizeof(size_t), by_name_cmp);
+	sort_ms = NULL;
+}
+
+/* The last member named @name (as tar extraction would have it), or NULL. */
+static struct member *member_named(struct members *ms, const char *name)
+{
+	size_t lo = 0, hi = ms->n;
+
+	while (lo < hi) { /* the first index whose name is >= @name */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ms->v[ms->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ms->n && !strcmp(ms->v[ms->by_name[lo]].name, name))
+		return &ms->v[ms->by_name[lo]];
+	return NULL;
+}
+
 /* The member @name holds its bytes under (its aliases followed); NULL if none. */
 static struct member *member_find(struct members *ms, const char *name)
 {
-	for (int hop = 0; hop <= LINK_HOPS; hop++) {
-		struct member *found = NULL;
+	cleanup_free char *key = normalize("", name);
+	const char *n = key;
 
-		/* the last of a name wins, as tar extraction would have it */
-		for (size_t i = ms->n; i-- > 0;)
-			if (!strcmp(ms->v[i].name, name)) {
-				found = &ms->v[i];
-				break;
-			}
+	for (int hop = 0; hop <= LINK_HOPS; hop++) {
+		struct member *found = member_named(ms, n);
+
 		if (!found || !found->link)
 			return found;
-		name = found->link;
+		n = found->link;
 	}
 	return NULL;
 }
@@ -280,6 +321,7 @@ struct tar_in {
 	struct pd_decomp *dc;
 	char *buf;
 	struct pd_error *err;
+	uint64_t out; /* uncompressed bytes so far */
 	bool failed;
 };
 
@@ -288,6 +330,16 @@ static la_ssize_t tar_read(struct archive *a, void *data, const void **out)
 	struct tar_in *t = data;
 	ssize_t n = pd_decomp_read(t->dc, t->buf, COPY_BUF, t->err);
 
+	if (n > 0) {
+		t->out += (uint64_t)n;
+		if (t->out > RATIO_FLOOR && t->out / RATIO_MAX > pd_decomp_consumed(t->dc)) {
+			pd_error_set_msg(t->err, EFBIG,
+					 "expands more than %d:1 past %llu bytes: a decompression "
+					 "bomb?",
+					 RATIO_MAX, (unsigned long long)RATIO_FLOOR);
+			n = -1;
+		}
+	}
 	if (n < 0) {
 		t->failed = true;
 		archive_set_error(a, t->err->code ? t->err->code : EIO, "%s", "stream failed");
@@ -342,6 +394,10 @@ static int member_copy(struct pd_store *s, struct archive *a, struct member *m, 
 		*total += n;
 	}
 	m->size = h.size;
+	if (fsync(fd) < 0) {
+		hashed_abort(&h);
+		return pd_error_set(err, errno, "member \"%s\": write to the store", m->name);
+	}
 	return hashed_end(&h, m->digest, err);
 }
 
@@ -349,7 +405,8 @@ static int member_copy(struct pd_store *s, struct archive *a, struct member *m, 
 static int members_read(struct pd_store *s, const char *path, struct members *ms,
 			struct pd_error *err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	/* O_NONBLOCK: a fifo given as the archive must not hang the open */
+	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	struct tar_in t = { .err = err };
 	struct archive *a = NULL;
 	struct stat st;
@@ -396,6 +453,14 @@ static int members_read(struct pd_store *s, const char *path, struct members *ms
 		target = archive_entry_hardlink(e);
 		if (!name || !*name || (type != AE_IFREG && type != AE_IFLNK))
 			continue;
+		if (strlen(name) > NAME_MAX_LEN || (target && strlen(target) > NAME_MAX_LEN) ||
+		    (type == AE_IFLNK && archive_entry_symlink(e) &&
+		     strlen(archive_entry_symlink(e)) > NAME_MAX_LEN)) {
+			pd_error_set_msg(err, ENAMETOOLONG,
+					 "a member name or link target longer than %d bytes",
+					 NAME_MAX_LEN);
+			goto out;
+		}
 		if (ms->n == MEMBERS_MAX) {
 			pd_error_set_msg(err, E2BIG, "more than %d files", MEMBERS_MAX);
 			goto out;
@@ -412,6 +477,7 @@ static int members_read(struct pd_store *s, const char *path, struct members *ms
 			goto out;
 		}
 	}
+	members_index(ms);
 	r = 0;
 out:
 	if (a)
@@ -501,7 +567,11 @@ static int layout_blob(struct layout *l, const struct pd_oci_descriptor *d, stru
 	}
 	if (pd_store_has_blob(l->s, d->digest))
 		return 0;
-	fd = pd_openat2(l->dir, rel, O_RDONLY | O_NOCTTY, 0,
+	if ((uint64_t)d->size > MEMBER_MAX)
+		return pd_error_set_msg(err, EFBIG, "blob %s: %lld bytes, more than %llu",
+					d->digest, (long long)d->size,
+					(unsigned long long)MEMBER_MAX);
+	fd = pd_openat2(l->dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0,
 			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (fd < 0)
 		return pd_error_set(err, errno, "blob %s (%s)", d->digest, rel);
@@ -528,6 +598,8 @@ static int layout_blob(struct layout *l, const struct pd_oci_descriptor *d, stru
 			break;
 	}
 	free(buf);
+	if (!bad && fsync(out) < 0)
+		bad = pd_error_set(err, errno, "blob %s: write to the store", d->digest) < 0;
 	if (bad || hashed_end(&h, digest, err) < 0)
 		goto fail;
 	if (strcmp(digest, d->digest) != 0) {
@@ -552,7 +624,7 @@ static int layout_file(struct layout *l, const char *name, char **out, size_t *l
 
 	if (l->ms)
 		return member_read(l->s, l->ms, name, PD_OCI_MANIFEST_MAX, out, len, err);
-	fd = pd_openat2(l->dir, name, O_RDONLY | O_NOCTTY, 0,
+	fd = pd_openat2(l->dir, name, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0,
 			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (fd < 0)
 		return pd_error_set(err, errno, "%s", name);
@@ -586,7 +658,7 @@ static const char *list_names(const struct pd_oci_manifest *idx, char *buf, size
 	size_t off = 0, shown = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < idx->n_manifests && shown < NAMES_SHOWN; i++) {
+	for (size_t i = 0; i < idx->n_manifests && shown < NAMES_SHOWN && off < cap; i++) {
 		if (!idx->manifests[i].ref_name[0])
 			continue;
 		off += (size_t)snprintf(buf + off, off < cap ? cap - off : 0, "%s%s",
@@ -682,8 +754,12 @@ static const char *layer_type(struct pd_store *s, const char *digest, struct pd_
 	cleanup_close int fd = pd_store_blob_open(s, digest, err);
 	unsigned char b[4] = { 0 };
 
-	if (fd < 0 || pd_read_all(fd, b, sizeof(b)) < 0)
+	if (fd < 0)
 		return NULL;
+	if (pd_read_all(fd, b, sizeof(b)) < 0) {
+		pd_error_set(err, errno, "read blob %s", digest);
+		return NULL;
+	}
 	if (b[0] == 0x1f && b[1] == 0x8b)
 		return PD_OCI_MT_LAYER_GZIP;
 	if (b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
@@ -798,6 +874,8 @@ static int docker_image(struct pd_store *s, struct members *ms, const struct pd_
 		cJSON_AddItemToArray(layers, l);
 	}
 	text = cJSON_PrintUnformatted(o);
+	if (!text)
+		pd_error_set_msg(err, ENOMEM, "the image manifest");
 	if (!text || sha256_of(text, strlen(text), digest, err) < 0 ||
 	    pd_store_write_blob(s, digest, text, strlen(text), err) < 0)
 		goto out;
@@ -840,6 +918,27 @@ static void layout_name(const char *path, const char *tag, char *out, size_t cap
 	snprintf(cand, sizeof(cand), "localhost/%s:%s", base, tag[0] ? tag : "latest");
 	if (pd_pull_name(cand, out, cap, NULL) < 0)
 		out[0] = '\0';
+}
+
+/*
+ * Whether @name already names another image than @digest: an archive's
+ * own tags (when no REF was given) never take a name over (an untrusted docker-archive tagged
+ * docker.io/library/ubuntu:latest must not become what `paude run ubuntu`
+ * runs); the image is then stored by its id only, and paude says so.
+ */
+static bool name_taken(struct pd_store *s, const char *name, const char *digest)
+{
+	struct pd_store_image other = { 0 };
+	struct pd_error ignored;
+	bool taken = pd_store_image_get(s, name, &other, &ignored) > 0 &&
+		     strcmp(other.manifest, digest) != 0;
+
+	pd_store_image_release(&other);
+	if (taken)
+		pd_note("%s names another image already: this one is stored by its id only "
+			"(remove that one with `paude rmi %s` first to give it the name)",
+			name, name);
+	return taken;
 }
 
 bool pd_import_is_source(const char *ref)
@@ -899,6 +998,10 @@ int pd_import(struct pd_store *s, const struct pd_import_opts *o, struct pd_stor
 		break;
 	}
 	members_release(s, &ms);
+	/* only a name the archive chose; the user's REF or path names as asked */
+	if (r == 0 && name[0] && src->kind == PD_SRC_DOCKER_ARCHIVE && !src->ref.registry[0] &&
+	    name_taken(s, name, digest))
+		name[0] = '\0';
 	if (r == 0)
 		r = pd_pull_commit(s, &po, digest, &plat, name[0] ? name : NULL, out, err);
 	if (r < 0)

@@ -382,6 +382,14 @@ int pd_pull_commit(struct pd_store *s, const struct pd_pull_opts *o, const char 
 				 digest, m.n_layers, cfg.n_diff_ids);
 		goto out;
 	}
+	/* The store names layers by sha256 diff_id and blobs by sha256 digest. */
+	for (size_t i = 0; i < m.n_layers; i++)
+		if (!pd_store_hex(cfg.diff_ids[i]) || !pd_store_hex(m.layers[i].digest)) {
+			pd_error_set_msg(err, EINVAL,
+					 "layer %zu: only sha256 digests are stored (%s, %s)", i,
+					 m.layers[i].digest, cfg.diff_ids[i]);
+			goto out;
+		}
 	for (size_t i = 0; i < m.n_layers; i++)
 		if (unpack_one(s, o, &m.layers[i], cfg.diff_ids[i], err) < 0)
 			goto out;

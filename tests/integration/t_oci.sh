@@ -1566,7 +1566,7 @@ t_oci_import_local_transports() {
 # images asked for none, an archive without manifest.json: each is refused
 # with the reason, and nothing of it is stored.
 t_oci_import_refusals() {
-	local ref d lay bad blob hex
+	local ref d lay blob
 	oci_begin
 	oci_policy
 	oci_base "$OCI_TMP/base"
@@ -1584,6 +1584,11 @@ t_oci_import_refusals() {
 	mv "$d/linked/blobs/sha256/$blob" "$d/outside"
 	ln -s "$d/outside" "$d/linked/blobs/sha256/$blob"
 	mkdir -p "$d/notar" && echo '{}' >"$d/notar/other.json" && tar -C "$d/notar" -cf "$d/notar.tar" .
+	cp -a "$lay" "$d/fifo" && rm "$d/fifo/index.json" && mkfifo "$d/fifo/index.json"
+	mkfifo "$d/fifo.tar"
+	# a docker-archive whose RepoTags claim the name of an image already stored
+	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "docker-archive:$d/dk.tar:it/claim:1" ||
+		fail "skopeo copy to docker-archive:"
 	chmod -R a+rX "$d"
 	ocap run --network none "oci:$d/forged:t1"
 	status_is "$RC" 125 "a forged blob"
@@ -1600,10 +1605,73 @@ t_oci_import_refusals() {
 	ocap run --network none "docker-archive:$d/notar.tar"
 	status_is "$RC" 125 "an archive without manifest.json"
 	contains "$ERR" 'not a docker-archive: the archive has no file "manifest.json"' "($ERR)"
+	ocap run --network none "oci:$d/fifo:t1"
+	status_is "$RC" 125 "a fifo as index.json (no hang)"
+	contains "$ERR" "index.json is not a regular file" "a fifo as index.json ($ERR)"
+	ocap run --network none "oci-archive:$d/fifo.tar"
+	status_is "$RC" 125 "a fifo as the archive (no hang)"
+	contains "$ERR" "is not a regular file" "a fifo as the archive ($ERR)"
 	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 0 "no layer stored"
 	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 0 "no image stored"
 	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "nothing left in tmp/"
-	hex=${blob}
-	[ ! -e "$OCI_STORE/blobs/sha256/$hex" ] || fail "the forged layer blob was stored"
+	[ ! -e "$OCI_STORE/blobs/sha256/$blob" ] || fail "the forged layer blob was stored"
+	# an archive's own tag never takes over a name another image has
+	oci_base "$OCI_TMP/other"
+	echo "the other image" >"$OCI_TMP/other/etc/motd"
+	oci_push it/claim:1 --layer "$OCI_TMP/other" --cmd /bin/cat /etc/motd >/dev/null
+	ocap pull -q "$REG/it/claim:1"
+	status_is "$RC" 0 "pull it/claim:1 ($ERR)"
+	python3 - "$d/dk.tar" "$d/claim.tar" "$REG/it/claim:1" <<'PY'
+import io, json, sys, tarfile
+src, out = tarfile.open(sys.argv[1]), tarfile.open(sys.argv[2], "w")
+for m in src.getmembers():
+    if m.name == "manifest.json":
+        d = json.loads(src.extractfile(m).read())
+        d[0]["RepoTags"] = [sys.argv[3]]
+        b = json.dumps(d).encode()
+        m.size = len(b)
+        out.addfile(m, io.BytesIO(b))
+    else:
+        out.addfile(m, src.extractfile(m) if m.isfile() else None)
+out.close()
+PY
+	chmod a+r "$d/claim.tar"
+	ocap run --network none "docker-archive:$d/claim.tar"
+	status_is "$RC" 0 "run the claiming archive ($ERR)"
+	eq "$OUT" "hello from the image" "the archive's own image runs"
+	contains "$ERR" "names another image already" "said so ($ERR)"
+	ocap run --network none "$REG/it/claim:1"
+	eq "$OUT" "the other image" "the name still runs the image it named"
 	oci_sentinel_unchanged
+}
+
+# save to oci-archive: a tar of a layout that skopeo reads and paude runs;
+# the same image saved twice gives the same bytes; a failed save leaves the
+# file it would have replaced as it was.
+t_oci_save_oci_archive() {
+	local ref d
+	oci_begin
+	oci_policy
+	oci_base "$OCI_TMP/base"
+	oci_push it/sar:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd >/dev/null
+	ref=$REG/it/sar:1
+	ocap pull -q "$ref"
+	status_is "$RC" 0 "pull ($ERR)"
+	d=$(scratch)
+	ocap save "$ref" "oci-archive:$d/a.tar:v1"
+	status_is "$RC" 0 "save oci-archive: ($ERR)"
+	oci_skopeo inspect "oci-archive:$d/a.tar:v1" >"$OCI_TMP/skopeo.log" 2>&1 ||
+		fail "skopeo inspect oci-archive: $(cat "$OCI_TMP/skopeo.log")"
+	ocap save "$ref" "oci-archive:$d/b.tar:v1"
+	status_is "$RC" 0 "save again ($ERR)"
+	eq "$(sha256sum <"$d/a.tar")" "$(sha256sum <"$d/b.tar")" "the same image, the same archive"
+	ocap run --network none "oci-archive:$d/a.tar:v1"
+	status_is "$RC" 0 "run the saved archive ($ERR)"
+	eq "$OUT" "hello from the image" "run the saved archive"
+	ocap save it/not-here:1 "oci-archive:$d/a.tar:v1"
+	status_is "$RC" 1 "save of an image not in the store"
+	eq "$(sha256sum <"$d/a.tar")" "$(sha256sum <"$d/b.tar")" "the archive a failed save would replace"
+	eq "$(ls "$d")" "a.tar
+b.tar" "no temporary file left beside it"
+	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "nothing left in the store's tmp/"
 }
