@@ -25,10 +25,7 @@
 #define NAMES "names.json"
 #define RECORD_MAX (4u << 20)
 
-struct pd_store {
-	char *root;
-	int fd;
-};
+#include "store_int.h"
 
 char *pd_store_default_root(void)
 {

@@ -23,7 +23,7 @@
  *
  * Crash safety: an object becomes visible only by a rename(2) from tmp/ once
  * it is complete and verified; what a killed pull leaves in tmp/ is never
- * read and is swept by the next pull.  Concurrency: whoever makes an object
+ * read, and `paude image prune` removes it (store_gc.c).  Concurrency: whoever makes an object
  * holds its lock (flock on locks/HEX.lock); a second puller of the same
  * object waits for the lock, then finds it made.  The names index is
  * replaced whole (temp + rename) under its own lock.
@@ -130,5 +130,30 @@ int pd_store_image_remove(struct pd_store *s, const struct pd_store_image *img,
 int pd_store_images(struct pd_store *s, struct pd_store_image **out, size_t *n,
 		    struct pd_error *err);
 void pd_store_images_free(struct pd_store_image *imgs, size_t n);
+
+/*
+ * Collection (store_gc.c).  Whoever reads or makes an image's blobs and
+ * layers (a pull, an import, save, push, a run resolving its image) holds
+ * the gc lock shared; `paude image prune` holds it exclusive, so it never
+ * sees a half-made image, and everything in tmp/ then is a leftover.  A
+ * sandbox holds its image's record and each layer it runs on (shared
+ * flocks on the record file and the layer's directory) for its whole life;
+ * prune keeps what is held.
+ */
+/* pd_store_gc_lock() - the gc lock, shared or @exclusive: an fd to close. */
+int pd_store_gc_lock(struct pd_store *s, bool exclusive, struct pd_error *err);
+/* pd_store_layer_hold() - hold the layer @diff_id (shared): an fd to close. */
+int pd_store_layer_hold(struct pd_store *s, const char *diff_id, struct pd_error *err);
+/* pd_store_image_hold() - hold the image record @manifest (shared): an fd. */
+int pd_store_image_hold(struct pd_store *s, const char *manifest, struct pd_error *err);
+/* pd_store_image_busy() - whether a sandbox holds the image @manifest. */
+bool pd_store_image_busy(struct pd_store *s, const char *manifest);
+/* pd_store_layer_busy() - whether a sandbox holds the layer of hex name @hex. */
+bool pd_store_layer_busy(struct pd_store *s, const char *hex);
+/* pd_store_list() - the entries of "layers", "blobs/sha256" or "tmp", sorted. */
+int pd_store_list(struct pd_store *s, const char *dir, char ***out, size_t *n,
+		  struct pd_error *err);
+/* pd_store_blob_remove() - unlink blobs/sha256/@hex (absent is fine). */
+int pd_store_blob_remove(struct pd_store *s, const char *hex, struct pd_error *err);
 
 #endif

@@ -30,6 +30,7 @@ extern const struct pd_command pd_cmd_run;
 extern const struct pd_command pd_cmd_proxy;
 extern const struct pd_command pd_cmd_pull;
 extern const struct pd_command pd_cmd_images;
+extern const struct pd_command pd_cmd_image;
 extern const struct pd_command pd_cmd_inspect;
 extern const struct pd_command pd_cmd_rmi;
 extern const struct pd_command pd_cmd_save;

@@ -399,7 +399,7 @@ static int cmd_save(int argc, char **argv, struct pd_error *err)
 	char dir[PATH_MAX];
 	const char *dest, *colon, *tag = NULL;
 	bool archive;
-	int r;
+	int r, gc;
 
 	if (argc == 2 && pd_is_help_arg(argv[1])) {
 		puts("Usage: paude save IMAGE oci:DIR[:TAG]|oci-archive:FILE[:TAG]\n\nWrite a "
@@ -431,12 +431,14 @@ static int cmd_save(int argc, char **argv, struct pd_error *err)
 	s = open_store(err);
 	if (!s)
 		return -1;
-	r = find_image(s, argv[1], &img, err);
+	gc = pd_store_gc_lock(s, false, err); /* prune waits while the blobs are read */
+	r = gc < 0 ? -1 : find_image(s, argv[1], &img, err);
 	if (r == 0) {
 		r = archive ? save_oci_archive(s, &img, dir, tag, err)
 			    : save_oci_layout(s, &img, dir, tag, err);
 		pd_store_image_release(&img);
 	}
+	pd_store_unlock(gc);
 	pd_store_close(s);
 	return r < 0 ? pd_error_wrap(err, "save %s", argv[1]) : 0;
 }

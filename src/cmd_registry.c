@@ -269,7 +269,7 @@ static int cmd_push(int argc, char **argv, struct pd_error *err)
 	char name[1024], dg[PD_DIGEST_MAX];
 	bool tls = true;
 	size_t len = 0;
-	int c, rc = -1, found = 0;
+	int c, rc = -1, found = 0, gc = -1;
 
 	optind = 0;
 	opterr = 0;
@@ -298,6 +298,11 @@ static int cmd_push(int argc, char **argv, struct pd_error *err)
 	s = pd_store_open(root, err);
 	if (!s)
 		return -1;
+	gc = pd_store_gc_lock(s, false, err); /* prune waits while the blobs are read */
+	if (gc < 0) {
+		pd_store_close(s);
+		return -1;
+	}
 	if (pd_pull_name(src, name, sizeof(name), NULL) == 0)
 		found = pd_store_image_get(s, name, &img, err);
 	if (found == 0)
@@ -332,6 +337,7 @@ out:
 	pd_registry_free(reg);
 	pd_oci_manifest_release(&m);
 	pd_store_image_release(&img);
+	pd_store_unlock(gc);
 	pd_store_close(s);
 	return rc;
 }

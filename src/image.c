@@ -173,6 +173,9 @@ void pd_image_release(struct pd_image *img)
 	pd_strv_free(img->env);
 	pd_strv_free(img->entrypoint);
 	pd_strv_free(img->cmd);
+	for (size_t i = 0; i < img->n_holds; i++)
+		close(img->holds[i]);
+	free(img->holds);
 	free(img->workdir);
 	free(img->user);
 	memset(img, 0, sizeof(*img));

@@ -22,6 +22,10 @@ struct pd_image {
 	char **cmd;        /* default command, may be NULL */
 	char *workdir;     /* NULL: "/" */
 	char *user;        /* NULL: root */
+	/* a stored image's layers, held (flock) so `image prune` keeps them
+	 * while the image is in use: closed by pd_image_release() */
+	int *holds;
+	size_t n_holds;
 };
 
 struct pd_idmap_plan;

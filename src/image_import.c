@@ -956,13 +956,16 @@ int pd_import(struct pd_store *s, const struct pd_import_opts *o, struct pd_stor
 	struct pd_platform plat;
 	char digest[PD_DIGEST_MAX], name[1024] = "";
 	struct pd_pull_opts po = { .quiet = o->quiet, .ids = o->ids };
-	int r = -1;
+	int r = -1, gc;
 
 	memset(out, 0, sizeof(*out));
 	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
 			 : pd_platform_host(&plat, err)) < 0)
 		return -1;
 	if (pd_lazy_crypto(err) < 0)
+		return -1;
+	gc = pd_store_gc_lock(s, false, err); /* prune waits for this import */
+	if (gc < 0)
 		return -1;
 	switch (src->kind) {
 	case PD_SRC_OCI_LAYOUT:
@@ -1004,6 +1007,7 @@ int pd_import(struct pd_store *s, const struct pd_import_opts *o, struct pd_stor
 		name[0] = '\0';
 	if (r == 0)
 		r = pd_pull_commit(s, &po, digest, &plat, name[0] ? name : NULL, out, err);
+	pd_store_unlock(gc);
 	if (r < 0)
 		return pd_error_wrap(err, "%s:%s", pd_image_src_kind_name(src->kind), src->path);
 	return 0;

@@ -42,6 +42,13 @@ static int from_store(struct pd_store *s, const struct pd_store_image *si, struc
 	    pd_oci_config_parse(body, len, &cfg, err) < 0)
 		return -1;
 	img->rootfs.lowers = pd_xcalloc(si->n_layers + 1, sizeof(char *));
+	img->holds = pd_xcalloc(si->n_layers + 2, sizeof(int));
+	img->holds[0] = pd_store_image_hold(s, si->manifest, err);
+	if (img->holds[0] < 0) {
+		pd_oci_config_release(&cfg);
+		return -1;
+	}
+	img->n_holds = 1;
 	for (size_t i = 0; i < si->n_layers; i++) {
 		char path[PATH_MAX];
 		const struct pd_store_layer *l = &si->layers[si->n_layers - 1 - i];
@@ -55,6 +62,13 @@ static int from_store(struct pd_store *s, const struct pd_store_image *si, struc
 						l->diff_id, si->manifest);
 		}
 		img->rootfs.lowers[img->rootfs.n_lowers++] = pd_xstrdup(path);
+		/* held for as long as the image is: `image prune` keeps the layer */
+		img->holds[img->n_holds] = pd_store_layer_hold(s, l->diff_id, err);
+		if (img->holds[img->n_holds] < 0) {
+			pd_oci_config_release(&cfg);
+			return -1;
+		}
+		img->n_holds++;
 	}
 	img->env = strv_take(&cfg.env);
 	img->entrypoint = strv_take(&cfg.entrypoint);
@@ -81,7 +95,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	struct pd_store *s;
 	struct pd_store_image si = { 0 };
 	char name[1024];
-	int found = 0, r = -1;
+	int found = 0, r = -1, gc = -1;
 	bool said = false; /* the message names the image already */
 
 	if (!o)
@@ -104,6 +118,10 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	s = pd_store_open(root, err);
 	if (!s)
 		return -1;
+	/* held until the layers are: `image prune` never takes them in between */
+	gc = pd_store_gc_lock(s, false, err);
+	if (gc < 0)
+		goto out;
 	/* A stored image by name, by id (a manifest digest or its prefix), or as given. */
 	if (pd_pull_name(ref, name, sizeof(name), NULL) == 0)
 		found = pd_store_image_get(s, name, &si, err);
@@ -146,6 +164,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	}
 	r = from_store(s, &si, img, err);
 out:
+	pd_store_unlock(gc);
 	pd_store_image_release(&si);
 	pd_store_close(s);
 	if (r < 0 && !said)
@@ -161,7 +180,7 @@ int pd_image_import(const char *ref, const struct pd_image_opts *o, struct pd_im
 	struct pd_store_image si = { 0 };
 	struct pd_import_opts io = { .src = &src };
 	struct pd_store *s;
-	int r;
+	int r, gc;
 
 	if (pd_image_src_parse(ref, &src, err) < 0)
 		return -1;
@@ -176,9 +195,12 @@ int pd_image_import(const char *ref, const struct pd_image_opts *o, struct pd_im
 	s = pd_store_open(root, err);
 	if (!s)
 		return -1;
-	r = pd_import(s, &io, &si, err);
+	/* held until the layers are: `image prune` never takes them in between */
+	gc = pd_store_gc_lock(s, false, err);
+	r = gc < 0 ? -1 : pd_import(s, &io, &si, err);
 	if (r == 0)
 		r = from_store(s, &si, img, err);
+	pd_store_unlock(gc);
 	pd_store_image_release(&si);
 	pd_store_close(s);
 	return r < 0 ? -1 : 0;

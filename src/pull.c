@@ -427,6 +427,7 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 	struct pd_oci_ref ref;
 	struct pd_platform plat;
 	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
+	int gc;
 
 	memset(out, 0, sizeof(*out));
 	if (pd_oci_ref_parse(o->ref, &ref, err) < 0 ||
@@ -437,8 +438,12 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
 			 : pd_platform_host(&plat, err)) < 0)
 		return -1;
-	if (run_worker(s, o, &ref, &plat, digest, err) < 0 ||
-	    pd_pull_commit(s, o, digest, &plat, name, out, err) < 0)
+	gc = pd_store_gc_lock(s, false, err); /* prune waits for this pull */
+	if (gc < 0 || run_worker(s, o, &ref, &plat, digest, err) < 0 ||
+	    pd_pull_commit(s, o, digest, &plat, name, out, err) < 0) {
+		pd_store_unlock(gc);
 		return pd_error_wrap(err, "pull %s", name);
+	}
+	pd_store_unlock(gc);
 	return 0;
 }

@@ -1675,3 +1675,63 @@ t_oci_save_oci_archive() {
 b.tar" "no temporary file left beside it"
 	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "nothing left in the store's tmp/"
 }
+
+# image prune: images without a name, then with -a every one, go with the
+# layers and blobs nobody else needs and what killed pulls left in tmp/;
+# an image a running sandbox uses, and its layers, stay; without a terminal
+# it asks for -f.
+# it-timeout: 200
+t_oci_image_prune() {
+	local d pid
+	oci_begin
+	oci_policy
+	oci_base "$OCI_TMP/base"
+	mkdir -p "$OCI_TMP/extra/srv" && echo extra >"$OCI_TMP/extra/srv/file"
+	oci_push it/a:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd >/dev/null
+	oci_push it/b:1 --layer "$OCI_TMP/base" --layer "$OCI_TMP/extra" --cmd /bin/true >/dev/null
+	d=$(scratch)
+	oci_skopeo copy -q --src-tls-verify=false "docker://$REG/it/b:1" "docker-archive:$d/untagged.tar" ||
+		fail "skopeo copy"
+	chmod -R a+rX "$d"
+	for r in "$REG/it/a:1" "$REG/it/b:1" "docker-archive:$d/untagged.tar"; do
+		ocap pull -q "$r"
+		status_is "$RC" 0 "pull $r ($ERR)"
+	done
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 3 "three images"
+	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 2 "two layers: the archive shares both, by diff_id"
+	# leftovers of killed pulls, made as the store's owner
+	opd run --network none "$REG/it/a:1" true >/dev/null 2>&1 || true
+	install -d "$OCI_STORE/tmp/layer-0000000000000001/etc"
+	touch "$OCI_STORE/tmp/layer-0000000000000001/etc/x" "$OCI_STORE/tmp/blob-0000000000000002"
+	[ -z "$RUNUSER" ] || chown -R "$RUNUSER:" "$OCI_STORE/tmp"
+	oci_cmd_prefix
+	"${OCMD[@]}" run --network none "$REG/it/a:1" sleep 60 >"$OCI_TMP/run.out" 2>&1 &
+	pid=$!
+	wait_until 20 "the sandbox on it/a:1" '[ -n "$(init_pid "$pid")" ]'
+	ocap image prune </dev/null
+	status_is "$RC" 2 "prune without a terminal or -f"
+	contains "$ERR" "give -f" "prune without -f: the reason ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 3 "nothing removed without -f"
+	ocap image prune -f
+	status_is "$RC" 0 "prune -f ($ERR)"
+	contains "$ERR" "1 images" "the untagged image went ($ERR)"
+	contains "$ERR" "2 leftovers" "tmp/ was swept ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 2 "the named images stay"
+	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "tmp/ is empty"
+	ocap image prune -a -f
+	status_is "$RC" 0 "prune -a -f ($ERR)"
+	contains "$ERR" "what running sandboxes use is kept" "the running image is kept ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 1 "only the running image stays"
+	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 1 "only its layer stays"
+	ocap images
+	contains "$OUT" "it/a" "the running image is still listed"
+	not_contains "$OUT" "it/b" "it/b went"
+	kill "$pid"
+	wait "$pid" || true
+	ocap image prune -a -f
+	status_is "$RC" 0 "prune -a -f once the sandbox is gone ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 0 "no image left"
+	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 0 "no layer left"
+	eq "$(oci_ls "$OCI_STORE/blobs/sha256" | wc -l)" 0 "no blob left"
+	oci_sentinel_unchanged
+}
