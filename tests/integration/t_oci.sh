@@ -1577,7 +1577,7 @@ t_oci_import_refusals() {
 	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$lay:t1" || fail "skopeo copy"
 	oci_skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$lay:t2" || fail "skopeo copy"
 	# the biggest blob is the layer
-	blob=$(ls -S "$lay/blobs/sha256" | head -n 1)
+	blob=$(find "$lay/blobs/sha256" -type f -printf '%s %f\n' | sort -rn | head -n 1 | cut -d' ' -f2)
 	cp -a "$lay" "$d/forged"
 	printf 'X' | dd of="$d/forged/blobs/sha256/$blob" bs=1 seek=100 conv=notrunc status=none
 	cp -a "$lay" "$d/linked"
