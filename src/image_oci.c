@@ -12,6 +12,7 @@
 #include "image_import.h"
 #include "pull.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
@@ -157,10 +158,25 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 		}
 		if (pd_pull_name(ref, name, sizeof(name), err) < 0)
 			goto out;
-		pd_store_image_release(&si);
 		fprintf(stderr, "Trying to pull %s...\n", name);
-		if (pd_pull(s, &po, &si, err) < 0)
-			goto out;
+		if (found && o->pull == PD_PULL_NEWER) {
+			/* podman's newer: the registry's image when its digest differs
+			 * (a pull fetches only what the store lacks), and the stored
+			 * one when the registry cannot be asked */
+			struct pd_store_image fresh = { 0 };
+
+			if (pd_pull(s, &po, &fresh, err) == 0) {
+				pd_store_image_release(&si);
+				si = fresh;
+			} else {
+				pd_note("--pull=newer: %s; running the stored image", err->msg);
+				pd_error_clear(err);
+			}
+		} else {
+			pd_store_image_release(&si);
+			if (pd_pull(s, &po, &si, err) < 0)
+				goto out;
+		}
 	}
 	r = from_store(s, &si, img, err);
 out:

@@ -456,6 +456,16 @@ t_oci_run_pulls_missing() {
 	eq "$OUT" "" "run of an unknown image ran something"
 	contains "$ERR" "Trying to pull $REG/it/nosuch:1..." "run of an unknown image tried"
 	contains "$(errlines "$ERR")" "it/nosuch" "the error names the image"
+	# With the registry gone, newer runs the stored image (as podman, the
+	# pull's error is a note) and always fails.
+	for p in "${OCI_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait_until 10 "the registry to stop" '! curl -s "http://$REG/v2/" >/dev/null 2>&1'
+	ocap run --pull=newer "$ref"
+	status_is "$RC" 0 "run --pull=newer without the registry ($ERR)"
+	eq "$OUT" "third version" "run --pull=newer without the registry runs the stored image"
+	contains "$ERR" "--pull=newer: " "run --pull=newer without the registry says why ($ERR)"
+	ocap run --pull=always "$ref"
+	status_is "$RC" 125 "run --pull=always without the registry"
 	# Last (the rest holds without it): the error of --pull=never names the
 	# image once, not twice.
 	eq "$(grep -oF "\"$ref\"" <<<"$never_err" | wc -l)" 1 "run --pull=never: the message names the image once ($never_err)"
