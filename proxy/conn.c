@@ -30,6 +30,13 @@
 #include <unistd.h>
 
 #define PIPE_CAP 65536
+/* A tunnel that keeps filling its pipe asks for a bigger one, once; its
+ * size is charged to the user (fs.pipe-user-pages-soft), so only a tunnel
+ * that streams gets one, and a refusal just keeps PIPE_CAP. */
+#define PIPE_BIG (512 * 1024)
+#define PIPE_GROW_AFTER 8
+/* Reads and writes through one pump per wake-up, at most (bounded work). */
+#define PUMP_ROUNDS 8
 #define LINGER_MS 2000
 #define MAX_TRIES 4 /* addresses tried per connection */
 
@@ -284,7 +291,7 @@ static int flush_up(struct conn *c)
 
 static int pump_read(struct pump *p, int from)
 {
-	size_t want = PIPE_CAP - p->inpipe;
+	size_t want = p->cap - p->inpipe;
 	ssize_t n;
 
 	if (p->rd_done || !want)
@@ -303,6 +310,14 @@ static int pump_read(struct pump *p, int from)
 		return 0;
 	}
 	p->inpipe += (size_t)n;
+	if ((size_t)n < p->cap) {
+		p->full = 0;
+	} else if (++p->full == PIPE_GROW_AFTER && p->cap == PIPE_CAP) {
+		int got = fcntl(p->pipe[1], F_SETPIPE_SZ, PIPE_BIG);
+
+		if (got >= PIPE_BIG)
+			p->cap = PIPE_BIG;
+	}
 	if (p->limit != UINT64_MAX) {
 		p->limit -= (uint64_t)n;
 		if (!p->limit)
@@ -412,12 +427,19 @@ static void relay_client(struct pd_loop_source *src, uint32_t events, void *data
 			return relay_fail(c, errno);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		int r = c->c2u.chunked ? chunked_read(c) : pump_read(&c->c2u, c->cfd);
+		for (int round = 0; round < PUMP_ROUNDS; round++) {
+			int r = c->c2u.chunked ? chunked_read(c) : pump_read(&c->c2u, c->cfd);
 
-		if (r < 0)
-			return relay_fail(c, errno);
-		if (flush_up(c) < 0 || (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
-			return relay_fail(c, errno);
+			if (r < 0)
+				return relay_fail(c, errno);
+			if (flush_up(c) < 0 ||
+			    (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
+				return relay_fail(c, errno);
+			/* again only while a full read went straight through */
+			if (c->c2u.chunked || c->c2u.inpipe || c->up_off != c->up_len ||
+			    c->c2u.full == 0)
+				break;
+		}
 	}
 	settle(c);
 }
@@ -432,12 +454,17 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 			return relay_fail(c, errno);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (pump_read(&c->u2c, c->ufd) < 0)
-			return relay_fail(c, errno);
-		if (c->down_off == c->down_len &&
-		    (flush(c->cfd, c->down, c->down_len, &c->down_off) < 0 ||
-		     pump_write(&c->u2c, c->cfd) < 0))
-			return relay_fail(c, errno);
+		for (int round = 0; round < PUMP_ROUNDS; round++) {
+			if (pump_read(&c->u2c, c->ufd) < 0)
+				return relay_fail(c, errno);
+			if (c->down_off == c->down_len &&
+			    (flush(c->cfd, c->down, c->down_len, &c->down_off) < 0 ||
+			     pump_write(&c->u2c, c->cfd) < 0))
+				return relay_fail(c, errno);
+			/* again only while a full read went straight through */
+			if (c->u2c.inpipe || c->down_off != c->down_len || c->u2c.full == 0)
+				break;
+		}
 	}
 	settle(c);
 }
@@ -447,6 +474,7 @@ static int make_pipe(struct pump *p)
 	if (pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
 	p->limit = UINT64_MAX;
+	p->cap = PIPE_CAP;
 	return 0;
 }
 

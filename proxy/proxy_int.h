@@ -32,6 +32,8 @@ struct listener {
 struct pump {
 	int pipe[2];
 	size_t inpipe;  /* bytes in the pipe */
+	size_t cap;     /* what one read asks for (PIPE_CAP, more once it streams) */
+	unsigned full;  /* reads in a row that filled cap */
 	uint64_t limit; /* bytes still to read (UINT64_MAX: until EOF) */
 	uint64_t bytes; /* bytes written to the destination */
 	bool rd_done;   /* nothing more to read (EOF, or the limit reached) */
