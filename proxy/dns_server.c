@@ -75,7 +75,7 @@ static ssize_t answer(struct pd_dns_server *s, const uint8_t *msg, size_t len, b
 	} else if (pd_name_normalize(q.name, strlen(q.name), norm, sizeof(norm), &why) < 0) {
 		rec.reason = why ? why : "not a host name";
 		rcode = PD_DNS_RCODE_NXDOMAIN;
-	} else if (!pd_policy_name_allowed_any_port(pd_proxy_policy(s->o.proxy), norm)) {
+	} else if (!(rec.rule = pd_policy_name_rule_any_port(pd_proxy_policy(s->o.proxy), norm))) {
 		rec.reason = "not in the allowlist";
 		rcode = PD_DNS_RCODE_NXDOMAIN;
 	} else {

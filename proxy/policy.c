@@ -977,21 +977,26 @@ int pd_policy_check_addr(const struct pd_policy *p, const char *norm_name, const
 	return 0;
 }
 
-bool pd_policy_name_allowed_any_port(const struct pd_policy *p, const char *norm_name)
+const char *pd_policy_name_rule_any_port(const struct pd_policy *p, const char *norm_name)
 {
 	char norm[PD_NAME_MAX + 1];
 	size_t n;
 
 	if (!p || !norm_name ||
 	    pd_name_normalize(norm_name, strlen(norm_name), norm, sizeof(norm), NULL) < 0)
-		return false;
+		return NULL;
 	n = strlen(norm);
 	if (pd_ip_literal(norm, n, NULL) != 0)
-		return false;
+		return NULL;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->rules[i].kind != RULE_CIDR && name_matches(&p->rules[i], norm, n))
-			return true;
-	return false;
+			return p->rules[i].text;
+	return NULL;
+}
+
+bool pd_policy_name_allowed_any_port(const struct pd_policy *p, const char *norm_name)
+{
+	return pd_policy_name_rule_any_port(p, norm_name) != NULL;
 }
 
 static int cmp_u16(const void *a, const void *b)

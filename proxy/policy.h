@@ -153,6 +153,13 @@ int pd_policy_check_addr(const struct pd_policy *p, const char *norm_name, const
 bool pd_policy_name_allowed_any_port(const struct pd_policy *p, const char *norm_name);
 
 /*
+ * pd_policy_name_rule_any_port() - the entry that allows this name on some
+ * port, as written (it lives as long as @p), or NULL when none does (the
+ * rule a DNS answer is audited with).
+ */
+const char *pd_policy_name_rule_any_port(const struct pd_policy *p, const char *norm_name);
+
+/*
  * pd_policy_ports() - the distinct ports any entry allows, ascending: always
  * 80 and 443, plus every port an entry names.
  * @p: the policy

@@ -955,7 +955,7 @@ t_pnet_audit_lines() {
 	eq "$(python3 "$(net_tool)" audit "$f" | sort)" "connect CONNECT ok.test 18160 ok.test:18160 allow
 connect CONNECT ok.test 18161 None deny
 dns A denied.test 0 None deny
-dns A ok.test 0 None allow
+dns A ok.test 0 ok.test:18160 allow
 http GET denied.test 80 None deny
 http GET ok.test 18160 ok.test:18160 allow
 transparent None ok.test 18160 ok.test:18160 allow" "the audit lines (kind method host port rule verdict)"

@@ -740,11 +740,16 @@ START_TEST(test_audit)
 		EXPECT_STR(jstr(j[i], "sandbox"), "sbx");
 		EXPECT_STR(jstr(j[i], "kind"), "dns");
 		EXPECT_INT(jnum(j[i], "port"), 0);
-		EXPECT_STR(jstr(j[i], "rule"), NULL);
 		EXPECT_INT(jnum(j[i], "bytes_up"), 0);
 		EXPECT_INT(jnum(j[i], "bytes_down"), 0);
 		ck_assert_msg(strlen(jstr(j[i], "time")) == 24, "time: %s", jstr(j[i], "time"));
 	}
+	/* the entry that allowed an answered name; none for the others */
+	EXPECT_STR(jstr(j[0], "rule"), "ok.test");
+	EXPECT_STR(jstr(j[1], "rule"), "ok.test");
+	EXPECT_STR(jstr(j[2], "rule"), NULL);
+	EXPECT_STR(jstr(j[3], "rule"), NULL);
+	EXPECT_STR(jstr(j[4], "rule"), ".dom.test");
 	EXPECT_STR(jstr(j[0], "method"), "A");
 	EXPECT_STR(jstr(j[0], "host"), "ok.test");
 	EXPECT_STR(jstr(j[0], "addr"), "198.18.0.1");
