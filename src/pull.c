@@ -26,6 +26,7 @@
  * A pull killed at any point leaves only files in the store's tmp/.
  */
 #include "pull.h"
+#include "progress.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -70,6 +71,7 @@ int pd_pull_name(const char *ref, char *out, size_t cap, struct pd_error *err)
 struct blob_sink {
 	int fd;
 	int64_t written;
+	struct pd_progress *progress;
 };
 
 static int sink_write(void *data, const void *buf, size_t n)
@@ -81,11 +83,13 @@ static int sink_write(void *data, const void *buf, size_t n)
 		if (ftruncate(b->fd, 0) < 0 || lseek(b->fd, 0, SEEK_SET) < 0)
 			return -1;
 		b->written = 0;
+		pd_progress_set(b->progress, 0);
 		return 0;
 	}
 	if (pd_write_all(b->fd, p, n) < 0)
 		return -1;
 	b->written += (int64_t)n;
+	pd_progress_set(b->progress, b->written);
 	return 0;
 }
 
@@ -93,7 +97,8 @@ static int fetch_blob(struct pd_store *s, struct pd_registry *reg, const char *r
 		      const struct pd_oci_descriptor *d, const char *what, bool quiet,
 		      struct pd_error *err)
 {
-	struct blob_sink b = { .fd = -1 };
+	struct pd_progress progress;
+	struct blob_sink b = { .fd = -1, .progress = &progress };
 	char tmp[64];
 	int r;
 
@@ -102,12 +107,11 @@ static int fetch_blob(struct pd_store *s, struct pd_registry *reg, const char *r
 	b.fd = pd_store_tmp_file(s, tmp, sizeof(tmp), err);
 	if (b.fd < 0)
 		return -1;
-	if (!quiet)
-		fprintf(stderr, "Copying %s %.19s (%lld bytes)\n", what, d->digest,
-			(long long)d->size);
+	pd_progress_begin(&progress, quiet, what, d->digest, d->size);
 	r = pd_registry_get_blob(reg, repo, d->digest, d->size, sink_write, &b, err);
 	if (r == 0 && fsync(b.fd) < 0)
 		r = pd_error_set(err, errno, "write %s %s", what, d->digest);
+	pd_progress_end(&progress, r == 0);
 	close(b.fd);
 	if (r == 0)
 		r = pd_store_blob_commit(s, tmp, d->digest, err);

@@ -1745,3 +1745,23 @@ t_oci_image_prune() {
 	eq "$(oci_ls "$OCI_STORE/blobs/sha256" | wc -l)" 0 "no blob left"
 	oci_sentinel_unchanged
 }
+
+# Progress: on a terminal each blob's line is redrawn in place and ends in
+# "done"; without one, one line per blob and no carriage return.
+t_oci_pull_progress() {
+	local out
+	oci_begin
+	oci_base "$OCI_TMP/base"
+	oci_push it/prog:1 --layer "$OCI_TMP/base" --cmd /bin/true >/dev/null
+	oci_cmd_prefix
+	out=$("$PTYRUN" --timeout 60 -- "${OCMD[@]}" pull "$REG/it/prog:1" 2>&1 | tr '\r' '~')
+	contains "$out" "ptyrun: exit 0" "pull on a terminal ($out)"
+	contains "$out" "~Copying blob " "the blob's line is drawn in place ($out)"
+	contains "$out" " MiB  done" "and ends in done ($out)"
+	ocap rmi "$REG/it/prog:1"
+	ocap image prune -f
+	ocap pull "$REG/it/prog:1"
+	status_is "$RC" 0 "pull without a terminal ($ERR)"
+	contains "$ERR" "Copying blob sha256:" "one line per blob"
+	not_contains "$ERR" $'\r' "no carriage return without a terminal"
+}
