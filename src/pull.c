@@ -33,6 +33,7 @@
 #include "common/util.h"
 #include "oci/manifest.h"
 #include "oci/ref.h"
+#include "oci/regconf.h"
 #include "oci/registry.h"
 #include "oci/unpack.h"
 #include "runtime/runtime.h"
@@ -161,7 +162,7 @@ static int fetch_manifest(struct pd_store *s, struct pd_registry *reg, const str
 }
 
 static int worker(struct pd_store *s, const struct pd_pull_opts *o, const struct pd_oci_ref *ref,
-		  const struct pd_platform *plat, char *digest, struct pd_error *err)
+		  bool insecure, const struct pd_platform *plat, char *digest, struct pd_error *err)
 {
 	struct pd_registry_opts ro;
 	struct pd_registry *reg;
@@ -171,8 +172,10 @@ static int worker(struct pd_store *s, const struct pd_pull_opts *o, const struct
 	int r = -1;
 
 	pd_registry_opts_init(&ro);
-	ro.tls_verify = o->tls_verify;
-	ro.insecure = !o->tls_verify || pd_oci_registry_is_loopback_literal(ref->registry);
+	/* registries.conf's insecure = podman's: plain HTTP and unverified TLS */
+	ro.tls_verify = o->tls_verify && !insecure;
+	ro.insecure = insecure || !o->tls_verify ||
+		      pd_oci_registry_is_loopback_literal(ref->registry);
 	if (geteuid() != 0 && home && home[0] == '/') {
 		snprintf(user_certs, sizeof(user_certs), "%s/.config/containers/certs.d", home);
 		ro.certs_dir_user = user_certs;
@@ -201,8 +204,8 @@ out:
 }
 
 static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
-		      const struct pd_oci_ref *ref, const struct pd_platform *plat, char *digest,
-		      struct pd_error *err)
+		      const struct pd_oci_ref *ref, bool insecure, const struct pd_platform *plat,
+		      char *digest, struct pd_error *err)
 {
 	int p[2], status = 0;
 	struct worker_result res;
@@ -225,7 +228,7 @@ static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
 		memset(&res, 0, sizeof(res));
 		close(p[0]);
 		(void)signal(SIGPIPE, SIG_IGN);
-		res.ok = worker(s, o, ref, plat, res.manifest, &res.err) == 0;
+		res.ok = worker(s, o, ref, insecure, plat, res.manifest, &res.err) == 0;
 		n = write(p[1], &res, sizeof(res));
 		_exit(n == (ssize_t)sizeof(res) && res.ok ? 0 : 1);
 	}
@@ -425,13 +428,87 @@ out:
 	return r;
 }
 
+/* Where a pull is made from: a mirror, or the registry itself. */
+struct source {
+	struct pd_oci_ref ref;
+	bool insecure;
+};
+
+/*
+ * @ref as registries.conf entry @e rewrites it onto @location (the part of
+ * the name past the entry's prefix kept), into @out.  A wildcard entry, or
+ * an entry without a location, keeps the name.
+ */
+static int rewrite(const struct pd_oci_ref *ref, const struct pd_regconf_entry *e,
+		   const char *location, struct pd_oci_ref *out, struct pd_error *err)
+{
+	char full[2 * PD_OCI_NAME_MAX + 2], s[2 * PD_OCI_NAME_MAX + PD_DIGEST_STR_MAX + 8];
+	size_t pn = strlen(e->prefix);
+
+	snprintf(full, sizeof(full), "%s/%s", ref->registry, ref->repository);
+	if (!location[0] || e->prefix[0] == '*' || strncmp(full, e->prefix, pn) != 0) {
+		*out = *ref;
+		return 0;
+	}
+	if (snprintf(s, sizeof(s), "%s%s%s%s", location, full + pn, ref->digest[0] ? "@" : ":",
+		     ref->digest[0] ? ref->digest : ref->tag) >= (int)sizeof(s))
+		return pd_error_set_msg(err, ENAMETOOLONG,
+					"registries.conf: \"%s\" rewritten "
+					"is too long",
+					full);
+	if (pd_oci_ref_parse(s, out, err) < 0)
+		return pd_error_wrap(err, "registries.conf: %s rewritten", full);
+	return 0;
+}
+
+/* The mirrors registries.conf names for @ref, then the registry. */
+static int sources_for(const struct pd_oci_ref *ref, struct source *src, size_t *n,
+		       struct pd_error *err)
+{
+	struct pd_regconf rc;
+	const struct pd_regconf_entry *e;
+	char full[2 * PD_OCI_NAME_MAX + 2];
+	int r = -1;
+
+	*n = 0;
+	if (pd_regconf_load(&rc, err) < 0)
+		return -1;
+	snprintf(full, sizeof(full), "%s/%s", ref->registry, ref->repository);
+	e = pd_regconf_find(&rc, full);
+	if (!e) {
+		src[0] = (struct source){ .ref = *ref };
+		*n = 1;
+		r = 0;
+		goto out;
+	}
+	if (e->blocked) {
+		pd_error_set_msg(err, EACCES, "%s is blocked by registries.conf (%s)", full,
+				 e->prefix);
+		goto out;
+	}
+	for (size_t i = 0; i < e->n_mirrors; i++) {
+		if (rewrite(ref, e, e->mirrors[i].location, &src[*n].ref, err) < 0)
+			goto out;
+		src[(*n)++].insecure = e->mirrors[i].insecure;
+	}
+	if (rewrite(ref, e, e->location, &src[*n].ref, err) < 0)
+		goto out;
+	src[(*n)++].insecure = e->insecure;
+	r = 0;
+out:
+	pd_regconf_release(&rc);
+	return r;
+}
+
 int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_image *out,
 	    struct pd_error *err)
 {
 	struct pd_oci_ref ref;
 	struct pd_platform plat;
+	struct source src[PD_REGCONF_MIRRORS + 1];
 	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
-	int gc;
+	size_t n_src = 0, i;
+	int gc, r = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (pd_oci_ref_parse(o->ref, &ref, err) < 0 ||
@@ -442,9 +519,18 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
 			 : pd_platform_host(&plat, err)) < 0)
 		return -1;
+	if (sources_for(&ref, src, &n_src, err) < 0)
+		return pd_error_wrap(err, "pull %s", name);
 	gc = pd_store_gc_lock(s, false, err); /* prune waits for this pull */
-	if (gc < 0 || run_worker(s, o, &ref, &plat, digest, err) < 0 ||
-	    pd_pull_commit(s, o, digest, &plat, name, out, err) < 0) {
+	for (i = 0; gc >= 0 && i < n_src; i++) {
+		r = run_worker(s, o, &src[i].ref, src[i].insecure, &plat, digest, err);
+		if (r == 0 || i + 1 == n_src)
+			break;
+		pd_note("mirror %s/%s: %s; trying the next source", src[i].ref.registry,
+			src[i].ref.repository, err->msg);
+		pd_error_clear(err);
+	}
+	if (gc < 0 || r < 0 || pd_pull_commit(s, o, digest, &plat, name, out, err) < 0) {
 		pd_store_unlock(gc);
 		return pd_error_wrap(err, "pull %s", name);
 	}

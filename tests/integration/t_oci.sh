@@ -552,6 +552,14 @@ oci_plain_http_inner() {
 	ocap run --network none --tls-verify=false --pull=always "$REG/it/remote:1"
 	status_is "$RC" 0 "run --tls-verify=false ($ERR)"
 	eq "$OUT" "hello from the image" "run --tls-verify=false"
+	# a registry registries.conf lists as insecure: plain HTTP without the flag
+	local conf
+	conf=$(scratch)/insecure.conf
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG" >"$conf"
+	chmod a+r "$conf"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none --pull=always "$REG/it/remote:1"
+	status_is "$RC" 0 "run from an insecure registry of registries.conf ($ERR)"
+	eq "$OUT" "hello from the image" "run from an insecure registry of registries.conf"
 }
 
 t_oci_plain_http() {
@@ -1764,4 +1772,45 @@ t_oci_pull_progress() {
 	status_is "$RC" 0 "pull without a terminal ($ERR)"
 	contains "$ERR" "Copying blob sha256:" "one line per blob"
 	not_contains "$ERR" $'\r' "no carriage return without a terminal"
+}
+
+# registries.conf: mirrors are tried first, in order (one that fails is
+# skipped with a note), the image keeps the name asked for; a blocked
+# registry is refused before anything is fetched; a file paude cannot read
+# is an error that names its line.
+t_oci_registries_conf() {
+	local conf bad
+	oci_begin
+	oci_base "$OCI_TMP/base"
+	oci_push it/mir:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd >/dev/null
+	conf=$(scratch)/registries.conf
+	bad=$(dirname "$conf")/bad.conf
+	cat >"$conf" <<EOC
+unqualified-search-registries = ["docker.io"]
+[[registry]]
+prefix = "mirrored.test/team"
+location = "mirrored.test/team"
+[[registry.mirror]]
+location = "127.0.0.1:1/team"
+[[registry.mirror]]
+location = "$REG/it"
+[[registry]]
+location = "blocked.test"
+blocked = true
+EOC
+	echo 'location "x"' >"$bad"
+	chmod a+r "$conf" "$bad"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none mirrored.test/team/mir:1
+	status_is "$RC" 0 "run through a mirror ($ERR)"
+	eq "$OUT" "hello from the image" "run through a mirror"
+	contains "$ERR" "mirror 127.0.0.1:1/team/mir: " "the failing mirror is skipped, said so ($ERR)"
+	ocap images
+	contains "$OUT" "mirrored.test/team/mir" "stored under the name asked for"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap pull blocked.test/x:1
+	status_is "$RC" 1 "pull from a blocked registry"
+	contains "$ERR" "blocked.test/x is blocked by registries.conf" "the reason ($ERR)"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$bad" ocap pull "$REG/it/mir:1"
+	status_is "$RC" 1 "pull with a broken registries.conf"
+	contains "$ERR" "bad.conf:1: expected '=' after the key" "the line ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 1 "only the mirrored image is stored"
 }

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * regconf.c - containers-registries.conf(5), the part a pull needs
+ * (regconf.h).
+ *
+ * Theory of operation: the file is read line by line from a bounded buffer
+ * (no allocation per line).  A line is a table header ([[registry]],
+ * [[registry.mirror]], or any other, whose keys are then skipped), a
+ * "key = value" pair, a comment or blank.  Values are basic or literal
+ * strings, booleans, or arrays (which may span lines and are skipped: only
+ * ignored keys take them).  Every string read is bounded and free of
+ * control bytes; anything else is an error naming the line.
+ */
+#include "regconf.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LINE_MAX_LEN 4096
+
+struct cur {
+	const char *p, *end;
+	size_t line;
+	const char *what;
+	struct pd_error *err;
+};
+
+static int bad(struct cur *c, const char *why)
+{
+	return pd_error_set_msg(c->err, EINVAL, "%s:%zu: %s", c->what, c->line, why);
+}
+
+static void skip_blank(struct cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+}
+
+/* At the end of a line (a comment counts as the end): consume it. */
+static int end_of_line(struct cur *c)
+{
+	skip_blank(c);
+	if (c->p < c->end && *c->p == '#')
+		while (c->p < c->end && *c->p != '\n')
+			c->p++;
+	if (c->p < c->end && *c->p == '\r')
+		c->p++;
+	if (c->p < c->end && *c->p != '\n')
+		return bad(c, "unexpected text after the value");
+	if (c->p < c->end)
+		c->p++;
+	c->line++;
+	return 0;
+}
+
+/* A "basic" or 'literal' string into @out (at most @cap - 1 bytes). */
+static int string(struct cur *c, char *out, size_t cap)
+{
+	char q = *c->p++;
+	size_t n = 0;
+
+	if (c->p + 1 < c->end && c->p[0] == q && c->p[1] == q)
+		return bad(c, "multi-line strings are not read");
+	while (c->p < c->end && *c->p != q) {
+		unsigned char ch = (unsigned char)*c->p++;
+
+		if (ch < 0x20 || ch == 0x7f) /* a newline too */
+			return bad(c, "a control character in a string");
+		if (ch == '\\' && q == '"') {
+			if (c->p >= c->end)
+				break;
+			ch = (unsigned char)*c->p++;
+			if (ch != '"' && ch != '\\')
+				return bad(c, "only \\\" and \\\\ are read in a string");
+		}
+		if (n + 1 >= cap)
+			return bad(c, "a string too long");
+		out[n++] = (char)ch;
+	}
+	if (c->p >= c->end)
+		return bad(c, "an unterminated string");
+	c->p++;
+	out[n] = '\0';
+	return 0;
+}
+
+/* An array of strings (possibly over several lines), skipped. */
+static int skip_array(struct cur *c)
+{
+	char tmp[LINE_MAX_LEN];
+
+	c->p++; /* '[' */
+	for (;;) {
+		while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' ||
+					 *c->p == '\n' || *c->p == ',')) {
+			if (*c->p == '\n')
+				c->line++;
+			c->p++;
+		}
+		if (c->p < c->end && *c->p == '#') {
+			while (c->p < c->end && *c->p != '\n')
+				c->p++;
+			continue;
+		}
+		if (c->p >= c->end)
+			return bad(c, "an unterminated array");
+		if (*c->p == ']') {
+			c->p++;
+			return 0;
+		}
+		if (*c->p != '"' && *c->p != '\'')
+			return bad(c, "an array of anything but strings");
+		if (string(c, tmp, sizeof(tmp)) < 0)
+			return -1;
+	}
+}
+
+enum vtype { V_STRING, V_BOOL, V_ARRAY };
+
+struct value {
+	enum vtype type;
+	char s[PD_REGCONF_LOCATION_MAX];
+	bool b;
+};
+
+static int value(struct cur *c, struct value *v)
+{
+	skip_blank(c);
+	if (c->p >= c->end)
+		return bad(c, "a key without a value");
+	if (*c->p == '"' || *c->p == '\'') {
+		v->type = V_STRING;
+		return string(c, v->s, sizeof(v->s));
+	}
+	if (*c->p == '[') {
+		v->type = V_ARRAY;
+		return skip_array(c);
+	}
+	if ((size_t)(c->end - c->p) >= 4 && !memcmp(c->p, "true", 4)) {
+		v->type = V_BOOL;
+		v->b = true;
+		c->p += 4;
+		return 0;
+	}
+	if ((size_t)(c->end - c->p) >= 5 && !memcmp(c->p, "false", 5)) {
+		v->type = V_BOOL;
+		v->b = false;
+		c->p += 5;
+		return 0;
+	}
+	return bad(c, "a value that is not a string, a boolean or an array of strings");
+}
+
+static bool key_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '-' || ch == '_';
+}
+
+/* A location or prefix: no blanks, no scheme, not empty. */
+static int location(struct cur *c, const struct value *v, char *out)
+{
+	if (v->type != V_STRING)
+		return bad(c, "location and prefix are strings");
+	if (!v->s[0] || strchr(v->s, ' ') || strstr(v->s, "://"))
+		return bad(c, "a location is HOST[:PORT][/NAMESPACE], without a scheme");
+	pd_strlcpy(out, v->s, PD_REGCONF_LOCATION_MAX);
+	return 0;
+}
+
+static int boolean(struct cur *c, const struct value *v, bool *out)
+{
+	if (v->type != V_BOOL)
+		return bad(c, "insecure and blocked are true or false");
+	*out = v->b;
+	return 0;
+}
+
+enum table { T_TOP, T_REGISTRY, T_MIRROR, T_OTHER };
+
+static int header(struct cur *c, struct pd_regconf *out, enum table *t)
+{
+	const char *start = c->p;
+	size_t n;
+
+	while (c->p < c->end && *c->p != '\n' && *c->p != '#')
+		c->p++;
+	n = (size_t)(c->p - start);
+	while (n && (start[n - 1] == ' ' || start[n - 1] == '\t' || start[n - 1] == '\r'))
+		n--;
+	if (n == 12 && !memcmp(start, "[[registry]]", 12)) {
+		if (out->n == PD_REGCONF_ENTRIES)
+			return bad(c, "too many [[registry]] tables");
+		memset(&out->entries[out->n++], 0, sizeof(out->entries[0]));
+		*t = T_REGISTRY;
+	} else if (n == 19 && !memcmp(start, "[[registry.mirror]]", 19)) {
+		struct pd_regconf_entry *e = out->n ? &out->entries[out->n - 1] : NULL;
+
+		if (!e)
+			return bad(c, "[[registry.mirror]] before any [[registry]]");
+		if (e->n_mirrors == PD_REGCONF_MIRRORS)
+			return bad(c, "too many mirrors");
+		memset(&e->mirrors[e->n_mirrors++], 0, sizeof(e->mirrors[0]));
+		*t = T_MIRROR;
+	} else if (n >= 2 && start[0] == '[' && start[n - 1] == ']') {
+		*t = T_OTHER;
+	} else {
+		return bad(c, "a malformed table header");
+	}
+	return end_of_line(c);
+}
+
+static int pair(struct cur *c, struct pd_regconf *out, enum table t)
+{
+	const char *k = c->p;
+	struct value v = { 0 };
+	struct pd_regconf_entry *e = out->n ? &out->entries[out->n - 1] : NULL;
+	char key[PD_REGCONF_LOCATION_MAX];
+	size_t kn;
+
+	if (*c->p == '"' || *c->p == '\'') { /* a quoted key ([aliases] have them) */
+		if (string(c, key, sizeof(key)) < 0)
+			return -1;
+	} else {
+		while (c->p < c->end && key_char(*c->p))
+			c->p++;
+		kn = (size_t)(c->p - k);
+		if (!kn || kn >= sizeof(key))
+			return bad(c, "expected a key, a table or a comment");
+		memcpy(key, k, kn);
+		key[kn] = '\0';
+	}
+	skip_blank(c);
+	if (c->p >= c->end || *c->p != '=')
+		return bad(c, "expected '=' after the key (dotted keys are not read)");
+	c->p++;
+	if (value(c, &v) < 0)
+		return -1;
+	if (t == T_REGISTRY) {
+		if (!strcmp(key, "location") && location(c, &v, e->location) < 0)
+			return -1;
+		if (!strcmp(key, "prefix") && location(c, &v, e->prefix) < 0)
+			return -1;
+		if (!strcmp(key, "insecure") && boolean(c, &v, &e->insecure) < 0)
+			return -1;
+		if (!strcmp(key, "blocked") && boolean(c, &v, &e->blocked) < 0)
+			return -1;
+	} else if (t == T_MIRROR) {
+		struct pd_regconf_mirror *m = &e->mirrors[e->n_mirrors - 1];
+
+		if (!strcmp(key, "location") && location(c, &v, m->location) < 0)
+			return -1;
+		if (!strcmp(key, "insecure") && boolean(c, &v, &m->insecure) < 0)
+			return -1;
+	}
+	return end_of_line(c);
+}
+
+int pd_regconf_parse(const char *text, size_t len, const char *what, struct pd_regconf *out,
+		     struct pd_error *err)
+{
+	struct cur c = { .p = text, .end = text + len, .line = 1, .what = what, .err = err };
+	enum table t = T_TOP;
+
+	memset(out, 0, sizeof(*out));
+	if (len > PD_REGCONF_MAX)
+		return pd_error_set_msg(err, EFBIG, "%s: more than %u bytes", what, PD_REGCONF_MAX);
+	if (memchr(text, '\0', len))
+		return pd_error_set_msg(err, EINVAL, "%s: a NUL byte", what);
+	out->entries = pd_xcalloc(PD_REGCONF_ENTRIES, sizeof(*out->entries));
+	while (c.p < c.end) {
+		int r;
+
+		skip_blank(&c);
+		if (c.p < c.end && *c.p == '[')
+			r = header(&c, out, &t);
+		else if (c.p >= c.end || *c.p == '#' || *c.p == '\n' || *c.p == '\r')
+			r = end_of_line(&c);
+		else
+			r = pair(&c, out, t);
+		if (r < 0) {
+			pd_regconf_release(out);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		struct pd_regconf_entry *e = &out->entries[i];
+
+		if (!e->location[0] && !e->prefix[0]) {
+			pd_error_set_msg(err, EINVAL,
+					 "%s: [[registry]] %zu has no location or prefix", what,
+					 i + 1);
+			pd_regconf_release(out);
+			return -1;
+		}
+		if (!e->prefix[0])
+			pd_strlcpy(e->prefix, e->location, sizeof(e->prefix));
+		for (size_t j = 0; j < e->n_mirrors; j++)
+			if (!e->mirrors[j].location[0]) {
+				pd_error_set_msg(err, EINVAL, "%s: a mirror of %s has no location",
+						 what, e->prefix);
+				pd_regconf_release(out);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+void pd_regconf_release(struct pd_regconf *c)
+{
+	free(c->entries);
+	memset(c, 0, sizeof(*c));
+}
+
+/* How much of @name @prefix matches (0: not at all). */
+static size_t match(const char *prefix, const char *name)
+{
+	size_t pn = strlen(prefix), hn = strcspn(name, "/");
+
+	if (prefix[0] == '*' && prefix[1] == '.') {
+		/* "*.example.com": any host under example.com, nothing else */
+		if (strchr(prefix, '/') || hn < pn ||
+		    memcmp(name + hn - (pn - 1), prefix + 1, pn - 1) != 0)
+			return 0;
+		return pn;
+	}
+	if (strncmp(name, prefix, pn) != 0 || (name[pn] != '\0' && name[pn] != '/'))
+		return 0;
+	return pn;
+}
+
+const struct pd_regconf_entry *pd_regconf_find(const struct pd_regconf *c, const char *name)
+{
+	const struct pd_regconf_entry *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		size_t m = match(c->entries[i].prefix, name);
+
+		if (m > best_len) {
+			best = &c->entries[i];
+			best_len = m;
+		}
+	}
+	return best;
+}
+
+static int load_file(const char *path, struct pd_regconf *out, bool must, struct pd_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0) {
+		if (errno == ENOENT && !must)
+			return 1;
+		return pd_error_set(err, errno, "registries.conf \"%s\"", path);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return pd_error_set(err, S_ISREG(st.st_mode) ? errno : EINVAL,
+				    "registries.conf \"%s\": not a regular file", path);
+	if (st.st_size > PD_REGCONF_MAX)
+		return pd_error_set_msg(err, EFBIG, "registries.conf \"%s\": more than %u bytes",
+					path, PD_REGCONF_MAX);
+	buf = pd_xmalloc((size_t)st.st_size + 1);
+	n = pd_read_all(fd, buf, (size_t)st.st_size);
+	if (n < 0)
+		return pd_error_set(err, errno, "read \"%s\"", path);
+	return pd_regconf_parse(buf, (size_t)n, path, out, err);
+}
+
+int pd_regconf_load(struct pd_regconf *out, struct pd_error *err)
+{
+	const char *env = getenv("CONTAINERS_REGISTRIES_CONF");
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (env && *env)
+		return load_file(env, out, true, err) < 0 ? -1 : 0;
+	if (geteuid() != 0 && ((xdg && xdg[0] == '/') || (home && home[0] == '/'))) {
+		cleanup_free char *p =
+			xdg && xdg[0] == '/'
+				? pd_xasprintf("%s/containers/registries.conf", xdg)
+				: pd_xasprintf("%s/.config/containers/registries.conf", home);
+
+		r = load_file(p, out, false, err);
+		if (r <= 0)
+			return r;
+	}
+	r = load_file("/etc/containers/registries.conf", out, false, err);
+	return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * regconf.h - containers-registries.conf(5), the part a pull needs.
+ *
+ * Read from untrusted-format text (the user's file), bounded: version 2
+ * tables only,
+ *   [[registry]]
+ *   location = "HOST[:PORT][/NAMESPACE]"   (or prefix = "...")
+ *   insecure = true|false                  plain HTTP and unverified TLS
+ *   blocked = true|false                   never pull from it
+ *   [[registry.mirror]]                    tried first, in order
+ *   location = "HOST[:PORT][/NAMESPACE]"
+ *   insecure = true|false
+ * Other keys and tables (unqualified-search-registries, aliases,
+ * short-name-mode, pull-from-mirror, ...) are accepted and ignored, as are
+ * comments; the TOML outside this subset (inline tables, multi-line
+ * strings, dotted keys) is refused with the line.  A reference's registry
+ * entry is the one whose prefix matches the most of "HOST/REPO" at a path
+ * boundary, as containers/image picks it.
+ */
+#ifndef PAUDE_OCI_REGCONF_H
+#define PAUDE_OCI_REGCONF_H
+
+#include "common/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PD_REGCONF_MAX (1u << 20)   /* bytes of a file */
+#define PD_REGCONF_ENTRIES 256      /* [[registry]] tables */
+#define PD_REGCONF_MIRRORS 16       /* mirrors of one registry */
+#define PD_REGCONF_LOCATION_MAX 256 /* a location or prefix */
+
+struct pd_regconf_mirror {
+	char location[PD_REGCONF_LOCATION_MAX];
+	bool insecure;
+};
+
+struct pd_regconf_entry {
+	char prefix[PD_REGCONF_LOCATION_MAX];   /* what references it applies to */
+	char location[PD_REGCONF_LOCATION_MAX]; /* where they are pulled from */
+	bool insecure, blocked;
+	struct pd_regconf_mirror mirrors[PD_REGCONF_MIRRORS];
+	size_t n_mirrors;
+};
+
+struct pd_regconf {
+	struct pd_regconf_entry *entries;
+	size_t n;
+};
+
+/*
+ * pd_regconf_parse() - read one file's text (@len bytes, NUL not needed).
+ * @what: names the file in errors ("registries.conf:12: ...")
+ * Return: 0 with @out filled (release it), or -1 with @err and @out empty.
+ */
+int pd_regconf_parse(const char *text, size_t len, const char *what, struct pd_regconf *out,
+		     struct pd_error *err);
+void pd_regconf_release(struct pd_regconf *c);
+
+/*
+ * pd_regconf_find() - the entry for a reference "HOST[:PORT]/REPO" (no tag),
+ * or NULL when none applies.
+ */
+const struct pd_regconf_entry *pd_regconf_find(const struct pd_regconf *c, const char *name);
+
+/*
+ * pd_regconf_load() - the configuration in effect: $CONTAINERS_REGISTRIES_CONF
+ * when set, else $XDG_CONFIG_HOME/containers/registries.conf (or
+ * ~/.config/...) when it exists and the caller is not root, else
+ * /etc/containers/registries.conf; none at all is an empty configuration.
+ * Return: 0, or -1 with @err (a file that exists but cannot be read or
+ * parsed).
+ */
+int pd_regconf_load(struct pd_regconf *out, struct pd_error *err);
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for oci/regconf.c (registries.conf). */
+#include "unit.h"
+
+#include "oci/regconf.h"
+
+#include <errno.h>
+
+static int parse(const char *s, struct pd_regconf *c, struct pd_error *e)
+{
+	return pd_regconf_parse(s, strlen(s), "r.conf", c, e);
+}
+
+START_TEST(test_entries)
+{
+	static const char text[] =
+		"# comment\n"
+		"unqualified-search-registries = [\"docker.io\", 'quay.io']\n"
+		"short-name-mode = \"enforcing\"\n"
+		"\n"
+		"[[registry]]\n"
+		"location = \"localhost:5000\"  # a comment\n"
+		"insecure = true\n"
+		"\n"
+		"[[registry]]\n"
+		"prefix = \"example.com/foo\"\n"
+		"location = \"internal.test:5000/bar\"\r\n"
+		"blocked = false\n"
+		"[[registry.mirror]]\n"
+		"location = \"mirror1.test\"\n"
+		"[[registry.mirror]]\n"
+		"location = 'mirror2.test:444'\n"
+		"insecure = true\n"
+		"[[registry]]\n"
+		"location = \"*.evil.test\"\n"
+		"blocked = true\n"
+		"[aliases]\n"
+		"\"fedora\" = \"registry.fedoraproject.org/fedora\"\n"
+		"multi = [\n"
+		"  \"a]\", # ] in a string and a comment\n"
+		"  \"b\",\n"
+		"]\n";
+	struct pd_regconf c;
+	struct pd_error e = { 0 };
+	const struct pd_regconf_entry *x;
+
+	ck_assert_msg(parse(text, &c, &e) == 0, "%s", e.msg);
+	EXPECT_INT(c.n, 3);
+	EXPECT_STR(c.entries[0].prefix, "localhost:5000");
+	ck_assert(c.entries[0].insecure && !c.entries[0].blocked);
+	EXPECT_STR(c.entries[1].prefix, "example.com/foo");
+	EXPECT_STR(c.entries[1].location, "internal.test:5000/bar");
+	EXPECT_INT(c.entries[1].n_mirrors, 2);
+	EXPECT_STR(c.entries[1].mirrors[1].location, "mirror2.test:444");
+	ck_assert(!c.entries[1].mirrors[0].insecure && c.entries[1].mirrors[1].insecure);
+	ck_assert(c.entries[2].blocked);
+	x = pd_regconf_find(&c, "localhost:5000/x/y");
+	ck_assert(x == &c.entries[0]);
+	ck_assert(pd_regconf_find(&c, "localhost:50000/x") == NULL); /* a path boundary */
+	ck_assert(pd_regconf_find(&c, "example.com/foo/img") == &c.entries[1]);
+	ck_assert(pd_regconf_find(&c, "example.com/foobar/img") == NULL);
+	ck_assert(pd_regconf_find(&c, "a.b.evil.test/img") == &c.entries[2]);
+	ck_assert(pd_regconf_find(&c, "evil.test/img") == NULL);
+	ck_assert(pd_regconf_find(&c, "notevil.test/img") == NULL);
+	pd_regconf_release(&c);
+	ck_assert_ptr_null(c.entries);
+}
+END_TEST
+
+START_TEST(test_longest_prefix)
+{
+	static const char text[] =
+		"[[registry]]\nlocation = \"q.test\"\n"
+		"[[registry]]\nlocation = \"q.test/team\"\ninsecure = true\n";
+	struct pd_regconf c;
+	struct pd_error e = { 0 };
+
+	ck_assert_msg(parse(text, &c, &e) == 0, "%s", e.msg);
+	ck_assert(pd_regconf_find(&c, "q.test/team/app") == &c.entries[1]);
+	ck_assert(pd_regconf_find(&c, "q.test/other/app") == &c.entries[0]);
+	pd_regconf_release(&c);
+}
+END_TEST
+
+START_TEST(test_refusals)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "[[registry]]\nlocation = \"\"\n", "r.conf:2: a location is HOST" },
+		{ "[[registry]]\nlocation = \"https://x\"\n", "without a scheme" },
+		{ "[[registry]]\ninsecure = \"yes\"\n",
+		  "r.conf:2: insecure and blocked are true or false" },
+		{ "[[registry]]\nlocation = 5\n", "r.conf:2: a value that is not a string" },
+		{ "[[registry]]\nlocation = \"x\" y\n", "unexpected text after the value" },
+		{ "[[registry]]\nlocation = \"x\n", "a control character in a string" },
+		{ "[[registry]]\nlocation = \"x", "an unterminated string" },
+		{ "[[registry]]\nlocation = \"\"\"x\"\"\"\n", "multi-line strings" },
+		{ "[[registry]]\nlocation = \"a\\tb\"\n", "only \\\" and \\\\" },
+		{ "registry.location = \"x\"\n", "dotted keys are not read" },
+		{ "[[registry.mirror]]\nlocation = \"x\"\n", "before any [[registry]]" },
+		{ "[[registry\n", "a malformed table header" },
+		{ "[[registry]]\ninsecure = true\n", "has no location or prefix" },
+		{ "[[registry]]\nlocation=\"x\"\n[[registry.mirror]]\ninsecure=true\n",
+		  "a mirror of x has no location" },
+		{ "x = [1]\n", "an array of anything but strings" },
+		{ "x = [\"a\"\n", "an unterminated array" },
+		{ "= 1\n", "expected a key" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pd_regconf c;
+		struct pd_error e = { 0 };
+
+		ck_assert_msg(parse(bad[i].text, &c, &e) < 0, "accepted: %s", bad[i].text);
+		ck_assert_msg(strstr(e.msg, bad[i].why) != NULL, "%s: %s", bad[i].text, e.msg);
+		ck_assert_ptr_null(c.entries);
+	}
+}
+END_TEST
+
+static Suite *regconf_suite(void)
+{
+	Suite *s = suite_create("regconf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_longest_prefix);
+	tcase_add_test(tc, test_refusals);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PD_UNIT_SUITE(regconf_suite);
