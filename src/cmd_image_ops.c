@@ -134,23 +134,38 @@ const struct pd_command pd_cmd_inspect = {
 static int cmd_rmi(int argc, char **argv, struct pd_error *err)
 {
 	struct pd_store *s;
-	int r = 0;
+	bool force = false;
+	int r = 0, first = 1;
 
-	if (argc < 2)
-		return pd_usage_error(err, "rmi: expected IMAGE...");
-	if (pd_is_help_arg(argv[1])) {
-		puts("Usage: paude rmi IMAGE...\n\nRemove images (their names and records) from "
-		     "the store; their blobs and layers stay.");
+	if (argc >= 2 && pd_is_help_arg(argv[1])) {
+		puts("Usage: paude rmi [-f] IMAGE...\n\nRemove images (their names and records) "
+		     "from the store; their blobs and layers stay until `paude image prune`.\nAn "
+		     "image a running sandbox uses is refused unless -f (--force) is given; its "
+		     "layers\nstay with the sandbox either way.");
 		return 0;
 	}
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (!strcmp(argv[first], "-f") || !strcmp(argv[first], "--force"))
+			force = true;
+		else
+			return pd_usage_error(err, "rmi: unknown option \"%s\"", argv[first]);
+	}
+	if (first >= argc)
+		return pd_usage_error(err, "rmi: expected IMAGE...");
 	s = open_store(err);
 	if (!s)
 		return -1;
-	for (int i = 1; i < argc && r == 0; i++) {
+	for (int i = first; i < argc && r == 0; i++) {
 		struct pd_store_image img;
 
-		if (find_image(s, argv[i], &img, err) < 0 ||
-		    pd_store_image_remove(s, &img, err) < 0)
+		if (find_image(s, argv[i], &img, err) < 0)
+			r = -1;
+		else if (!force && pd_store_image_busy(s, img.manifest))
+			r = pd_error_set_msg(err, EBUSY,
+					     "image \"%s\" is in use by a running sandbox: stop it "
+					     "first, or give -f (its layers stay with the sandbox)",
+					     argv[i]);
+		else if (pd_store_image_remove(s, &img, err) < 0)
 			r = -1;
 		else
 			printf("Untagged and removed %s\n", img.manifest);
@@ -163,7 +178,7 @@ static int cmd_rmi(int argc, char **argv, struct pd_error *err)
 const struct pd_command pd_cmd_rmi = {
 	.name = "rmi",
 	.summary = "Remove stored images",
-	.help = "Usage: paude rmi IMAGE...\n",
+	.help = "Usage: paude rmi [-f] IMAGE...\n",
 	.failure_status = 1,
 	.usage_status = 2,
 	.fn = cmd_rmi,

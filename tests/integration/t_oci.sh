@@ -1736,6 +1736,9 @@ t_oci_image_prune() {
 	contains "$ERR" "2 leftovers" "tmp/ was swept ($ERR)"
 	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 2 "the named images stay"
 	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "tmp/ is empty"
+	ocap rmi "$REG/it/a:1"
+	status_is "$RC" 1 "rmi of the running image"
+	contains "$ERR" "is in use by a running sandbox" "rmi of the running image: the reason ($ERR)"
 	ocap image prune -a -f
 	status_is "$RC" 0 "prune -a -f ($ERR)"
 	contains "$ERR" "what running sandboxes use is kept" "the running image is kept ($ERR)"
