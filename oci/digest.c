@@ -28,7 +28,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/lazylib.h"
 #include "common/util.h"
+
+#include <openssl/evp.h>
 
 #define REASON_MAX 128
 #define SHOWN_MAX 32
@@ -172,4 +175,22 @@ bool pd_digest_safe_component(const char *s, size_t len)
 		if (!is_lower_hex(s[i]))
 			return false;
 	return true;
+}
+
+int pd_digest_sha256(const void *buf, size_t len, char *out, size_t cap, struct pd_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off;
+
+	if (cap < 72)
+		return pd_error_set_msg(err, EINVAL, "sha256: no room for the digest");
+	if (pd_lazy_crypto(err) < 0)
+		return -1;
+	if (EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return pd_error_set_msg(err, EIO, "sha256 failed");
+	off = (size_t)snprintf(out, cap, "sha256:");
+	for (unsigned int i = 0; i < n; i++, off += 2)
+		snprintf(out + off, cap - off, "%02x", md[i]);
+	return 0;
 }

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
+
 enum pd_digest_algo {
 	PD_DIGEST_SHA256,
 	PD_DIGEST_SHA512,
@@ -78,5 +80,12 @@ int pd_digest_format(const struct pd_digest *d, char *out, size_t cap);
  * Return: true when safe.
  */
 bool pd_digest_safe_component(const char *s, size_t len);
+
+/*
+ * pd_digest_sha256() - "sha256:HEX" of @len bytes at @buf into @out (at
+ * least 72 bytes), with libcrypto (loaded on first use: common/lazylib.h).
+ * Return: 0, or -1 with @err.
+ */
+int pd_digest_sha256(const void *buf, size_t len, char *out, size_t cap, struct pd_error *err);
 
 #endif

@@ -11,13 +11,12 @@
 #include "save_archive.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
-#include "common/lazylib.h"
 #include "common/util.h"
+#include "oci/digest.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -301,10 +300,8 @@ static int docker_to_oci(const struct pd_oci_manifest *m, int blobs_fd, char *di
 			 size_t *size, struct pd_error *err)
 {
 	cJSON *o = cJSON_CreateObject(), *c, *layers;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	char *text;
-	size_t len, off;
+	size_t len;
 	int r;
 
 	cJSON_AddNumberToObject(o, "schemaVersion", 2);
@@ -325,17 +322,10 @@ static int docker_to_oci(const struct pd_oci_manifest *m, int blobs_fd, char *di
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	len = strlen(text);
-	if (pd_lazy_crypto(err) < 0) {
+	if (pd_digest_sha256(text, len, digest, dcap, err) < 0) {
 		free(text);
-		return -1;
+		return pd_error_wrap(err, "the converted manifest");
 	}
-	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL)) {
-		free(text);
-		return pd_error_set_msg(err, EIO, "sha256 of the converted manifest");
-	}
-	off = (size_t)snprintf(digest, dcap, "sha256:");
-	for (unsigned int i = 0; i < mdlen && off + 2 < dcap; i++)
-		off += (size_t)snprintf(digest + off, dcap - off, "%02x", md[i]);
 	r = write_file_at(blobs_fd, digest + 7, text, len, err);
 	free(text);
 	*size = len;

@@ -131,18 +131,6 @@ static void hashed_abort(struct hashed *h)
 	h->md = NULL;
 }
 
-/* The sha256 of @len bytes in memory. */
-static int sha256_of(const void *buf, size_t len, char *digest, struct pd_error *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-		return pd_error_set_msg(err, EIO, "sha256 failed");
-	hex_digest(md, n, digest);
-	return 0;
-}
-
 /* Read all of @fd (at most @max bytes) into a NUL-terminated buffer. */
 static int read_small(int fd, size_t max, const char *what, char **out, size_t *len,
 		      struct pd_error *err)
@@ -876,7 +864,7 @@ static int docker_image(struct pd_store *s, struct members *ms, const struct pd_
 	text = cJSON_PrintUnformatted(o);
 	if (!text)
 		pd_error_set_msg(err, ENOMEM, "the image manifest");
-	if (!text || sha256_of(text, strlen(text), digest, err) < 0 ||
+	if (!text || pd_digest_sha256(text, strlen(text), digest, PD_DIGEST_MAX, err) < 0 ||
 	    pd_store_write_blob(s, digest, text, strlen(text), err) < 0)
 		goto out;
 	r = 0;

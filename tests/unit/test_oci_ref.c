@@ -95,6 +95,20 @@ START_TEST(test_digest_refusals)
 }
 END_TEST
 
+/* The FIPS 180-2 vectors, and a buffer too small refused. */
+START_TEST(test_digest_sha256)
+{
+	char out[80];
+	struct pd_error e = { 0 };
+
+	ck_assert_msg(pd_digest_sha256("abc", 3, out, sizeof(out), &e) == 0, "%s", e.msg);
+	EXPECT_STR(out, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_msg(pd_digest_sha256("", 0, out, sizeof(out), &e) == 0, "%s", e.msg);
+	EXPECT_STR(out, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	EXPECT_INT(pd_digest_sha256("abc", 3, out, 71, &e), -1);
+}
+END_TEST
+
 START_TEST(test_digest_safe_component)
 {
 	ck_assert(pd_digest_safe_component(H64, 64));
@@ -579,6 +593,7 @@ static Suite *oci_ref_suite(void)
 	tcase_add_test(td, test_digest_accepts);
 	tcase_add_test(td, test_digest_refusals);
 	tcase_add_test(td, test_digest_safe_component);
+	tcase_add_test(td, test_digest_sha256);
 	tcase_add_loop_test(tr, test_ref_normalization, 0, N(ref_cases));
 	tcase_add_loop_test(tr, test_ref_refusals, 0, N(ref_refusals));
 	tcase_add_test(tr, test_ref_limits);
