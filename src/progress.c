@@ -4,6 +4,7 @@
 #include "common/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,4 +79,106 @@ void pd_progress_end(struct pd_progress *p, bool ok)
 		p->done = p->total;
 	draw(p, ok ? "done" : "failed");
 	fputc('\n', stderr);
+}
+
+/* ---- a board of several rows ---- */
+
+void pd_progress_board_begin(struct pd_progress_board *b, bool quiet, size_t n)
+{
+	const char *term = getenv("TERM");
+
+	memset(b, 0, sizeof(*b));
+	if (quiet || n == 0)
+		return;
+	b->on = true;
+	b->tty = isatty(STDERR_FILENO) == 1 && !(term && strcmp(term, "dumb") == 0);
+	b->n = n;
+	b->rows = pd_xcalloc(n, sizeof(*b->rows));
+}
+
+void pd_progress_board_start(struct pd_progress_board *b, size_t i, const char *what,
+			     const char *digest, int64_t total)
+{
+	struct pd_progress_row *r;
+	const char *hex = strchr(digest, ':');
+
+	if (!b->on || i >= b->n)
+		return;
+	r = &b->rows[i];
+	r->what = what;
+	r->total = total;
+	r->state = PD_ROW_RUNNING;
+	pd_strlcpy(r->id, hex ? hex + 1 : digest, 13);
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	if (b->tty)
+		pd_progress_board_draw(b, true);
+	else
+		fprintf(stderr, "Copying %s %.19s (%lld bytes)\n", what, digest, (long long)total);
+}
+
+void pd_progress_board_set(struct pd_progress_board *b, size_t i, int64_t done)
+{
+	if (b->on && i < b->n)
+		b->rows[i].done = done;
+}
+
+void pd_progress_board_finish(struct pd_progress_board *b, size_t i, bool ok)
+{
+	if (!b->on || i >= b->n || b->rows[i].state != PD_ROW_RUNNING)
+		return;
+	b->rows[i].state = ok ? PD_ROW_DONE : PD_ROW_FAILED;
+	if (ok)
+		b->rows[i].done = b->rows[i].total;
+	if (b->tty)
+		pd_progress_board_draw(b, true);
+}
+
+static void draw_row(struct pd_progress_row *r, const struct timespec *now)
+{
+	char line[160], tail[32];
+	int64_t ns = ns_between(&r->start, now);
+	int n;
+
+	if (r->state == PD_ROW_DONE || r->state == PD_ROW_FAILED)
+		snprintf(tail, sizeof(tail), "%s", r->state == PD_ROW_DONE ? "done" : "failed");
+	else
+		snprintf(tail, sizeof(tail), "%.1f MiB/s",
+			 ns > 0 ? (double)r->done / 1048576.0 / ((double)ns / 1e9) : 0.0);
+	n = snprintf(line, sizeof(line), "Copying %s %s  %8.1f MiB / %.1f MiB  %s", r->what, r->id,
+		     (double)r->done / 1048576.0, (double)r->total / 1048576.0, tail);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(line))
+		n = (int)sizeof(line) - 1;
+	fprintf(stderr, "\r%s%*s\n", line, r->width > n ? r->width - n : 0, "");
+	r->width = n;
+}
+
+void pd_progress_board_draw(struct pd_progress_board *b, bool now)
+{
+	struct timespec t;
+	int shown = 0;
+
+	if (!b->on || !b->tty)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!now && ns_between(&b->last, &t) < REDRAW_NS)
+		return;
+	b->last = t;
+	if (b->drawn > 0)
+		fprintf(stderr, "\033[%dA", b->drawn);
+	for (size_t i = 0; i < b->n; i++)
+		if (b->rows[i].state != PD_ROW_WAITING) {
+			draw_row(&b->rows[i], &t);
+			shown++;
+		}
+	b->drawn = shown;
+	fflush(stderr);
+}
+
+void pd_progress_board_end(struct pd_progress_board *b)
+{
+	pd_progress_board_draw(b, true);
+	free(b->rows);
+	memset(b, 0, sizeof(*b));
 }

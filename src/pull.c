@@ -8,24 +8,24 @@
  *      may start threads of its own, so not in this process, which must
  *      stay single-threaded to clone sandboxes and helpers).  It fetches the
  *      manifest (through indexes, for the platform, with a guard against
- *      loops and deep nesting), the config and every layer blob that is not
- *      stored yet, each verified (digest and size) while it streams into a
- *      temporary file of the store and renamed into blobs/ only then.  It
- *      reports the manifest's digest, or its error, over a pipe.
- *   2. This process reads the manifest and config back from the store and
- *      unpacks each layer not yet stored: into a temporary directory of the
- *      store, as root directly (the layer keeps the archive's ids), rootless
- *      in a helper inside the user's own user namespace (the ids land in
- *      the subuid range; a single-id user gets them all squashed to its
- *      own).  The uncompressed stream's digest must be the config's
- *      diff_id for that layer, or nothing is committed: layers are shared
- *      by diff_id, so one forged config must never poison another image.
- *      Each layer is made under its own lock; a second pull of the same
- *      layer waits and then finds it made.
+ *      loops and deep nesting) and the config, each verified (digest and
+ *      size) while it streams into a temporary file of the store and
+ *      renamed into blobs/ only then.  It reports the manifest's digest, or
+ *      its error, over a pipe.
+ *   2. This process reads the manifest and config back from the store, and
+ *      pull_layers.c downloads and unpacks the layers, several at once, each
+ *      unpacked while it downloads: as root directly (the layer keeps the
+ *      archive's ids), rootless in a helper inside the user's own user
+ *      namespace (the ids land in the subuid range; a single-id user gets
+ *      them all squashed to its own).  The uncompressed stream's digest
+ *      must be the config's diff_id for that layer, or nothing is
+ *      committed: layers are shared by diff_id, so one forged config must
+ *      never poison another image.
  *   3. The image record and its name are written last.
  * A pull killed at any point leaves only files in the store's tmp/.
  */
 #include "pull.h"
+#include "pull_int.h"
 #include "progress.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -161,41 +161,41 @@ static int fetch_manifest(struct pd_store *s, struct pd_registry *reg, const str
 	}
 }
 
-static int worker(struct pd_store *s, const struct pd_pull_opts *o, const struct pd_oci_ref *ref,
-		  bool insecure, const struct pd_platform *plat, char *digest, struct pd_error *err)
+struct pd_registry *pd_pull_registry(const struct pd_pull_opts *o, const struct pd_pull_source *src,
+				     struct pd_error *err)
 {
 	struct pd_registry_opts ro;
-	struct pd_registry *reg;
-	struct pd_oci_manifest m = { 0 };
 	char user_certs[4096];
 	const char *home = getenv("HOME");
-	int r = -1;
 
 	pd_registry_opts_init(&ro);
 	/* registries.conf's insecure = podman's: plain HTTP and unverified TLS */
-	ro.tls_verify = o->tls_verify && !insecure;
-	ro.insecure = insecure || !o->tls_verify ||
-		      pd_oci_registry_is_loopback_literal(ref->registry);
+	ro.tls_verify = o->tls_verify && !src->insecure;
+	ro.insecure = src->insecure || !o->tls_verify ||
+		      pd_oci_registry_is_loopback_literal(src->ref.registry);
 	if (geteuid() != 0 && home && home[0] == '/') {
 		snprintf(user_certs, sizeof(user_certs), "%s/.config/containers/certs.d", home);
 		ro.certs_dir_user = user_certs;
 	}
-	reg = pd_registry_new(ref->registry, &ro, err);
+	return pd_registry_new(src->ref.registry, &ro, err);
+}
+
+/* The manifest and the config; the layers come after (pull_layers.c). */
+static int worker(struct pd_store *s, const struct pd_pull_opts *o,
+		  const struct pd_pull_source *src, const struct pd_platform *plat, char *digest,
+		  struct pd_error *err)
+{
+	struct pd_registry *reg;
+	struct pd_oci_manifest m = { 0 };
+	int r = -1;
+
+	reg = pd_pull_registry(o, src, err);
 	if (!reg)
 		return -1;
-	if (fetch_manifest(s, reg, ref, plat, digest, &m, err) < 0)
+	if (fetch_manifest(s, reg, &src->ref, plat, digest, &m, err) < 0)
 		goto out;
-	if (fetch_blob(s, reg, ref->repository, &m.config, "config", o->quiet, err) < 0)
+	if (fetch_blob(s, reg, src->ref.repository, &m.config, "config", o->quiet, err) < 0)
 		goto out;
-	for (size_t i = 0; i < m.n_layers; i++) {
-		/* Foreign layers: their urls are never fetched, the registry's copy is. */
-		if (fetch_blob(s, reg, ref->repository, &m.layers[i], "blob", o->quiet, err) < 0) {
-			if (m.layers[i].has_urls)
-				pd_error_wrap(err, "foreign layer %zu (its urls are never fetched)",
-					      i);
-			goto out;
-		}
-	}
 	r = 0;
 out:
 	pd_oci_manifest_release(&m);
@@ -204,7 +204,7 @@ out:
 }
 
 static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
-		      const struct pd_oci_ref *ref, bool insecure, const struct pd_platform *plat,
+		      const struct pd_pull_source *src, const struct pd_platform *plat,
 		      char *digest, struct pd_error *err)
 {
 	int p[2], status = 0;
@@ -228,7 +228,7 @@ static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
 		memset(&res, 0, sizeof(res));
 		close(p[0]);
 		(void)signal(SIGPIPE, SIG_IGN);
-		res.ok = worker(s, o, ref, insecure, plat, res.manifest, &res.err) == 0;
+		res.ok = worker(s, o, src, plat, res.manifest, &res.err) == 0;
 		n = write(p[1], &res, sizeof(res));
 		_exit(n == (ssize_t)sizeof(res) && res.ok ? 0 : 1);
 	}
@@ -249,120 +249,12 @@ static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
 	return 0;
 }
 
-/* ---- unpacking (single-threaded) ---- */
+/* ---- the image (single-threaded) ---- */
 
-struct unpack_job {
-	int blob_fd, dir_fd;
-	enum pd_compression comp;
-	struct pd_unpack_opts uo;
-	const char *want_diff_id;
-};
-
-static int unpack_cb(void *data, struct pd_error *err)
-{
-	struct unpack_job *j = data;
-	struct pd_unpack_result res;
-
-	if (pd_unpack_layer(j->blob_fd, j->comp, j->dir_fd, &j->uo, &res, err) < 0)
-		return -1;
-	if (strcmp(res.diff_id, j->want_diff_id) != 0)
-		return pd_error_set_msg(err, EBADMSG,
-					"layer %s: its content is %s, but the image's config says "
-					"%s: not stored",
-					j->uo.layer_name, res.diff_id, j->want_diff_id);
-	if (res.skipped_devices)
-		pd_note("layer %.19s: %llu device nodes skipped (rootless)", j->uo.layer_name,
-			(unsigned long long)res.skipped_devices);
-	return 0;
-}
-
-static enum pd_compression compression_of(const char *media_type)
-{
-	enum pd_oci_compression c;
-
-	if (pd_oci_layer_compression(media_type, &c) < 0)
-		return PD_COMP_AUTO;
-	switch (c) {
-	case PD_OCI_COMPRESSION_GZIP:
-		return PD_COMP_GZIP;
-	case PD_OCI_COMPRESSION_ZSTD:
-		return PD_COMP_ZSTD;
-	case PD_OCI_COMPRESSION_NONE:
-	default:
-		return PD_COMP_NONE;
-	}
-}
-
-static int unpack_one(struct pd_store *s, const struct pd_pull_opts *o,
-		      const struct pd_oci_descriptor *d, const char *diff_id, struct pd_error *err)
-{
-	char tmp[4096];
-	struct unpack_job j = { .blob_fd = -1, .dir_fd = -1 };
-	bool rootless = o->ids && o->ids->mode != PD_IDMAP_ROOT;
-	int lock, r = -1;
-
-	if (pd_store_has_layer(s, diff_id))
-		return 0;
-	lock = pd_store_lock(s, pd_store_hex(diff_id), err);
-	if (lock < 0)
-		return -1;
-	if (pd_store_has_layer(s, diff_id)) {
-		pd_store_unlock(lock);
-		return 0;
-	}
-	/* The libraries load here, so a rootless helper inherits them. */
-	if (pd_unpack_load(compression_of(d->media_type), err) < 0)
-		goto out;
-	if (pd_store_tmp_dir(s, tmp, sizeof(tmp), err) < 0)
-		goto out;
-	j.blob_fd = pd_store_blob_open(s, d->digest, err);
-	j.dir_fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (j.blob_fd < 0 || j.dir_fd < 0) {
-		if (j.dir_fd < 0)
-			pd_error_set(err, errno, "open \"%s\"", tmp);
-		goto fail;
-	}
-	j.comp = compression_of(d->media_type);
-	j.uo.rootless = rootless;
-	j.uo.squash_ids = rootless && o->ids->mode == PD_IDMAP_SINGLE;
-	j.uo.layer_name = d->digest;
-	j.uo.limit_hint = "the limits are set in oci/unpack.h (PD_UNPACK_*_DEFAULT)";
-	j.want_diff_id = diff_id;
-	if (j.uo.squash_ids)
-		pd_note("no subuid range: every file of the image's layers is owned by you");
-	r = rootless ? pd_userns_helper_plan(o->ids, unpack_cb, &j, err) : unpack_cb(&j, err);
-	close(j.blob_fd);
-	close(j.dir_fd);
-	j.blob_fd = j.dir_fd = -1;
-	if (r == 0) {
-		r = pd_store_layer_commit(s, tmp, diff_id, err);
-		if (r > 0) {
-			r = 0;
-			goto out;
-		}
-		if (r < 0)
-			goto fail;
-		r = 0; /* made by another pull meanwhile: drop ours */
-	}
-fail:
-	if (j.blob_fd >= 0)
-		close(j.blob_fd);
-	if (j.dir_fd >= 0)
-		close(j.dir_fd);
-	{
-		struct pd_error e2 = { 0 };
-
-		if (o->ids)
-			(void)pd_layer_remove(tmp, o->ids, &e2);
-	}
-out:
-	pd_store_unlock(lock);
-	return r;
-}
-
-int pd_pull_commit(struct pd_store *s, const struct pd_pull_opts *o, const char *digest,
-		   const struct pd_platform *plat, const char *name, struct pd_store_image *out,
-		   struct pd_error *err)
+static int commit(struct pd_store *s, const struct pd_pull_opts *o,
+		  const struct pd_pull_source *src, const char *digest,
+		  const struct pd_platform *plat, const char *name, struct pd_store_image *out,
+		  struct pd_error *err)
 {
 	struct pd_oci_manifest m = { 0 };
 	struct pd_oci_config cfg = { 0 };
@@ -397,9 +289,8 @@ int pd_pull_commit(struct pd_store *s, const struct pd_pull_opts *o, const char 
 					 m.layers[i].digest, cfg.diff_ids[i]);
 			goto out;
 		}
-	for (size_t i = 0; i < m.n_layers; i++)
-		if (unpack_one(s, o, &m.layers[i], cfg.diff_ids[i], err) < 0)
-			goto out;
+	if (pd_pull_layers(s, o, src, &m, &cfg, err) < 0)
+		goto out;
 	snprintf(img.manifest, sizeof(img.manifest), "%s", digest);
 	snprintf(img.config, sizeof(img.config), "%s", m.config.digest);
 	pd_platform_format(plat, img.platform, sizeof(img.platform));
@@ -428,11 +319,12 @@ out:
 	return r;
 }
 
-/* Where a pull is made from: a mirror, or the registry itself. */
-struct source {
-	struct pd_oci_ref ref;
-	bool insecure;
-};
+int pd_pull_commit(struct pd_store *s, const struct pd_pull_opts *o, const char *digest,
+		   const struct pd_platform *plat, const char *name, struct pd_store_image *out,
+		   struct pd_error *err)
+{
+	return commit(s, o, NULL, digest, plat, name, out, err);
+}
 
 /*
  * @ref as registries.conf entry @e rewrites it onto @location (the part of
@@ -462,7 +354,7 @@ static int rewrite(const struct pd_oci_ref *ref, const struct pd_regconf_entry *
 }
 
 /* The mirrors registries.conf names for @ref, then the registry. */
-static int sources_for(const struct pd_oci_ref *ref, struct source *src, size_t *n,
+static int sources_for(const struct pd_oci_ref *ref, struct pd_pull_source *src, size_t *n,
 		       struct pd_error *err)
 {
 	struct pd_regconf rc;
@@ -476,7 +368,7 @@ static int sources_for(const struct pd_oci_ref *ref, struct source *src, size_t 
 	snprintf(full, sizeof(full), "%s/%s", ref->registry, ref->repository);
 	e = pd_regconf_find(&rc, full);
 	if (!e) {
-		src[0] = (struct source){ .ref = *ref };
+		src[0] = (struct pd_pull_source){ .ref = *ref };
 		*n = 1;
 		r = 0;
 		goto out;
@@ -505,7 +397,7 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 {
 	struct pd_oci_ref ref;
 	struct pd_platform plat;
-	struct source src[PD_REGCONF_MIRRORS + 1];
+	struct pd_pull_source src[PD_REGCONF_MIRRORS + 1];
 	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
 	size_t n_src = 0, i;
 	int gc, r = -1;
@@ -523,14 +415,14 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 		return pd_error_wrap(err, "pull %s", name);
 	gc = pd_store_gc_lock(s, false, err); /* prune waits for this pull */
 	for (i = 0; gc >= 0 && i < n_src; i++) {
-		r = run_worker(s, o, &src[i].ref, src[i].insecure, &plat, digest, err);
+		r = run_worker(s, o, &src[i], &plat, digest, err);
 		if (r == 0 || i + 1 == n_src)
 			break;
 		pd_note("mirror %s/%s: %s; trying the next source", src[i].ref.registry,
 			src[i].ref.repository, err->msg);
 		pd_error_clear(err);
 	}
-	if (gc < 0 || r < 0 || pd_pull_commit(s, o, digest, &plat, name, out, err) < 0) {
+	if (gc < 0 || r < 0 || commit(s, o, &src[i], digest, &plat, name, out, err) < 0) {
 		pd_store_unlock(gc);
 		return pd_error_wrap(err, "pull %s", name);
 	}

@@ -1274,6 +1274,78 @@ t_oci_pull_killed_worker_dies() {
 	oci_store_check /dev/null
 }
 
+# oci_fake_images: tests/oci/fake_registry.py serving the images
+# `mkimage.py push dir:$OCI_FAKE/images` made; its port in OCI_FAKE_PORT.
+oci_fake_images() {
+	local other
+	OCI_FAKE=$OCI_TMP/fake
+	mkdir -p "$OCI_FAKE/images"
+	python3 "$IT_TOP/tests/oci/fake_registry.py" --port-file "$OCI_FAKE/port" \
+		--log "$OCI_FAKE/log" --images "$OCI_FAKE/images" </dev/null >"$OCI_FAKE/out" 2>&1 &
+	OCI_PIDS+=("$!")
+	wait_until 10 "the fake registry" '[ -s "$OCI_FAKE/port" ]'
+	read -r OCI_FAKE_PORT other <"$OCI_FAKE/port"
+	: "$other"
+}
+
+# A layer unpacks while it downloads.  When the download starts over (the
+# registry resets the connection half way through every blob), the stream
+# the unpack was reading is cut: the layer is unpacked again from the
+# stored blob, once it is whole and verified, and the pull succeeds.
+t_oci_pull_stream_cut() {
+	local ref gets
+	oci_begin
+	oci_fake_images
+	oci_base "$OCI_TMP/base"
+	mkdir -p "$OCI_TMP/l2/data"
+	head -c 600000 /dev/urandom >"$OCI_TMP/l2/data/blob"
+	"$OCI_PY" "$IT_TOP/tests/oci/mkimage.py" push "dir:$OCI_FAKE/images" x:1 \
+		--compression none --layer "$OCI_TMP/base" --layer "$OCI_TMP/l2" \
+		--cmd /bin/sha256sum /data/blob >/dev/null || fail "mkimage.py"
+	ref=127.0.0.1:$OCI_FAKE_PORT/img-reset:1
+	oci_cmd_prefix
+	ocap pull -q "$ref"
+	status_is "$RC" 0 "a pull whose every blob is cut once ($ERR)"
+	gets=$(grep -c '"GET", "path": "/v2/img-reset/blobs/sha256:' "$OCI_FAKE/log")
+	eq "$gets" 6 "each of the three blobs asked for twice"
+	ocap run --network none "$ref"
+	status_is "$RC" 0 "run the image ($ERR)"
+	eq "${OUT%% *}" "$(sha256sum <"$OCI_TMP/l2/data/blob" | cut -d' ' -f1)" \
+		"the cut layer's file is whole"
+	oci_store_check "$(oci_diff_id "$OCI_TMP/base") $OCI_TMP/base
+$(oci_diff_id "$OCI_TMP/l2") $OCI_TMP/l2"
+	eq "$(oci_ls "$OCI_STORE/tmp")" "" "nothing left in tmp/"
+}
+
+# Layers download (and unpack) in parallel: with three layers each served
+# 0.4 s late, the registry sees more than one blob request at once.
+t_oci_pull_parallel() {
+	local most
+	oci_begin
+	oci_fake_images
+	oci_base "$OCI_TMP/base"
+	mkdir -p "$OCI_TMP/l2" "$OCI_TMP/l3"
+	echo two >"$OCI_TMP/l2/two"
+	echo three >"$OCI_TMP/l3/three"
+	"$OCI_PY" "$IT_TOP/tests/oci/mkimage.py" push "dir:$OCI_FAKE/images" x:1 \
+		--compression none --layer "$OCI_TMP/base" --layer "$OCI_TMP/l2" \
+		--layer "$OCI_TMP/l3" --cmd /bin/cat /two /three >/dev/null || fail "mkimage.py"
+	oci_cmd_prefix
+	ocap pull -q "127.0.0.1:$OCI_FAKE_PORT/img-slow:1"
+	status_is "$RC" 0 "pull ($ERR)"
+	most=$("$OCI_PY" -c '
+import json, sys
+print(max([json.loads(l).get("inflight", 0) for l in open(sys.argv[1])] or [0]))' "$OCI_FAKE/log")
+	[ "$most" -ge 2 ] || fail "at most $most blob requests at once: the layers came one by one"
+	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 3 "three layers"
+	ocap run --network none "127.0.0.1:$OCI_FAKE_PORT/img-slow:1"
+	eq "$OUT" "two
+three" "the image runs ($ERR)"
+	oci_store_check "$(oci_diff_id "$OCI_TMP/base") $OCI_TMP/base
+$(oci_diff_id "$OCI_TMP/l2") $OCI_TMP/l2
+$(oci_diff_id "$OCI_TMP/l3") $OCI_TMP/l3"
+}
+
 # it-timeout: 200
 t_oci_pull_concurrent() {
 	local ref i pids=() rcs="" ids

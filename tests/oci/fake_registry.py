@@ -25,6 +25,11 @@ the manifest MANIFEST.
   manifests: ok, badtype (text/html), huge (5 MiB, Content-Length), hugechunked
           (5 MiB, chunked), baddigest (a Docker-Content-Digest that lies),
           retry429 (first: 429)
+  images (--images DIR, made by `mkimage.py push dir:DIR REPO:TAG ...`):
+          /v2/img-<how>/manifests/TAG serves DIR/manifest-TAG, blobs come from
+          DIR by digest; <how>: ok; reset (each blob's first GET: half, then a
+          TCP reset); slow (each blob GET waits 0.4 s before its body; the log
+          line carries "inflight", the blob GETs being served at that moment)
   uploads: POST /v2/<repo>/blobs/uploads/ answers 202 and PUT 201 (nothing is
           stored; blobs of "upload" and "flaky" are unknown to HEAD); for repo
           "flaky" the first PUT answers 503.
@@ -55,6 +60,7 @@ MDIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 MT = "application/vnd.oci.image.manifest.v1+json"
 
 COUNTS = {}
+INFLIGHT = [0]
 LOCK = threading.Lock()
 ARGS = None
 PORTS = {}
@@ -150,7 +156,9 @@ class Main(Base):
             self.error(404, "NAME_UNKNOWN", "no such path")
             return
         scen, kind = parts[2], parts[3]
-        if kind == "blobs" and parts[4] == "uploads":
+        if scen.startswith("img-") and ARGS.images:
+            self.image(method, scen[4:], kind, parts[4])
+        elif kind == "blobs" and parts[4] == "uploads":
             self.upload(method, scen, url)
         elif kind == "blobs":
             self.blob(method, scen, parts[4])
@@ -158,6 +166,40 @@ class Main(Base):
             self.manifest(scen, parts[4])
         else:
             self.error(404, "NAME_UNKNOWN", "no such path")
+
+    def image(self, method, how, kind, ref):
+        if kind == "manifests":
+            name = ref if ref.startswith("sha256:") else "manifest-" + ref
+            path = os.path.join(ARGS.images, name.replace("sha256:", ""))
+        else:
+            path = os.path.join(ARGS.images, ref.replace("sha256:", ""))
+        if "/" in ref or not os.path.isfile(path):
+            self.error(404, "MANIFEST_UNKNOWN" if kind == "manifests" else "BLOB_UNKNOWN",
+                       "unknown")
+            return
+        with open(path, "rb") as f:
+            body = f.read()
+        if kind == "manifests":
+            mt = json.loads(body).get("mediaType", MT)
+            self.send(200, body, mt, [("Docker-Content-Digest", "sha256:" +
+                                       hashlib.sha256(body).hexdigest())])
+        elif method == "HEAD":
+            self.send(200, body, head=True)
+        elif how == "reset" and count("img-reset-" + ref) == 1:
+            self.cut(body, "reset")
+        elif how == "slow":
+            with LOCK:
+                INFLIGHT[0] += 1
+                now = INFLIGHT[0]
+            log({"server": "main", "method": method, "path": ref, "inflight": now})
+            try:
+                time.sleep(0.4)
+                self.send(200, body)
+            finally:
+                with LOCK:
+                    INFLIGHT[0] -= 1
+        else:
+            self.send(200, body)
 
     def upload(self, method, repo, url):
         if method == "POST":
@@ -273,6 +315,7 @@ def main():
     p.add_argument("--port-file")
     p.add_argument("--log")
     p.add_argument("--print-digest", action="store_true")
+    p.add_argument("--images")
     ARGS = p.parse_args()
     if ARGS.print_digest:
         print(DIGEST, len(BLOB), MDIGEST)

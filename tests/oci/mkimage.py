@@ -3,6 +3,8 @@
 """mkimage.py - build test images from directories and push them to a registry.
 
     mkimage.py push REGISTRY REPO:TAG [options] --layer DIR [--layer DIR]...
+    mkimage.py push dir:OUT REPO:TAG [options] ...   # blobs into OUT, named by
+                                    # their hex digest, and the manifest as OUT/manifest-TAG
     mkimage.py layer DIR OUT.tar            # a layer's tar, as push makes it
 
 Layers are tars of the directories' contents (numeric ids and modes kept;
@@ -115,6 +117,27 @@ class Registry:
         return sha(body)
 
 
+class Dir:
+    """What tests/oci/fake_registry.py --images serves."""
+
+    def __init__(self, path):
+        self.path = path
+        os.makedirs(path, exist_ok=True)
+
+    def blob(self, repo, data):
+        d = sha(data)
+        with open(os.path.join(self.path, d.split(":")[1]), "wb") as f:
+            f.write(data)
+        return d
+
+    def manifest(self, repo, ref, body, ctype):
+        d = self.blob(repo, body)
+        if not ref.startswith("sha256:"):
+            with open(os.path.join(self.path, "manifest-" + ref), "wb") as f:
+                f.write(body)
+        return d
+
+
 def main(argv):
     if argv[:1] == ["layer"]:
         open(argv[2], "wb").write(tar_dir(argv[1]))
@@ -122,7 +145,8 @@ def main(argv):
     if argv[:1] != ["push"] or len(argv) < 3:
         sys.stderr.write(__doc__)
         return 2
-    reg, name = Registry(argv[1]), argv[2]
+    reg = Dir(argv[1][4:]) if argv[1].startswith("dir:") else Registry(argv[1])
+    name = argv[2]
     repo, tag = name.rsplit(":", 1)
     comp, mt = "gzip", OCI
     layers, cfg = [], {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}
