@@ -7,8 +7,8 @@
  * (no allocation per line).  A line is a table header ([[registry]],
  * [[registry.mirror]], or any other, whose keys are then skipped), a
  * "key = value" pair, a comment or blank.  Values are basic or literal
- * strings, booleans, or arrays (which may span lines and are skipped: only
- * ignored keys take them).  Every string read is bounded and free of
+ * strings, booleans, or arrays of strings (which may span lines; only
+ * unqualified-search-registries keeps one, other keys' are skipped).  Every string read is bounded and free of
  * control bytes; anything else is an error naming the line.
  */
 #include "regconf.h"
@@ -91,8 +91,12 @@ static int string(struct cur *c, char *out, size_t cap)
 	return 0;
 }
 
-/* An array of strings (possibly over several lines), skipped. */
-static int skip_array(struct cur *c)
+/*
+ * An array of strings (possibly over several lines): into @out (at most
+ * @max of them, each under PD_REGCONF_LOCATION_MAX bytes), or skipped when
+ * @out is NULL.
+ */
+static int array(struct cur *c, char (*out)[PD_REGCONF_LOCATION_MAX], size_t max, size_t *n)
 {
 	char tmp[LINE_MAX_LEN];
 
@@ -117,8 +121,16 @@ static int skip_array(struct cur *c)
 		}
 		if (*c->p != '"' && *c->p != '\'')
 			return bad(c, "an array of anything but strings");
-		if (string(c, tmp, sizeof(tmp)) < 0)
+		if (!out) {
+			if (string(c, tmp, sizeof(tmp)) < 0)
+				return -1;
+			continue;
+		}
+		if (*n == max)
+			return bad(c, "too many entries in the array");
+		if (string(c, out[*n], PD_REGCONF_LOCATION_MAX) < 0)
 			return -1;
+		(*n)++;
 	}
 }
 
@@ -128,6 +140,9 @@ struct value {
 	enum vtype type;
 	char s[PD_REGCONF_LOCATION_MAX];
 	bool b;
+	/* where an array is kept (NULL: skipped) */
+	char (*list)[PD_REGCONF_LOCATION_MAX];
+	size_t max, n;
 };
 
 static int value(struct cur *c, struct value *v)
@@ -141,7 +156,7 @@ static int value(struct cur *c, struct value *v)
 	}
 	if (*c->p == '[') {
 		v->type = V_ARRAY;
-		return skip_array(c);
+		return array(c, v->list, v->max, &v->n);
 	}
 	if ((size_t)(c->end - c->p) >= 4 && !memcmp(c->p, "true", 4)) {
 		v->type = V_BOOL;
@@ -183,7 +198,7 @@ static int boolean(struct cur *c, const struct value *v, bool *out)
 	return 0;
 }
 
-enum table { T_TOP, T_REGISTRY, T_MIRROR, T_OTHER };
+enum table { T_TOP, T_REGISTRY, T_MIRROR, T_ALIASES, T_OTHER };
 
 static int header(struct cur *c, struct pd_regconf *out, enum table *t)
 {
@@ -209,12 +224,49 @@ static int header(struct cur *c, struct pd_regconf *out, enum table *t)
 			return bad(c, "too many mirrors");
 		memset(&e->mirrors[e->n_mirrors++], 0, sizeof(e->mirrors[0]));
 		*t = T_MIRROR;
+	} else if (n == 9 && !memcmp(start, "[aliases]", 9)) {
+		*t = T_ALIASES;
 	} else if (n >= 2 && start[0] == '[' && start[n - 1] == ']') {
 		*t = T_OTHER;
 	} else {
 		return bad(c, "a malformed table header");
 	}
 	return end_of_line(c);
+}
+
+/* A registry's name alone: no path, no scheme, no blanks. */
+static bool search_registry_ok(const char *s)
+{
+	return s[0] && !strpbrk(s, "/ @\t") && strlen(s) < PD_REGCONF_LOCATION_MAX - 1;
+}
+
+/* "NAME" = "HOST[:PORT]/REPO": a short name and a whole one, no tag or digest. */
+static int alias(struct cur *c, struct pd_regconf *out, const char *key, const struct value *v)
+{
+	const char *slash = strchr(v->s, '/');
+	struct pd_regconf_alias *a = NULL;
+	size_t first = strcspn(key, "/");
+
+	if (v->type != V_STRING)
+		return bad(c, "an alias is a string");
+	if (!key[0] || key[0] == '/' || strpbrk(key, ":@ \t") ||
+	    (key[first] == '/' &&
+	     (memchr(key, '.', first) || (first == 9 && !memcmp(key, "localhost", 9)))))
+		return bad(c, "an alias's name is a short name (no registry, tag or digest)");
+	if (!slash || slash == v->s || !slash[1] || strchr(v->s, '@') || strchr(v->s, ' ') ||
+	    strchr(slash, ':'))
+		return bad(c, "an alias names HOST[:PORT]/REPO, without a tag or digest");
+	for (size_t i = 0; i < out->n_aliases && !a; i++)
+		if (!strcmp(out->aliases[i].name, key))
+			a = &out->aliases[i]; /* the last one wins */
+	if (!a) {
+		if (out->n_aliases == PD_REGCONF_ALIASES)
+			return bad(c, "too many aliases");
+		a = &out->aliases[out->n_aliases++];
+	}
+	pd_strlcpy(a->name, key, sizeof(a->name));
+	pd_strlcpy(a->value, v->s, sizeof(a->value));
+	return 0;
 }
 
 static int pair(struct cur *c, struct pd_regconf *out, enum table t)
@@ -241,9 +293,26 @@ static int pair(struct cur *c, struct pd_regconf *out, enum table t)
 	if (c->p >= c->end || *c->p != '=')
 		return bad(c, "expected '=' after the key (dotted keys are not read)");
 	c->p++;
+	if (t == T_TOP && !strcmp(key, "unqualified-search-registries")) {
+		v.list = out->search;
+		v.max = PD_REGCONF_SEARCH;
+	}
 	if (value(c, &v) < 0)
 		return -1;
-	if (t == T_REGISTRY) {
+	if (v.list) {
+		if (v.type != V_ARRAY)
+			return bad(c, "unqualified-search-registries is an array of strings");
+		for (size_t i = 0; i < v.n; i++)
+			if (!search_registry_ok(v.list[i]))
+				return bad(
+					c,
+					"unqualified-search-registries holds registries: HOST[:PORT]");
+		out->n_search = v.n;
+		out->has_search = true;
+	} else if (t == T_ALIASES) {
+		if (alias(c, out, key, &v) < 0)
+			return -1;
+	} else if (t == T_REGISTRY) {
 		if (!strcmp(key, "location") && location(c, &v, e->location) < 0)
 			return -1;
 		if (!strcmp(key, "prefix") && location(c, &v, e->prefix) < 0)
@@ -275,6 +344,8 @@ int pd_regconf_parse(const char *text, size_t len, const char *what, struct pd_r
 	if (memchr(text, '\0', len))
 		return pd_error_set_msg(err, EINVAL, "%s: a NUL byte", what);
 	out->entries = pd_xcalloc(PD_REGCONF_ENTRIES, sizeof(*out->entries));
+	out->search = pd_xcalloc(PD_REGCONF_SEARCH, sizeof(*out->search));
+	out->aliases = pd_xcalloc(PD_REGCONF_ALIASES, sizeof(*out->aliases));
 	while (c.p < c.end) {
 		int r;
 
@@ -316,6 +387,8 @@ int pd_regconf_parse(const char *text, size_t len, const char *what, struct pd_r
 void pd_regconf_release(struct pd_regconf *c)
 {
 	free(c->entries);
+	free(c->search);
+	free(c->aliases);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -350,6 +423,14 @@ const struct pd_regconf_entry *pd_regconf_find(const struct pd_regconf *c, const
 		}
 	}
 	return best;
+}
+
+const char *pd_regconf_alias(const struct pd_regconf *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->n_aliases; i++)
+		if (!strcmp(c->aliases[i].name, name))
+			return c->aliases[i].value;
+	return NULL;
 }
 
 static int load_file(const char *path, struct pd_regconf *out, bool must, struct pd_error *err)

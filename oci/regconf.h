@@ -11,9 +11,11 @@
  *   [[registry.mirror]]                    tried first, in order
  *   location = "HOST[:PORT][/NAMESPACE]"
  *   insecure = true|false
- * Other keys and tables (unqualified-search-registries, aliases,
- * short-name-mode, pull-from-mirror, ...) are accepted and ignored, as are
- * comments; the TOML outside this subset (inline tables, multi-line
+ *   unqualified-search-registries = ["HOST[:PORT]", ...]   (top level)
+ *   [aliases]
+ *   "NAME" = "HOST[:PORT]/REPO"            a short name's one meaning
+ * Other keys and tables (short-name-mode, pull-from-mirror, ...) are
+ * accepted and ignored, as are comments; the TOML outside this subset (inline tables, multi-line
  * strings, dotted keys) is refused with the line.  A reference's registry
  * entry is the one whose prefix matches the most of "HOST/REPO" at a path
  * boundary, as containers/image picks it.
@@ -30,6 +32,8 @@
 #define PD_REGCONF_ENTRIES 256      /* [[registry]] tables */
 #define PD_REGCONF_MIRRORS 16       /* mirrors of one registry */
 #define PD_REGCONF_LOCATION_MAX 256 /* a location or prefix */
+#define PD_REGCONF_SEARCH 16        /* unqualified-search-registries */
+#define PD_REGCONF_ALIASES 1024     /* [aliases] entries */
 
 struct pd_regconf_mirror {
 	char location[PD_REGCONF_LOCATION_MAX];
@@ -44,9 +48,19 @@ struct pd_regconf_entry {
 	size_t n_mirrors;
 };
 
+struct pd_regconf_alias {
+	char name[PD_REGCONF_LOCATION_MAX];  /* a short name: "fedora", "org/tool" */
+	char value[PD_REGCONF_LOCATION_MAX]; /* "registry.fedoraproject.org/fedora" */
+};
+
 struct pd_regconf {
 	struct pd_regconf_entry *entries;
 	size_t n;
+	char (*search)[PD_REGCONF_LOCATION_MAX]; /* n_search registries, in order */
+	size_t n_search;
+	bool has_search; /* the key is there (an empty list says: no search) */
+	struct pd_regconf_alias *aliases;
+	size_t n_aliases;
 };
 
 /*
@@ -63,6 +77,9 @@ void pd_regconf_release(struct pd_regconf *c);
  * or NULL when none applies.
  */
 const struct pd_regconf_entry *pd_regconf_find(const struct pd_regconf *c, const char *name);
+
+/* pd_regconf_alias() - what [aliases] says @name (no tag, no digest) is, or NULL. */
+const char *pd_regconf_alias(const struct pd_regconf *c, const char *name);
 
 /*
  * pd_regconf_load() - the configuration in effect: $CONTAINERS_REGISTRIES_CONF

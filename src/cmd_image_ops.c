@@ -41,13 +41,8 @@ static struct pd_store *open_store(struct pd_error *err)
 static int find_image(struct pd_store *s, const char *ref, struct pd_store_image *img,
 		      struct pd_error *err)
 {
-	char name[1024];
-	int r = 0;
+	int r = pd_pull_find(s, ref, img, err);
 
-	if (pd_pull_name(ref, name, sizeof(name), NULL) == 0)
-		r = pd_store_image_get(s, name, img, err);
-	if (r == 0)
-		r = pd_store_image_get(s, ref, img, err);
 	if (r == 0)
 		return pd_error_set_msg(err, ENOENT, "image \"%s\": not in the store", ref);
 	return r < 0 ? -1 : 0;

@@ -266,7 +266,7 @@ static int cmd_push(int argc, char **argv, struct pd_error *err)
 	struct pd_registry *reg = NULL;
 	struct pd_store *s = NULL;
 	const char *src, *dst;
-	char name[1024], dg[PD_DIGEST_MAX];
+	char dg[PD_DIGEST_MAX];
 	bool tls = true;
 	size_t len = 0;
 	int c, rc = -1, found = 0, gc = -1;
@@ -303,10 +303,7 @@ static int cmd_push(int argc, char **argv, struct pd_error *err)
 		pd_store_close(s);
 		return -1;
 	}
-	if (pd_pull_name(src, name, sizeof(name), NULL) == 0)
-		found = pd_store_image_get(s, name, &img, err);
-	if (found == 0)
-		found = pd_store_image_get(s, src, &img, err);
+	found = pd_pull_find(s, src, &img, err);
 	if (found <= 0) {
 		if (found == 0)
 			pd_error_set_msg(err, ENOENT, "image \"%s\": not in the store", src);

@@ -124,10 +124,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	if (gc < 0)
 		goto out;
 	/* A stored image by name, by id (a manifest digest or its prefix), or as given. */
-	if (pd_pull_name(ref, name, sizeof(name), NULL) == 0)
-		found = pd_store_image_get(s, name, &si, err);
-	if (found == 0)
-		found = pd_store_image_get(s, ref, &si, err);
+	found = pd_pull_find(s, ref, &si, err);
 	if (found < 0)
 		goto out;
 	if (found > 0 && o->platform) {
@@ -158,7 +155,8 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 		}
 		if (pd_pull_name(ref, name, sizeof(name), err) < 0)
 			goto out;
-		fprintf(stderr, "Trying to pull %s...\n", name);
+		if (!pd_pull_is_short(ref)) /* a short name's candidates say it themselves */
+			fprintf(stderr, "Trying to pull %s...\n", name);
 		if (found && o->pull == PD_PULL_NEWER) {
 			/* podman's newer: the registry's image when its digest differs
 			 * (a pull fetches only what the store lacks), and the stored

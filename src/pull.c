@@ -67,6 +67,112 @@ int pd_pull_name(const char *ref, char *out, size_t cap, struct pd_error *err)
 	return 0;
 }
 
+/* ---- short names ---- */
+
+/* @ref without a transport, tag or digest: the name an alias is looked up by. */
+static void short_part(const char *ref, char *out, size_t cap)
+{
+	const char *slash;
+	size_t n;
+
+	if (pd_str_has_prefix(ref, "docker://"))
+		ref += 9;
+	n = strcspn(ref, "@");
+	slash = memrchr(ref, '/', n);
+	for (size_t i = slash ? (size_t)(slash - ref) : 0; i < n; i++)
+		if (ref[i] == ':') {
+			n = i;
+			break;
+		}
+	snprintf(out, cap, "%.*s", (int)n, ref);
+}
+
+static int candidate(struct pd_pull_candidates *out, const char *base, const struct pd_oci_ref *r,
+		     struct pd_error *err)
+{
+	char s[2048];
+	struct pd_oci_ref c;
+
+	snprintf(s, sizeof(s), "%s%s%s", base, r->digest[0] ? "@" : ":",
+		 r->digest[0] ? r->digest : r->tag);
+	if (pd_oci_ref_parse(s, &c, err) < 0 ||
+	    pd_oci_ref_format(&c, out->name[out->n], sizeof(out->name[0])) < 0)
+		return pd_error_wrap(err, "registries.conf: candidate \"%s\"", s);
+	out->n++;
+	return 0;
+}
+
+int pd_pull_candidates(const char *ref, struct pd_pull_candidates *out, struct pd_error *err)
+{
+	struct pd_oci_ref r;
+	struct pd_regconf rc;
+	char name[PD_REGCONF_LOCATION_MAX], base[2 * PD_REGCONF_LOCATION_MAX];
+	const char *alias;
+	int rv = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (pd_oci_ref_parse(ref, &r, err) < 0)
+		return -1;
+	if (!r.defaulted_registry) {
+		out->how = PD_SHORT_QUALIFIED;
+		if (pd_oci_ref_format(&r, out->name[0], sizeof(out->name[0])) < 0)
+			return pd_error_set(err, ENAMETOOLONG, "image reference \"%s\"", ref);
+		out->n = 1;
+		return 0;
+	}
+	if (pd_regconf_load(&rc, err) < 0)
+		return -1;
+	short_part(ref, name, sizeof(name));
+	alias = pd_regconf_alias(&rc, name);
+	if (alias) {
+		out->how = PD_SHORT_ALIAS;
+		rv = candidate(out, alias, &r, err);
+	} else if (rc.has_search) {
+		out->how = PD_SHORT_SEARCH;
+		rv = 0;
+		if (rc.n_search == 0)
+			rv = pd_error_set_msg(err, ENOENT,
+					      "short name \"%s\": no alias and no "
+					      "unqualified-search-registries in registries.conf; "
+					      "name the registry (docker.io/%s)",
+					      ref, name);
+		for (size_t i = 0; rv == 0 && i < rc.n_search; i++) {
+			snprintf(base, sizeof(base), "%s/%s", rc.search[i], name);
+			rv = candidate(out, base, &r, err);
+		}
+	} else {
+		out->how = PD_SHORT_DEFAULT;
+		rv = pd_oci_ref_format(&r, out->name[0], sizeof(out->name[0])) < 0
+			     ? pd_error_set(err, ENAMETOOLONG, "image reference \"%s\"", ref)
+			     : 0;
+		out->n = rv == 0;
+	}
+	pd_regconf_release(&rc);
+	return rv;
+}
+
+bool pd_pull_is_short(const char *ref)
+{
+	struct pd_oci_ref r;
+	struct pd_error e = { 0 };
+
+	return pd_oci_ref_parse(ref, &r, &e) == 0 && r.defaulted_registry;
+}
+
+int pd_pull_find(struct pd_store *s, const char *ref, struct pd_store_image *img,
+		 struct pd_error *err)
+{
+	struct pd_pull_candidates c;
+	int found = 0;
+
+	if (pd_pull_candidates(ref, &c, NULL) == 0)
+		for (size_t i = 0; found == 0 && i < c.n; i++)
+			found = pd_store_image_get(s, c.name[i], img, err);
+	if (found == 0)
+		found = pd_store_image_get(s, ref, img, err);
+	return found;
+}
+
 /* ---- the worker (may be threaded; never clones) ---- */
 
 struct blob_sink {
@@ -392,40 +498,68 @@ out:
 	return r;
 }
 
-int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_image *out,
-	    struct pd_error *err)
+/* One candidate name, from its mirrors or its registry. */
+static int pull_one(struct pd_store *s, const struct pd_pull_opts *o, const char *ref,
+		    const struct pd_platform *plat, struct pd_store_image *out,
+		    struct pd_error *err)
 {
-	struct pd_oci_ref ref;
-	struct pd_platform plat;
+	struct pd_oci_ref r;
 	struct pd_pull_source src[PD_REGCONF_MIRRORS + 1];
 	char digest[PD_DIGEST_MAX], name[PD_OCI_REF_STR_MAX + 8];
 	size_t n_src = 0, i;
-	int gc, r = -1;
+	int gc, rv = -1;
 
-	memset(out, 0, sizeof(*out));
-	if (pd_oci_ref_parse(o->ref, &ref, err) < 0 ||
-	    pd_oci_ref_format(&ref, name, sizeof(name)) < 0)
+	if (pd_oci_ref_parse(ref, &r, err) < 0 || pd_oci_ref_format(&r, name, sizeof(name)) < 0)
 		return -1;
-	if (ref.defaulted_registry)
-		pd_note("\"%s\" is a short name: pulling from %s", o->ref, ref.registry);
-	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
-			 : pd_platform_host(&plat, err)) < 0)
-		return -1;
-	if (sources_for(&ref, src, &n_src, err) < 0)
+	if (sources_for(&r, src, &n_src, err) < 0)
 		return pd_error_wrap(err, "pull %s", name);
 	gc = pd_store_gc_lock(s, false, err); /* prune waits for this pull */
 	for (i = 0; gc >= 0 && i < n_src; i++) {
-		r = run_worker(s, o, &src[i], &plat, digest, err);
-		if (r == 0 || i + 1 == n_src)
+		rv = run_worker(s, o, &src[i], plat, digest, err);
+		if (rv == 0 || i + 1 == n_src)
 			break;
 		pd_note("mirror %s/%s: %s; trying the next source", src[i].ref.registry,
 			src[i].ref.repository, err->msg);
 		pd_error_clear(err);
 	}
-	if (gc < 0 || r < 0 || commit(s, o, &src[i], digest, &plat, name, out, err) < 0) {
+	if (gc < 0 || rv < 0 || commit(s, o, &src[i], digest, plat, name, out, err) < 0) {
 		pd_store_unlock(gc);
 		return pd_error_wrap(err, "pull %s", name);
 	}
 	pd_store_unlock(gc);
 	return 0;
+}
+
+int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_image *out,
+	    struct pd_error *err)
+{
+	struct pd_pull_candidates c;
+	struct pd_platform plat;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (pd_pull_candidates(o->ref, &c, err) < 0)
+		return -1;
+	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
+			 : pd_platform_host(&plat, err)) < 0)
+		return -1;
+	if (c.how == PD_SHORT_DEFAULT)
+		pd_note("\"%s\" is a short name: pulling from docker.io", o->ref);
+	else if (c.how == PD_SHORT_ALIAS)
+		pd_note("\"%s\" is a short name: its alias in registries.conf is %s", o->ref,
+			c.name[0]);
+	else if (c.how == PD_SHORT_SEARCH)
+		pd_note("\"%s\" is a short name: trying the unqualified-search-registries of "
+			"registries.conf in order",
+			o->ref);
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.how != PD_SHORT_QUALIFIED)
+			fprintf(stderr, "Trying to pull %s...\n", c.name[i]);
+		r = pull_one(s, o, c.name[i], &plat, out, err);
+		if (r == 0 || i + 1 == c.n)
+			break;
+		pd_note("%s", err->msg);
+		pd_error_clear(err);
+	}
+	return r;
 }

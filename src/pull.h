@@ -48,6 +48,39 @@ int pd_pull_commit(struct pd_store *store, const struct pd_pull_opts *o, const c
 		   const struct pd_platform *plat, const char *name, struct pd_store_image *out,
 		   struct pd_error *err);
 
+/*
+ * A short name's candidates ("alpine", "org/tool:1"), as podman resolves
+ * them with registries.conf: its [aliases] entry when there is one (one
+ * candidate), else each of unqualified-search-registries in order, else
+ * docker.io.  A reference with a registry is its own one candidate.
+ */
+#define PD_PULL_CANDIDATES 16
+enum pd_short_how { PD_SHORT_QUALIFIED, PD_SHORT_ALIAS, PD_SHORT_SEARCH, PD_SHORT_DEFAULT };
+struct pd_pull_candidates {
+	size_t n;
+	enum pd_short_how how;
+	char name[PD_PULL_CANDIDATES][1024]; /* normalized: "registry/repo:tag" or "@digest" */
+};
+
+/*
+ * pd_pull_candidates() - @ref's candidates (see above); registries.conf is
+ * read only for a short name.  Return: 0, or -1 with @err set (not a
+ * reference; a registries.conf that cannot be read; an empty search list
+ * and no alias).
+ */
+int pd_pull_candidates(const char *ref, struct pd_pull_candidates *out, struct pd_error *err);
+
+/*
+ * pd_pull_find() - the stored image @ref names: the first of its
+ * candidates that is stored, else an image id (a manifest digest or its
+ * prefix).  Return: 1 found (@img filled), 0 not stored, -1 with @err set.
+ */
+int pd_pull_find(struct pd_store *store, const char *ref, struct pd_store_image *img,
+		 struct pd_error *err);
+
+/* pd_pull_is_short() - whether @ref names no registry (a short name). */
+bool pd_pull_is_short(const char *ref);
+
 /* pd_pull_name() - the name a reference is stored under ("registry/repo:tag" or "@digest"). */
 int pd_pull_name(const char *ref, char *out, size_t cap, struct pd_error *err);
 

@@ -7,8 +7,10 @@
  * with a non-empty prefix, every string NUL-terminated inside its buffer and
  * free of control bytes, at most PD_REGCONF_MIRRORS mirrors with a location;
  * pd_regconf_find() of each entry's own prefix finds an entry whose prefix
- * is at least as long (the longest match); a refusal leaves no entries and
- * a message naming the file.  Seeds: tests/fuzz/corpus/fuzz_regconf/.
+ * is at least as long (the longest match); the search registries and
+ * aliases are within their bounds, each alias found by its own name, with
+ * no '/' in a search registry and a '/' in every alias's value; a refusal
+ * leaves no entries and a message naming the file.  Seeds: tests/fuzz/corpus/fuzz_regconf/.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pd_error e = { 0 };
 
 	if (pd_regconf_parse((const char *)data, size, "f.conf", &c, &e) < 0) {
-		if (c.entries || c.n || strncmp(e.msg, "f.conf", 6) != 0)
+		if (c.entries || c.n || c.search || c.aliases || strncmp(e.msg, "f.conf", 6) != 0)
 			abort();
 		return 0;
 	}
@@ -55,6 +57,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!f || strlen(f->prefix) < strlen(x->prefix))
 				abort();
 		}
+	}
+	if (c.n_search > PD_REGCONF_SEARCH || (c.n_search && !c.has_search) ||
+	    c.n_aliases > PD_REGCONF_ALIASES)
+		abort();
+	for (size_t i = 0; i < c.n_search; i++) {
+		check_str(c.search[i], true);
+		if (strchr(c.search[i], '/'))
+			abort();
+	}
+	for (size_t i = 0; i < c.n_aliases; i++) {
+		check_str(c.aliases[i].name, true);
+		check_str(c.aliases[i].value, true);
+		if (!strchr(c.aliases[i].value, '/') ||
+		    pd_regconf_alias(&c, c.aliases[i].name) != c.aliases[i].value)
+			abort();
 	}
 	pd_regconf_release(&c);
 	return 0;

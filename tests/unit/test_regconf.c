@@ -36,6 +36,9 @@ START_TEST(test_entries)
 		"blocked = true\n"
 		"[aliases]\n"
 		"\"fedora\" = \"registry.fedoraproject.org/fedora\"\n"
+		"\"org/tool\" = \"quay.io/org/tool\"\n"
+		"\"fedora\" = \"registry.fedoraproject.org/fedora-minimal\"\n"
+		"[other]\n"
 		"multi = [\n"
 		"  \"a]\", # ] in a string and a comment\n"
 		"  \"b\",\n"
@@ -45,6 +48,14 @@ START_TEST(test_entries)
 	const struct pd_regconf_entry *x;
 
 	ck_assert_msg(parse(text, &c, &e) == 0, "%s", e.msg);
+	ck_assert(c.has_search);
+	EXPECT_INT(c.n_search, 2);
+	EXPECT_STR(c.search[0], "docker.io");
+	EXPECT_STR(c.search[1], "quay.io");
+	EXPECT_INT(c.n_aliases, 2);
+	EXPECT_STR(pd_regconf_alias(&c, "fedora"), "registry.fedoraproject.org/fedora-minimal");
+	EXPECT_STR(pd_regconf_alias(&c, "org/tool"), "quay.io/org/tool");
+	ck_assert_ptr_null(pd_regconf_alias(&c, "org"));
 	EXPECT_INT(c.n, 3);
 	EXPECT_STR(c.entries[0].prefix, "localhost:5000");
 	ck_assert(c.entries[0].insecure && !c.entries[0].blocked);
@@ -106,6 +117,17 @@ START_TEST(test_refusals)
 		{ "x = [1]\n", "an array of anything but strings" },
 		{ "x = [\"a\"\n", "an unterminated array" },
 		{ "= 1\n", "expected a key" },
+		{ "unqualified-search-registries = \"docker.io\"\n", "is an array of strings" },
+		{ "unqualified-search-registries = [\"docker.io/library\"]\n",
+		  "r.conf:1: unqualified-search-registries holds registries" },
+		{ "unqualified-search-registries = [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+		  "\"h\",\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\"]\n",
+		  "too many entries in the array" },
+		{ "[aliases]\n\"x\" = [\"a\"]\n", "r.conf:2: an alias is a string" },
+		{ "[aliases]\n\"quay.io/x\" = \"quay.io/x\"\n", "a short name" },
+		{ "[aliases]\n\"x:1\" = \"quay.io/x\"\n", "a short name" },
+		{ "[aliases]\n\"x\" = \"quay.io/x:1\"\n", "without a tag or digest" },
+		{ "[aliases]\n\"x\" = \"x\"\n", "HOST[:PORT]/REPO" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
