@@ -702,5 +702,6 @@ int pd_store_image_remove(struct pd_store *s, const struct pd_store_image *img,
 	snprintf(rel, sizeof(rel), "images/%s.json", hex);
 	if (unlinkat(s->fd, rel, 0) < 0 && errno != ENOENT)
 		return pd_error_set(err, errno, "store: remove %s", rel);
+	pd_store_image_unhold_file(s, img->manifest);
 	return 0;
 }

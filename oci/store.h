@@ -136,9 +136,9 @@ void pd_store_images_free(struct pd_store_image *imgs, size_t n);
  * layers (a pull, an import, save, push, a run resolving its image) holds
  * the gc lock shared; `paude image prune` holds it exclusive, so it never
  * sees a half-made image, and everything in tmp/ then is a leftover.  A
- * sandbox holds its image's record and each layer it runs on (shared
- * flocks on the record file and the layer's directory) for its whole life;
- * prune keeps what is held.
+ * sandbox holds its image and each layer it runs on (shared flocks on
+ * locks/image-HEX.lock and on the layer's directory) for its whole life;
+ * prune keeps what is held, also after a pull replaced the image's record.
  */
 /* pd_store_gc_lock() - the gc lock, shared or @exclusive: an fd to close. */
 int pd_store_gc_lock(struct pd_store *s, bool exclusive, struct pd_error *err);
@@ -148,6 +148,8 @@ int pd_store_layer_hold(struct pd_store *s, const char *diff_id, struct pd_error
 int pd_store_image_hold(struct pd_store *s, const char *manifest, struct pd_error *err);
 /* pd_store_image_busy() - whether a sandbox holds the image @manifest. */
 bool pd_store_image_busy(struct pd_store *s, const char *manifest);
+/* pd_store_image_unhold_file() - remove @manifest's hold file unless it is held. */
+void pd_store_image_unhold_file(struct pd_store *s, const char *manifest);
 /* pd_store_layer_busy() - whether a sandbox holds the layer of hex name @hex. */
 bool pd_store_layer_busy(struct pd_store *s, const char *hex);
 /* pd_store_list() - the entries of "layers", "blobs/sha256" or "tmp", sorted. */

@@ -9,7 +9,9 @@
  * still under the shared gc lock, so prune cannot slip in between) and
  * dropped only when the sandbox ends; prune tests it with a non-blocking
  * exclusive flock while it holds the gc lock exclusively, so no new hold
- * can start meanwhile.
+ * can start meanwhile.  An image hold is the same on locks/image-HEX.lock,
+ * not on the record itself: a pull of the same image again replaces the
+ * record (a rename, a new inode), and the hold must outlive that.
  */
 #include "store.h"
 #include "store_int.h"
@@ -70,7 +72,8 @@ int pd_store_layer_hold(struct pd_store *s, const char *diff_id, struct pd_error
 	return fd;
 }
 
-static int image_open(struct pd_store *s, const char *manifest)
+/* The image's hold file, locks/image-HEX.lock (made when @create). */
+static int image_lock_open(struct pd_store *s, const char *manifest, bool create)
 {
 	const char *hex = pd_store_hex(manifest);
 	char rel[96];
@@ -79,13 +82,13 @@ static int image_open(struct pd_store *s, const char *manifest)
 		errno = EINVAL;
 		return -1;
 	}
-	snprintf(rel, sizeof(rel), "images/%s.json", hex);
-	return openat(s->fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(rel, sizeof(rel), "locks/image-%s.lock", hex);
+	return openat(s->fd, rel, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
 }
 
 int pd_store_image_hold(struct pd_store *s, const char *manifest, struct pd_error *err)
 {
-	int fd = image_open(s, manifest);
+	int fd = image_lock_open(s, manifest, true);
 
 	if (fd < 0)
 		return pd_error_set(err, errno, "image %s", manifest);
@@ -99,9 +102,22 @@ int pd_store_image_hold(struct pd_store *s, const char *manifest, struct pd_erro
 
 bool pd_store_image_busy(struct pd_store *s, const char *manifest)
 {
-	cleanup_close int fd = image_open(s, manifest);
+	cleanup_close int fd = image_lock_open(s, manifest, false);
 
 	return fd >= 0 && flock_retry(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
+void pd_store_image_unhold_file(struct pd_store *s, const char *manifest)
+{
+	const char *hex = pd_store_hex(manifest);
+	cleanup_close int fd = image_lock_open(s, manifest, false);
+	char rel[96];
+
+	/* only a hold file nobody holds goes */
+	if (!hex || fd < 0 || flock_retry(fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	snprintf(rel, sizeof(rel), "locks/image-%s.lock", hex);
+	(void)unlinkat(s->fd, rel, 0);
 }
 
 bool pd_store_layer_busy(struct pd_store *s, const char *hex)

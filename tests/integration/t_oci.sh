@@ -1811,6 +1811,8 @@ t_oci_image_prune() {
 	ocap rmi "$REG/it/a:1"
 	status_is "$RC" 1 "rmi of the running image"
 	contains "$ERR" "is in use by a running sandbox" "rmi of the running image: the reason ($ERR)"
+	ocap pull -q "$REG/it/a:1"
+	status_is "$RC" 0 "a pull of the running image again rewrites its record ($ERR)"
 	ocap image prune -a -f
 	status_is "$RC" 0 "prune -a -f ($ERR)"
 	contains "$ERR" "what running sandboxes use is kept" "the running image is kept ($ERR)"
@@ -1826,6 +1828,7 @@ t_oci_image_prune() {
 	eq "$(oci_ls "$OCI_STORE/images" | wc -l)" 0 "no image left"
 	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 0 "no layer left"
 	eq "$(oci_ls "$OCI_STORE/blobs/sha256" | wc -l)" 0 "no blob left"
+	eq "$(oci_ls "$OCI_STORE/locks" | grep -c '^image-' || true)" 0 "no image hold file left"
 	oci_sentinel_unchanged
 }
 
@@ -1847,6 +1850,47 @@ t_oci_pull_progress() {
 	status_is "$RC" 0 "pull without a terminal ($ERR)"
 	contains "$ERR" "Copying blob sha256:" "one line per blob"
 	not_contains "$ERR" $'\r' "no carriage return without a terminal"
+}
+
+# Short names as podman resolves them with registries.conf: an [aliases]
+# entry is the name's one meaning; otherwise the unqualified-search-registries
+# are tried in order (one that fails is said and skipped).  The image is
+# stored under the name that worked, and the short name finds it again; an
+# empty search list with no alias is refused, naming the fix.
+t_oci_short_names() {
+	local conf
+	oci_begin
+	oci_base "$OCI_TMP/base"
+	oci_push it/short:1 --layer "$OCI_TMP/base" --cmd /bin/cat /etc/motd >/dev/null
+	conf=$(scratch)/registries.conf
+	cat >"$conf" <<EOC
+unqualified-search-registries = ["127.0.0.1:1", "$REG"]
+[aliases]
+"nick" = "$REG/it/short"
+EOC
+	chmod a+r "$conf"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none it/short:1
+	status_is "$RC" 0 "run of a short name ($ERR)"
+	eq "$OUT" "hello from the image" "the image found through the search list"
+	contains "$ERR" "Trying to pull 127.0.0.1:1/it/short:1..." "the first registry tried ($ERR)"
+	contains "$ERR" "Trying to pull $REG/it/short:1..." "then the second"
+	ocap images
+	contains "$OUT" "$REG/it/short" "stored under the name that worked"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none it/short:1
+	eq "$OUT" "hello from the image" "run of the short name again ($ERR)"
+	not_contains "$ERR" "Trying to pull" "the short name finds the stored image"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap rmi it/short:1
+	status_is "$RC" 0 "rmi by the short name ($ERR)"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none nick:1
+	status_is "$RC" 0 "run of an alias ($ERR)"
+	eq "$OUT" "hello from the image" "the alias's image"
+	contains "$ERR" "its alias in registries.conf is $REG/it/short:1" "the alias said ($ERR)"
+	not_contains "$ERR" "127.0.0.1:1" "an alias is the name's one meaning"
+	echo 'unqualified-search-registries = []' >"$conf"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap pull it/short:1
+	status_is "$RC" 1 "a short name with an empty search list"
+	contains "$ERR" "no alias and no unqualified-search-registries" "the reason ($ERR)"
+	contains "$ERR" "docker.io/it/short" "and the fix"
 }
 
 # registries.conf: mirrors are tried first, in order (one that fails is
