@@ -202,6 +202,7 @@ demo: $(BUILD)/paude
 bench: $(BUILD)/paude tools
 	BUILD=$(BUILD) bench/startup.sh
 	BUILD=$(BUILD) bench/network.sh
+	BUILD=$(BUILD) bench/pull.sh
 
 deps:
 	scripts/install-deps.sh
