@@ -58,18 +58,16 @@ static int bind_node(int dev, int nodes, const char *name, struct pd_error *err)
 
 /* Root mode: attach paude's tmpfs of nodes in the staging area; *out is its
  * directory, or -1 rootless (the host's nodes are bound then). */
-static int attach_nodes(struct pd_sandbox *sb, int *out, struct pd_error *err)
+static int attach_nodes(int stage, int devnodes, int *out, struct pd_error *err)
 {
 	*out = -1;
-	if (sb->devnodes_fd < 0)
+	if (devnodes < 0)
 		return 0;
-	if (mkdirat(sb->stage_fd, "devnodes", 0700) < 0)
+	if (mkdirat(stage, "devnodes", 0700) < 0)
 		return pd_error_set(err, errno, "staging: mkdir \"devnodes\"");
-	if (pd_mnt_attach_at(sb->devnodes_fd, sb->stage_fd, "devnodes", "device nodes", err) < 0)
+	if (pd_mnt_attach_at(devnodes, stage, "devnodes", "device nodes", err) < 0)
 		return -1;
-	pd_close(sb->devnodes_fd);
-	sb->devnodes_fd = -1;
-	*out = openat(sb->stage_fd, "devnodes", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	*out = openat(stage, "devnodes", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*out < 0)
 		return pd_error_set(err, errno, "staging: open \"devnodes\"");
 	return 0;
@@ -93,16 +91,18 @@ static int mount_sub(int dev, const char *name, const char *fstype, const char *
 	return pd_mnt_attach(m, at, what, err);
 }
 
-static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
+int pd_tmp_mount(const struct pd_root *root, const struct pd_sandbox_spec *spec, int *tmp_mnt_fd,
+		 struct pd_error *err)
 {
 	struct pd_tmpfs_cap cap;
 	const char *opts[8] = { "mode", "1777", NULL };
 	cleanup_close int dir = -1, m = -1;
 
-	pd_tmpfs_cap(&sb->spec->limits, 0, 0, &cap, opts + 2);
-	if (pd_mounts_user_covers(sb->spec, "/tmp"))
+	*tmp_mnt_fd = -1;
+	pd_tmpfs_cap(&spec->limits, 0, 0, &cap, opts + 2);
+	if (pd_mounts_user_covers(spec, "/tmp"))
 		return 0;
-	dir = pd_root_dir(sb->root_fd, "tmp", err);
+	dir = pd_root_dir(root->root_fd, "tmp", err);
 	if (dir < 0)
 		return -1;
 	m = pd_mnt_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs at \"/tmp\"",
@@ -111,11 +111,12 @@ static int mount_tmp(struct pd_sandbox *sb, struct pd_error *err)
 		return -1;
 	if (pd_mnt_attach(m, dir, "tmpfs at \"/tmp\"", err) < 0)
 		return -1;
-	sb->tmp_mnt_fd = steal_fd(&m); /* user mounts beneath /tmp resolve from here */
+	*tmp_mnt_fd = steal_fd(&m); /* user mounts beneath /tmp resolve from here */
 	return 0;
 }
 
-int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
+int pd_dev_mount(const struct pd_root *root, int devnodes_fd, const struct pd_idmap_plan *ids,
+		 struct pd_error *err)
 {
 	static const char *const dev_opts[] = { "mode",      "0755", "size", "65536k",
 						"nr_inodes", "256",  NULL };
@@ -123,11 +124,11 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 						"nr_inodes", "16384", NULL };
 	const char *pts_opts[] = { "newinstance", NULL,  "ptmxmode", "0666", "mode",
 				   "0620",        "gid", "5",        NULL };
-	cleanup_close int dir = -1, m = -1, dev = -1, nodes = -1;
+	cleanup_close int dir = -1, m = -1, dev = -1, nodes = -1, given = devnodes_fd;
 
-	if (attach_nodes(sb, &nodes, err) < 0)
+	if (attach_nodes(root->stage_fd, given, &nodes, err) < 0)
 		return -1;
-	dir = pd_root_dir(sb->root_fd, "dev", err);
+	dir = pd_root_dir(root->root_fd, "dev", err);
 	if (dir < 0)
 		return -1;
 	m = pd_mnt_fs("tmpfs", dev_opts, NO_SUID_DEV_EXEC, "tmpfs at \"/dev\"", err);
@@ -135,13 +136,13 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 		return -1;
 	if (pd_mnt_attach(m, dir, "tmpfs at \"/dev\"", err) < 0)
 		return -1;
-	dev = openat(sb->root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dev = openat(root->root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dev < 0)
 		return pd_error_set(err, errno, "open \"/dev\"");
 	for (size_t i = 0; i < PD_N_DEVNODES; i++)
 		if (bind_node(dev, nodes, pd_devnodes[i].name, err) < 0)
 			return -1;
-	if (!pd_idmap_has_gid(&sb->ids, 5))
+	if (!pd_idmap_has_gid(ids, 5))
 		pts_opts[6] = NULL; /* no tty group in a single-id map */
 	/* devpts holds the pty devices themselves: it cannot be nodev. */
 	if (mount_sub(dev, "pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) <
@@ -152,5 +153,5 @@ int pd_dev_mount(struct pd_sandbox *sb, struct pd_error *err)
 	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
 		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
 			return pd_error_set(err, errno, "symlink \"/dev/%s\"", dev_links[i].name);
-	return mount_tmp(sb, err);
+	return 0;
 }

@@ -23,21 +23,21 @@ struct etc_files {
 	const char *resolv;
 };
 
-static void contents(const struct pd_sandbox *sb, struct etc_files *f)
+static void contents(const struct pd_sandbox_spec *spec, struct etc_files *f)
 {
-	const char *host = sb->spec->hostname ? sb->spec->hostname : "localhost";
+	const char *host = spec->hostname ? spec->hostname : "localhost";
 
 	snprintf(f->hostname, sizeof(f->hostname), "%s\n", host);
 	snprintf(f->hosts, sizeof(f->hosts),
 		 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
 		 host);
-	f->resolv = sb->spec->resolv_conf
-			    ? sb->spec->resolv_conf
-			    : "# paude: this sandbox has no network (--network none)\n";
+	f->resolv = spec->resolv_conf ? spec->resolv_conf
+				      : "# paude: this sandbox has no network (--network none)\n";
 }
 
 /* Write the three files into the directory @etc; @lenient: skip what we may not write. */
-static int write_files(const struct pd_sandbox *sb, int etc, bool lenient, struct pd_error *err)
+static int write_files(const struct pd_sandbox_spec *spec, int etc, bool lenient,
+		       struct pd_error *err)
 {
 	struct etc_files f;
 	const struct {
@@ -48,7 +48,7 @@ static int write_files(const struct pd_sandbox *sb, int etc, bool lenient, struc
 		{ "resolv.conf", NULL },
 	};
 
-	contents(sb, &f);
+	contents(spec, &f);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		const char *data = files[i].data ? files[i].data : f.resolv;
 
@@ -62,7 +62,7 @@ static int write_files(const struct pd_sandbox *sb, int etc, bool lenient, struc
 	return 0;
 }
 
-int pd_etcfiles_write_upper(struct pd_sandbox *sb, int upper, struct pd_error *err)
+int pd_etcfiles_write_upper(int upper, const struct pd_sandbox_spec *spec, struct pd_error *err)
 {
 	cleanup_close int etc = -1;
 
@@ -71,20 +71,20 @@ int pd_etcfiles_write_upper(struct pd_sandbox *sb, int upper, struct pd_error *e
 	etc = openat(upper, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0)
 		return 0; /* a whiteout or a file left in a persistent layer: later, then */
-	if (write_files(sb, etc, false, err) < 0)
+	if (write_files(spec, etc, false, err) < 0)
 		return -1;
-	sb->etc_written = true;
-	return 0;
+	return 1;
 }
 
-int pd_etcfiles_write(struct pd_sandbox *sb, struct pd_error *err)
+int pd_etcfiles_write(const struct pd_root *root, const struct pd_sandbox_spec *spec,
+		      enum pd_idmap_mode mode, struct pd_error *err)
 {
 	cleanup_close int etc = -1;
 
-	if (sb->etc_written)
+	if (root->etc_written)
 		return 0;
-	etc = pd_mkdirs_in_root(sb->root_fd, "/etc", 0755, "rootfs", err);
+	etc = pd_mkdirs_in_root(root->root_fd, "/etc", 0755, "rootfs", err);
 	if (etc < 0)
-		return sb->root_read_only && sb->ids.mode != PD_IDMAP_ROOT ? 0 : -1;
-	return write_files(sb, etc, sb->root_read_only, err);
+		return root->read_only && mode != PD_IDMAP_ROOT ? 0 : -1;
+	return write_files(spec, etc, root->read_only, err);
 }

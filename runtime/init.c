@@ -43,17 +43,17 @@
  * a filter of only the calls the loop below makes.  A failure is reported
  * like a setup step's, and the sandbox ends.
  */
-static void drop_privileges(struct pd_sandbox *sb, pid_t command)
+static void drop_privileges(int sync, const struct pd_limits_plan *lp, pid_t command)
 {
 	struct pd_error err = { 0 };
 
 	/* Signals queued to init count against init's own limit, and are
 	 * charged to the caller's uid on the host too: the same share. */
-	if (pd_limits_apply_quota_rlimits(&sb->limits, &err) == 0 &&
+	if (pd_limits_apply_quota_rlimits(lp, &err) == 0 &&
 	    pd_caps_keep_only(CAP_KILL, &err) == 0 && pd_init_filter_apply(&err) == 0)
 		return;
 	pd_error_wrap(&err, "paude's init");
-	pd_sync_send_error(sb->sync, &err);
+	pd_sync_send_error(sync, &err);
 	if (command > 0)
 		(void)kill(command, SIGKILL);
 	_exit(125);
@@ -64,9 +64,8 @@ static bool is_stop_signal(int sig)
 	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
 }
 
-_Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
+_Noreturn void pd_init_run(int sync, const struct pd_limits_plan *lp, bool stays, pid_t command)
 {
-	bool stays = sb->spec->init_stays;
 	int stop_sig = 0;
 	sigset_t all;
 	int fd;
@@ -77,7 +76,7 @@ _Noreturn void pd_init_run(struct pd_sandbox *sb, pid_t command)
 		(void)dup2(fd, i);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	pd_proctitle_set("paude-init");
-	drop_privileges(sb, command);
+	drop_privileges(sync, lp, command);
 	(void)close_range(3, ~0U, 0);
 
 	for (;;) {

@@ -44,7 +44,12 @@ static const char *const sys_masked[] = {
 #define RO_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 /* Cover @rel (beneath the mount at @base) so it reads empty; absent is fine. */
-static int mask_one(struct pd_sandbox *sb, int base, const char *fsname, const char *rel,
+/* The empty read-only file and directory the masks are binds of. */
+struct masks {
+	int file, dir;
+};
+
+static int mask_one(const struct masks *mk, int base, const char *fsname, const char *rel,
 		    struct pd_error *err)
 {
 	cleanup_close int target = -1, m = -1;
@@ -61,8 +66,7 @@ static int mask_one(struct pd_sandbox *sb, int base, const char *fsname, const c
 	snprintf(what, sizeof(what), "mask over \"%s/%s\"", fsname, rel);
 	/* An empty read-only directory or file of the masks' own tmpfs,
 	 * which can hold nothing more (devnodes.c). */
-	m = pd_mnt_clone(S_ISDIR(st.st_mode) ? sb->mask_dir_fd : sb->mask_fd, NULL, false, what,
-			 err);
+	m = pd_mnt_clone(S_ISDIR(st.st_mode) ? mk->dir : mk->file, NULL, false, what, err);
 	if (m < 0)
 		return -1;
 	return pd_mnt_attach(m, target, what, err);
@@ -89,11 +93,12 @@ static int readonly_one(int base, const char *fsname, const char *rel, struct pd
 	return pd_mnt_attach(m, target, what, err);
 }
 
-static int mount_proc(struct pd_sandbox *sb, struct pd_error *err)
+static int mount_proc(int root, const struct masks *mk, const struct pd_limits_plan *lp,
+		      struct pd_error *err)
 {
 	cleanup_close int dir = -1, m = -1, proc = -1;
 
-	dir = pd_root_dir(sb->root_fd, "proc", err);
+	dir = pd_root_dir(root, "proc", err);
 	if (dir < 0)
 		return -1;
 	m = pd_mnt_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
@@ -102,14 +107,14 @@ static int mount_proc(struct pd_sandbox *sb, struct pd_error *err)
 		return -1;
 	if (pd_mnt_attach(m, dir, "proc at \"/proc\"", err) < 0)
 		return -1;
-	proc = openat(sb->root_fd, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	proc = openat(root, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (proc < 0)
 		return pd_error_set(err, errno, "open \"/proc\"");
 	/* While /proc/sys is still writable to the sandbox's root. */
-	if (pd_limits_write_quotas(&sb->limits, proc, err) < 0)
+	if (pd_limits_write_quotas(lp, proc, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]); i++)
-		if (mask_one(sb, proc, "/proc", proc_masked[i], err) < 0)
+		if (mask_one(mk, proc, "/proc", proc_masked[i], err) < 0)
 			return -1;
 	for (size_t i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++)
 		if (readonly_one(proc, "/proc", proc_readonly[i], err) < 0)
@@ -118,7 +123,7 @@ static int mount_proc(struct pd_sandbox *sb, struct pd_error *err)
 }
 
 /* /sys/devices/system/cpu/cpu<N>/thermal_throttle, for every cpu. */
-static int mask_thermal(struct pd_sandbox *sb, int sys, struct pd_error *err)
+static int mask_thermal(const struct masks *mk, int sys, struct pd_error *err)
 {
 	int cpus = pd_openat2(sys, "devices/system/cpu", O_RDONLY | O_DIRECTORY, 0,
 			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
@@ -138,18 +143,18 @@ static int mask_thermal(struct pd_sandbox *sb, int sys, struct pd_error *err)
 		if (strncmp(de->d_name, "cpu", 3) != 0 || !isdigit((unsigned char)de->d_name[3]))
 			continue;
 		snprintf(rel, sizeof(rel), "devices/system/cpu/%s/thermal_throttle", de->d_name);
-		if (mask_one(sb, sys, "/sys", rel, err) < 0)
+		if (mask_one(mk, sys, "/sys", rel, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int mount_sys(struct pd_sandbox *sb, struct pd_error *err)
+static int mount_sys(int root, const struct masks *mk, struct pd_error *err)
 {
 	cleanup_close int dir = -1, m = -1, sys = -1;
 	struct pd_error first;
 
-	dir = pd_root_dir(sb->root_fd, "sys", err);
+	dir = pd_root_dir(root, "sys", err);
 	if (dir < 0)
 		return -1;
 	m = pd_mnt_fs("sysfs", NULL, RO_ATTRS, "sysfs", &first);
@@ -160,20 +165,25 @@ static int mount_sys(struct pd_sandbox *sb, struct pd_error *err)
 	}
 	if (pd_mnt_attach(m, dir, "sysfs at \"/sys\"", err) < 0)
 		return -1;
-	sys = openat(sb->root_fd, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sys = openat(root, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sys < 0)
 		return pd_error_set(err, errno, "open \"/sys\"");
 	for (size_t i = 0; i < sizeof(sys_masked) / sizeof(sys_masked[0]); i++)
-		if (mask_one(sb, sys, "/sys", sys_masked[i], err) < 0)
+		if (mask_one(mk, sys, "/sys", sys_masked[i], err) < 0)
 			return -1;
-	return mask_thermal(sb, sys, err);
+	return mask_thermal(mk, sys, err);
 }
 
-int pd_kernfs_mount(struct pd_sandbox *sb, struct pd_error *err)
+int pd_kernfs_mount(const struct pd_root *root, const struct pd_limits_plan *lp,
+		    struct pd_error *err)
 {
-	if (pd_masks_prepare(sb->stage_fd, &sb->mask_fd, &sb->mask_dir_fd, err) < 0)
+	cleanup_close int file = -1, dir = -1;
+	struct masks mk;
+
+	if (pd_masks_prepare(root->stage_fd, &file, &dir, err) < 0)
 		return -1;
-	if (mount_proc(sb, err) < 0)
+	mk = (struct masks){ .file = file, .dir = dir };
+	if (mount_proc(root->root_fd, &mk, lp, err) < 0)
 		return -1;
-	return mount_sys(sb, err);
+	return mount_sys(root->root_fd, &mk, err);
 }

@@ -97,12 +97,19 @@ static void place(struct pd_placement *pl, const char *dest, int mnt_fd)
 	pl->p[pl->n++].fd = fd;
 }
 
+/* What applying the mounts works with. */
+struct mctx {
+	int root; /* the new root */
+	const struct pd_sandbox_spec *spec;
+	struct pd_sources *sources;
+	struct pd_placement *pl;
+};
+
 /* The base to resolve @dest from, and @dest relative to it ("/" for itself). */
-static int base_for(const struct pd_sandbox *sb, const struct pd_placement *pl, const char *dest,
-		    const char **rel)
+static int base_for(int root, const struct pd_placement *pl, const char *dest, const char **rel)
 {
 	size_t best = 0;
-	int fd = sb->root_fd;
+	int fd = root;
 
 	*rel = dest;
 	for (size_t i = 0; i < pl->n; i++) {
@@ -117,21 +124,21 @@ static int base_for(const struct pd_sandbox *sb, const struct pd_placement *pl, 
 	return fd;
 }
 
-static int bind_one(struct pd_sandbox *sb, struct pd_placement *pl, const struct pd_mount *m,
-		    const char *dest, size_t src_idx, struct pd_error *err)
+static int bind_one(const struct mctx *c, const struct pd_mount *m, const char *dest,
+		    size_t src_idx, struct pd_error *err)
 {
 	cleanup_close int mnt = -1, target = -1;
 	struct stat st;
 	bool prepared;
 	const char *rel;
-	int base = base_for(sb, pl, dest, &rel);
+	int base = base_for(c->root, c->pl, dest, &rel);
 
-	mnt = pd_source_open(sb, src_idx, m->source, &prepared, err);
+	mnt = pd_source_open(c->sources, src_idx, m->source, &prepared, err);
 	if (mnt < 0)
 		return pd_error_wrap(err, "volume \"%s\"", m->source);
 	if (fstat(mnt, &st) < 0)
 		return pd_error_set(err, errno, "volume \"%s\"", m->source);
-	if (!strcmp(rel, "/") && base != sb->root_fd) {
+	if (!strcmp(rel, "/") && base != c->root) {
 		target = fcntl(base, F_DUPFD_CLOEXEC, 3); /* on top of an earlier mount */
 		if (target < 0)
 			return pd_error_set(err, errno, "mount destination \"%s\"", dest);
@@ -148,15 +155,15 @@ static int bind_one(struct pd_sandbox *sb, struct pd_placement *pl, const struct
 		return -1;
 	if (pd_mnt_attach(mnt, target, dest, err) < 0)
 		return pd_error_wrap(err, "volume \"%s\"", m->source);
-	place(pl, dest, mnt);
+	place(c->pl, dest, mnt);
 	return 0;
 }
 
-static int tmpfs_one(struct pd_sandbox *sb, struct pd_placement *pl, const struct pd_mount *m,
-		     const char *dest, struct pd_error *err)
+static int tmpfs_one(const struct mctx *c, const struct pd_mount *m, const char *dest,
+		     struct pd_error *err)
 {
 	const char *rel;
-	int base = base_for(sb, pl, dest, &rel);
+	int base = base_for(c->root, c->pl, dest, &rel);
 	cleanup_close int mnt = -1, target = -1;
 	char mode[16];
 	const char *opts[8];
@@ -167,13 +174,13 @@ static int tmpfs_one(struct pd_sandbox *sb, struct pd_placement *pl, const struc
 	opts[0] = "mode";
 	opts[1] = mode;
 	/* Bounded like the writable layer: asked-for size, --memory, defaults. */
-	pd_tmpfs_cap(&sb->spec->limits, m->tmpfs_size ? strtoull(m->tmpfs_size, NULL, 10) : 0,
+	pd_tmpfs_cap(&c->spec->limits, m->tmpfs_size ? strtoull(m->tmpfs_size, NULL, 10) : 0,
 		     m->tmpfs_inodes, &cap, opts + 2);
 	if (m->noexec)
 		attrs |= MOUNT_ATTR_NOEXEC;
 	if (m->read_only)
 		attrs |= MOUNT_ATTR_RDONLY;
-	if (!strcmp(rel, "/") && base != sb->root_fd) {
+	if (!strcmp(rel, "/") && base != c->root) {
 		target = fcntl(base, F_DUPFD_CLOEXEC, 3); /* on top of an earlier mount */
 		if (target < 0)
 			return pd_error_set(err, errno, "mount destination \"%s\"", dest);
@@ -188,11 +195,11 @@ static int tmpfs_one(struct pd_sandbox *sb, struct pd_placement *pl, const struc
 		return -1;
 	if (pd_mnt_attach(mnt, target, dest, err) < 0)
 		return -1;
-	place(pl, dest, mnt);
+	place(c->pl, dest, mnt);
 	return 0;
 }
 
-static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd_error *err)
+static int link_one(int root, const struct pd_symlink *l, struct pd_error *err)
 {
 	cleanup_free char *dir = NULL;
 	cleanup_close int dfd = -1;
@@ -202,7 +209,7 @@ static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd
 	if (!slash || !*name)
 		return pd_error_set(err, EINVAL, "symlink \"%s\"", l->path);
 	dir = pd_xstrndup(l->path, (size_t)(slash - l->path));
-	dfd = pd_mkdirs_in_root(sb->root_fd, *dir ? dir : "/", 0755, "symlink", err);
+	dfd = pd_mkdirs_in_root(root, *dir ? dir : "/", 0755, "symlink", err);
 	if (dfd < 0)
 		return -1;
 	if (symlinkat(l->target, dfd, name) < 0 && errno != EEXIST)
@@ -210,8 +217,8 @@ static int link_one(struct pd_sandbox *sb, const struct pd_symlink *l, struct pd
 	return 0;
 }
 
-static int apply_list(struct pd_sandbox *sb, struct pd_placement *pl, const struct pd_mount *ms,
-		      size_t n, int list, struct pd_error *err)
+static int apply_list(const struct mctx *c, const struct pd_mount *ms, size_t n, int list,
+		      struct pd_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct pd_mount *m = &ms[i];
@@ -222,10 +229,10 @@ static int apply_list(struct pd_sandbox *sb, struct pd_placement *pl, const stru
 			return -1;
 		switch (m->type) {
 		case PD_MOUNT_BIND:
-			r = bind_one(sb, pl, m, dest, pd_source_index(sb->spec, list, i), err);
+			r = bind_one(c, m, dest, pd_source_index(c->spec, list, i), err);
 			break;
 		case PD_MOUNT_TMPFS:
-			r = tmpfs_one(sb, pl, m, dest, err);
+			r = tmpfs_one(c, m, dest, err);
 			break;
 		default:
 			r = pd_error_set(err, EINVAL, "mount \"%s\": unknown type", m->dest);
@@ -237,25 +244,25 @@ static int apply_list(struct pd_sandbox *sb, struct pd_placement *pl, const stru
 	return 0;
 }
 
-int pd_mounts_apply(struct pd_sandbox *sb, struct pd_error *err)
+int pd_mounts_apply(int root_fd, const struct pd_sandbox_spec *spec, struct pd_sources *sources,
+		    int tmp_mnt_fd, struct pd_placement *placed, struct pd_error *err)
 {
-	const struct pd_sandbox_spec *spec = sb->spec;
-	struct pd_placement *pl = &sb->placed;
+	const struct mctx c = { .root = root_fd, .spec = spec, .sources = sources, .pl = placed };
 	int r = 0;
 
-	if (sb->tmp_mnt_fd >= 0)
-		place(pl, "/tmp", sb->tmp_mnt_fd);
+	if (tmp_mnt_fd >= 0)
+		place(placed, "/tmp", tmp_mnt_fd);
 	for (size_t i = 0; i < spec->rootfs.n_links && r == 0; i++)
-		r = link_one(sb, &spec->rootfs.links[i], err);
+		r = link_one(root_fd, &spec->rootfs.links[i], err);
 	if (r == 0)
-		r = apply_list(sb, pl, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE,
-			       err);
+		r = apply_list(&c, spec->rootfs.mounts, spec->rootfs.n_mounts, PD_SRC_IMAGE, err);
 	if (r == 0)
-		r = apply_list(sb, pl, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
+		r = apply_list(&c, spec->mounts, spec->n_mounts, PD_SRC_USER, err);
 	return r;
 }
 
-int pd_mounts_mkdir(struct pd_sandbox *sb, const char *path, struct pd_error *err)
+int pd_mounts_mkdir(int root_fd, const struct pd_placement *placed, const char *path,
+		    struct pd_error *err)
 {
 	char clean[4096];
 	const char *rel;
@@ -263,7 +270,7 @@ int pd_mounts_mkdir(struct pd_sandbox *sb, const char *path, struct pd_error *er
 
 	if (pd_path_clean(path, clean, sizeof(clean)) < 0)
 		return pd_error_set(err, errno, "\"%s\"", path);
-	base = base_for(sb, &sb->placed, clean, &rel);
+	base = base_for(root_fd, placed, clean, &rel);
 	if (!strcmp(rel, "/"))
 		return fcntl(base, F_DUPFD_CLOEXEC, 3);
 	return pd_mkdirs_in_root_x(base, rel, 0755, RESOLVE_NO_XDEV, "working directory", err);

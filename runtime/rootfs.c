@@ -75,9 +75,10 @@ static int staging_mkdir(int stage, const char *name, struct pd_error *err)
 }
 
 /* Attach lower @i (a host directory) at staging/lI; return an O_PATH fd of it. */
-static int attach_lower(struct pd_sandbox *sb, int stage, size_t i, struct pd_error *err)
+static int attach_lower(const struct pd_sandbox_spec *spec, struct pd_sources *sources, int stage,
+			size_t i, struct pd_error *err)
 {
-	const char *path = sb->spec->rootfs.lowers[i];
+	const char *path = spec->rootfs.lowers[i];
 	cleanup_close int m = -1, at = -1;
 	char name[32];
 	struct stat st;
@@ -87,7 +88,7 @@ static int attach_lower(struct pd_sandbox *sb, int stage, size_t i, struct pd_er
 	at = staging_mkdir(stage, name, err);
 	if (at < 0)
 		return -1;
-	m = pd_source_open(sb, pd_source_index(sb->spec, PD_SRC_LOWER, i), path, &prepared, err);
+	m = pd_source_open(sources, pd_source_index(spec, PD_SRC_LOWER, i), path, &prepared, err);
 	if (m < 0)
 		return pd_error_wrap(err, "root filesystem \"%s\"", path);
 	if (fstat(m, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -120,10 +121,10 @@ static void etc_in_lower(int lower, bool *decided, bool *dir_ok)
 }
 
 /* The writable layer: the persistent one paude was given, or staging's. */
-static int writable_layer(struct pd_sandbox *sb, int stage, int *upper, int *work,
-			  struct pd_error *err)
+static int writable_layer(const struct pd_sandbox_spec *spec, struct pd_sources *sources, int stage,
+			  int *upper, int *work, struct pd_error *err)
 {
-	const struct pd_rootfs *rfs = &sb->spec->rootfs;
+	const struct pd_rootfs *rfs = &spec->rootfs;
 
 	if (rfs->layer_dir) {
 		cleanup_close int m = -1, at = -1;
@@ -134,8 +135,8 @@ static int writable_layer(struct pd_sandbox *sb, int stage, int *upper, int *wor
 		at = staging_mkdir(stage, "layer", err);
 		if (at < 0)
 			return -1;
-		m = pd_source_open(sb, pd_source_index(sb->spec, PD_SRC_LAYER, 0), sb->layer_path,
-				   &prepared, err);
+		m = pd_source_open(sources, pd_source_index(spec, PD_SRC_LAYER, 0),
+				   sources->layer_path, &prepared, err);
 		if (m < 0 || pd_mnt_attach(m, at, "writable layer", err) < 0)
 			return pd_error_wrap(err, "writable layer \"%s\"", rfs->layer_dir);
 		*upper =
@@ -178,18 +179,19 @@ static int submount_cb(const struct pd_mountinfo *m, void *p)
  * is why.  Only then: before the clone, reading the host's mount table
  * would cost every run.
  */
-static void explain_overlay_failure(const struct pd_sandbox *sb, struct pd_error *err)
+static void explain_overlay_failure(const struct pd_rootfs *rfs, enum pd_idmap_mode mode,
+				    struct pd_error *err)
 {
 	cleanup_free char *mi = NULL;
 	struct pd_error ignored;
 	size_t len = 0;
 
-	if (sb->ids.mode == PD_IDMAP_ROOT || sb->spec->rootfs.n_lowers == 0)
+	if (mode == PD_IDMAP_ROOT || rfs->n_lowers == 0)
 		return;
 	if (pd_mountinfo_read(&mi, &len, &ignored) < 0)
 		return;
-	for (size_t i = 0; i < sb->spec->rootfs.n_lowers; i++) {
-		struct submount_find f = { .dir = sb->spec->rootfs.lowers[i] };
+	for (size_t i = 0; i < rfs->n_lowers; i++) {
+		struct submount_find f = { .dir = rfs->lowers[i] };
 
 		if (pd_mountinfo_foreach(mi, len, submount_cb, &f) == 1) {
 			pd_error_set_msg(err, EBUSY,
@@ -202,9 +204,11 @@ static void explain_overlay_failure(const struct pd_sandbox *sb, struct pd_error
 	}
 }
 
-static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err)
+/* The overlay root's mount; *@etc_written when the /etc files went into its upper layer. */
+static int overlay_create(const struct pd_sandbox_spec *spec, struct pd_sources *sources, int stage,
+			  bool *etc_written, struct pd_error *err)
 {
-	const struct pd_rootfs *rfs = &sb->spec->rootfs;
+	const struct pd_rootfs *rfs = &spec->rootfs;
 	cleanup_close int fs = -1, upper = -1, work = -1;
 	bool etc_decided = false, etc_dir = true;
 	int m;
@@ -213,7 +217,7 @@ static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err
 	if (fs < 0)
 		return pd_error_set(err, errno, "overlay: fsopen");
 	for (size_t i = 0; i < rfs->n_lowers || (i == 0 && rfs->n_lowers == 0); i++) {
-		cleanup_close int lower = rfs->n_lowers ? attach_lower(sb, stage, i, err)
+		cleanup_close int lower = rfs->n_lowers ? attach_lower(spec, sources, stage, i, err)
 							: staging_mkdir(stage, "empty", err);
 
 		if (lower < 0)
@@ -222,12 +226,17 @@ static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err
 			return pd_error_set(err, errno, "overlay: lower layer %zu", i);
 		etc_in_lower(lower, &etc_decided, &etc_dir);
 	}
-	if (writable_layer(sb, stage, &upper, &work, err) < 0)
+	if (writable_layer(spec, sources, stage, &upper, &work, err) < 0)
 		return -1;
 	/* /etc/hostname, hosts, resolv.conf: in the writable layer, before the
 	 * overlay exists, so they are there whoever owns the image's /etc. */
-	if (etc_dir && pd_etcfiles_write_upper(sb, upper, err) < 0)
-		return -1;
+	if (etc_dir) {
+		int w = pd_etcfiles_write_upper(upper, spec, err);
+
+		if (w < 0)
+			return -1;
+		*etc_written = w > 0;
+	}
 	if (fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
@@ -246,7 +255,8 @@ static int overlay_create(struct pd_sandbox *sb, int stage, struct pd_error *err
 	return m;
 }
 
-int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
+int pd_rootfs_build(const struct pd_sandbox_spec *spec, enum pd_idmap_mode mode,
+		    struct pd_sources *sources, struct pd_root *root, struct pd_error *err)
 {
 	struct pd_tmpfs_cap cap;
 	const char *stage_opts[8] = { "mode", "0700", NULL };
@@ -255,16 +265,16 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return pd_error_set(err, errno, "make \"/\" private");
 	/* The writable layer is memory: bounded, and by --memory too (docs/LIMITS.md). */
-	pd_tmpfs_cap(&sb->spec->limits, 0, 0, &cap, stage_opts + 2);
+	pd_tmpfs_cap(&spec->limits, 0, 0, &cap, stage_opts + 2);
 	stage = pd_mnt_fs("tmpfs", stage_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 			  "staging tmpfs", err);
 	if (stage < 0)
 		return -1;
 	if (move_mount(stage, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return pd_error_set(err, errno, "mount staging tmpfs");
-	ovl = overlay_create(sb, stage, err);
+	ovl = overlay_create(spec, sources, stage, &root->etc_written, err);
 	if (ovl < 0) {
-		explain_overlay_failure(sb, err);
+		explain_overlay_failure(&spec->rootfs, mode, err);
 		return -1;
 	}
 	at = staging_mkdir(stage, "root", err);
@@ -272,10 +282,10 @@ int pd_rootfs_build(struct pd_sandbox *sb, struct pd_error *err)
 		return -1;
 	if (pd_mnt_attach(ovl, at, "overlay root", err) < 0)
 		return -1;
-	sb->root_fd = openat(stage, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (sb->root_fd < 0)
+	root->root_fd = openat(stage, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root->root_fd < 0)
 		return pd_error_set(err, errno, "open the new root");
-	sb->stage_fd = steal_fd(&stage);
+	root->stage_fd = steal_fd(&stage);
 	return 0;
 }
 
@@ -299,11 +309,11 @@ static int mounts_at_root(struct pd_error *err)
 	return n;
 }
 
-int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
+int pd_rootfs_pivot(struct pd_root *root, struct pd_error *err)
 {
 	int n;
 
-	if (fchdir(sb->root_fd) < 0)
+	if (fchdir(root->root_fd) < 0)
 		return pd_error_set(err, errno, "chdir to the new root");
 	if (pd_pivot_root(".", ".") < 0)
 		return pd_error_set(err, errno, "pivot_root");
@@ -333,12 +343,12 @@ int pd_rootfs_pivot(struct pd_sandbox *sb, struct pd_error *err)
 		return pd_error_set(err, ENOENT, "the new root is not mounted at \"/\"");
 	if (chdir("/") < 0)
 		return pd_error_set(err, errno, "chdir \"/\"");
-	if (sb->root_read_only &&
-	    pd_mnt_setattr(sb->root_fd, MOUNT_ATTR_RDONLY, 0, false, -1, "read-only root", err) < 0)
+	if (root->read_only && pd_mnt_setattr(root->root_fd, MOUNT_ATTR_RDONLY, 0, false, -1,
+					      "read-only root", err) < 0)
 		return -1;
-	pd_close(sb->root_fd);
-	sb->root_fd = -1;
-	pd_close(sb->stage_fd);
-	sb->stage_fd = -1;
+	pd_close(root->root_fd);
+	root->root_fd = -1;
+	pd_close(root->stage_fd);
+	root->stage_fd = -1;
 	return 0;
 }

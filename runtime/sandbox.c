@@ -60,12 +60,15 @@
 
 /* ---- inside the sandbox ---- */
 
-/* Receive the parent's mount fds until GO; EOF means the parent is gone. */
-static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
+/*
+ * Receive the parent's mount fds (into @sources) and, root mode, its tmpfs
+ * of device nodes (*@devnodes) until GO; EOF means the parent is gone.
+ */
+static int wait_for_go(int sync, struct pd_sources *sources, int *devnodes, struct pd_error *err)
 {
 	for (;;) {
 		struct pd_sync_msg m;
-		int r = pd_sync_recv(sb->sync, &m);
+		int r = pd_sync_recv(sync, &m);
 
 		if (r < 0)
 			return pd_error_set(err, errno, "wait for paude");
@@ -76,11 +79,11 @@ static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
 			return 0;
 		}
 		if (m.type == PD_SYNC_MOUNT_FD && m.fd >= 0) {
-			pd_source_received(sb, m.arg, m.fd);
+			pd_source_received(sources, m.arg, m.fd);
 			continue;
 		}
-		if (m.type == PD_SYNC_DEV_FD && m.fd >= 0 && sb->devnodes_fd < 0) {
-			sb->devnodes_fd = m.fd;
+		if (m.type == PD_SYNC_DEV_FD && m.fd >= 0 && *devnodes < 0) {
+			*devnodes = m.fd;
 			continue;
 		}
 		pd_close(m.fd);
@@ -88,30 +91,30 @@ static int wait_for_go(struct pd_sandbox *sb, struct pd_error *err)
 }
 
 /* paude holds the other end of the sync socket until it exits. */
-static bool parent_gone(struct pd_sandbox *sb)
+static bool parent_gone(int sync)
 {
-	struct pollfd p = { .fd = sb->sync, .events = POLLIN };
+	struct pollfd p = { .fd = sync, .events = POLLIN };
 
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
-static int send_cgroup_ns(struct pd_sandbox *sb, struct pd_error *err)
+static int send_cgroup_ns(int sync, struct pd_error *err)
 {
 	cleanup_close int fd = open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return pd_error_set(err, errno, "open the cgroup namespace");
-	if (pd_sync_send(sb->sync, PD_SYNC_NS_FD, PD_NS_CGROUP, fd, NULL, 0) < 0)
+	if (pd_sync_send(sync, PD_SYNC_NS_FD, PD_NS_CGROUP, fd, NULL, 0) < 0)
 		return pd_error_set(err, errno, "send the cgroup namespace to paude");
 	return 0;
 }
 
 /* Become uid/gid 0 of the new user namespace, without the host's groups. */
-static int become_root(struct pd_sandbox *sb, struct pd_error *err)
+static int become_root(enum pd_idmap_mode mode, struct pd_error *err)
 {
 	if (setresgid(0, 0, 0) < 0)
 		return pd_error_set(err, errno, "setresgid 0 in the user namespace");
-	if (sb->ids.mode != PD_IDMAP_SINGLE && setgroups(0, NULL) < 0)
+	if (mode != PD_IDMAP_SINGLE && setgroups(0, NULL) < 0)
 		return pd_error_set(err, errno, "drop supplementary groups");
 	if (setresuid(0, 0, 0) < 0)
 		return pd_error_set(err, errno, "setresuid 0 in the user namespace");
@@ -150,38 +153,44 @@ int pd_user_for(int rootfd, const char *spec, const struct pd_idmap_plan *ids, s
 }
 
 /* The working directory; one paude creates belongs to the command's user, as podman does. */
-static int make_workdir(struct pd_sandbox *sb, struct pd_error *err)
+static int make_workdir(int root, const struct pd_placement *placed, const char *wd,
+			const struct pd_user *u, struct pd_error *err)
 {
 	cleanup_close int fd = -1;
 	bool existed;
 
-	const char *wd = sb->spec->process.workdir;
-
 	if (!wd)
 		return 0;
-	fd = pd_openat2(sb->root_fd, wd, O_PATH | O_DIRECTORY, 0,
-			RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	fd = pd_openat2(root, wd, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	existed = fd >= 0;
 	if (!existed)
-		fd = pd_mounts_mkdir(sb, wd, err);
+		fd = pd_mounts_mkdir(root, placed, wd, err);
 	if (fd < 0)
 		return -1;
-	if (!existed && (sb->user.uid || sb->user.gid) &&
-	    fchownat(fd, "", sb->user.uid, sb->user.gid, AT_EMPTY_PATH) < 0)
+	if (!existed && (u->uid || u->gid) && fchownat(fd, "", u->uid, u->gid, AT_EMPTY_PATH) < 0)
 		return pd_error_set(err, errno, "working directory \"%s\": chown to %u:%u", wd,
-				    sb->user.uid, sb->user.gid);
+				    u->uid, u->gid);
 	return 0;
 }
 
 /*
  * sandbox_setup() - every isolation step, in order, as pid 1 of the sandbox.
- * The command's own steps (session, rlimits, identity, capabilities,
- * no_new_privs, fds, seccomp) follow in exec.c after the fork.
+ * Each step gets what it needs and hands back what it makes; the new root
+ * (struct pd_root) goes from step to step until the pivot consumes it.  The
+ * command's own steps (session, rlimits, identity, capabilities,
+ * no_new_privs, fds, seccomp) follow in process.c after the fork; who it
+ * runs as comes back in @user.
  */
-static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
+static int sandbox_setup(struct pd_sandbox *sb, struct pd_user *user, struct pd_error *err)
 {
+	const struct pd_sandbox_spec *spec = sb->spec;
+	struct pd_root root = { .root_fd = -1, .stage_fd = -1, .read_only = sb->root_read_only };
+	struct pd_placement placed = { 0 };
+	cleanup_close int devnodes = -1, tmp_mnt = -1;
+	int r = -1;
+
 	/* 1. The parent writes our id maps and prepares mounts, then says GO. */
-	if (wait_for_go(sb, err) < 0)
+	if (wait_for_go(sb->sync, &sb->sources, &devnodes, err) < 0)
 		return -1;
 	/* 2. From here on nothing in the sandbox may ptrace or read us, and our
 	 *    command line (host paths) is gone from /proc. */
@@ -191,51 +200,61 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_error *err)
 	/* 3. The container's root, with the capabilities of the user namespace.
 	 *    A credential change clears the parent-death signal: set it after,
 	 *    and make sure paude did not die in between. */
-	if (become_root(sb, err) < 0)
+	if (become_root(sb->ids.mode, err) < 0)
 		return -1;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return pd_error_set(err, errno, "set the parent-death signal");
-	if (parent_gone(sb))
+	if (parent_gone(sb->sync))
 		_exit(125);
 	/* 4. A cgroup namespace rooted at the sandbox's cgroup (joined by now);
 	 *    the owner keeps an fd of it. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return pd_error_set(err, errno, "unshare the cgroup namespace");
-	if (send_cgroup_ns(sb, err) < 0)
+	if (send_cgroup_ns(sb->sync, err) < 0)
 		return -1;
-	/* 5. The overlay root in a staging tmpfs (host tree still reachable). */
-	if (pd_rootfs_build(sb, err) < 0)
-		return -1;
-	/* 6. /dev (host nodes bound), then /proc and /sys with their masks, /tmp. */
-	if (pd_dev_mount(sb, err) < 0 || pd_kernfs_mount(sb, err) < 0)
-		return -1;
-	/* 7. /etc/hostname, /etc/hosts, /etc/resolv.conf in the writable layer. */
-	if (pd_etcfiles_write(sb, err) < 0)
-		return -1;
+	/* 5. The overlay root in a staging tmpfs (host tree still reachable),
+	 *    the generated /etc files in its writable layer when they can be. */
+	if (pd_rootfs_build(spec, sb->ids.mode, &sb->sources, &root, err) < 0)
+		goto out;
+	/* 6. /dev (nodes of its own, or the host's bound), /proc and /sys with
+	 *    their masks, /tmp. */
+	if (pd_dev_mount(&root, steal_fd(&devnodes), &sb->ids, err) < 0 ||
+	    pd_kernfs_mount(&root, &sb->limits, err) < 0 ||
+	    pd_tmp_mount(&root, spec, &tmp_mnt, err) < 0)
+		goto out;
+	/* 7. /etc/hostname, /etc/hosts, /etc/resolv.conf, if step 5 could not. */
+	if (pd_etcfiles_write(&root, spec, sb->ids.mode, err) < 0)
+		goto out;
 	/* 8. The image's mounts and links, then the user's volumes and tmpfs. */
-	if (pd_mounts_apply(sb, err) < 0)
-		return -1;
+	if (pd_mounts_apply(root.root_fd, spec, &sb->sources, steal_fd(&tmp_mnt), &placed, err) < 0)
+		goto out;
 	/* 9. Who the first command runs as, from the image's own account files. */
-	if (pd_user_for(sb->root_fd, sb->spec->process.user, &sb->ids, &sb->user, err) < 0 ||
-	    make_workdir(sb, err) < 0)
-		return -1;
+	if (pd_user_for(root.root_fd, spec->process.user, &sb->ids, user, err) < 0 ||
+	    make_workdir(root.root_fd, &placed, spec->process.workdir, user, err) < 0)
+		goto out;
 	/* 10. pivot_root: the host's tree is detached; the root goes read-only
 	 *     when asked. */
-	pd_placement_release(&sb->placed);
-	if (pd_rootfs_pivot(sb, err) < 0)
-		return -1;
+	pd_placement_release(&placed);
+	if (pd_rootfs_pivot(&root, err) < 0)
+		goto out;
 	/* 11. The uts and network namespaces: hostname, loopback up. */
-	if (sb->spec->hostname && sethostname(sb->spec->hostname, strlen(sb->spec->hostname)) < 0)
-		return pd_error_set(err, errno, "sethostname \"%s\"", sb->spec->hostname);
-	if (pd_net_loopback_up(err) < 0)
-		return -1;
-	return 0;
+	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
+		pd_error_set(err, errno, "sethostname \"%s\"", spec->hostname);
+		goto out;
+	}
+	r = pd_net_loopback_up(err);
+out:
+	pd_placement_release(&placed);
+	pd_close(root.root_fd);
+	pd_close(root.stage_fd);
+	return r;
 }
 
 static _Noreturn void child_main(struct pd_sandbox *sb)
 {
 	const struct pd_sandbox_spec *spec = sb->spec;
 	struct pd_error err = { 0 };
+	struct pd_user user = { 0 };
 	pid_t cmd = 0;
 
 	/* Die with paude: the kernel then tears the whole pid namespace down. */
@@ -243,9 +262,9 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 	/* Out of the host terminal's process group: keyboard signals reach
 	 * paude only, which forwards them once. */
 	(void)setsid();
-	if (parent_gone(sb))
+	if (parent_gone(sb->sync))
 		_exit(125);
-	if (sandbox_setup(sb, &err) < 0) {
+	if (sandbox_setup(sb, &user, &err) < 0) {
 		pd_sync_send_error(sb->sync, &err);
 		_exit(125);
 	}
@@ -270,7 +289,7 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 		}
 		if (cmd == 0) {
 			struct pd_process_ctx ctx = {
-				.user = &sb->user,
+				.user = &user,
 				.may_setgroups = sb->ids.mode != PD_IDMAP_SINGLE,
 				.lp = &sb->limits,
 				.limits = &spec->limits,
@@ -282,7 +301,7 @@ static _Noreturn void child_main(struct pd_sandbox *sb)
 			pd_process_exec(&spec->process, &ctx);
 		}
 	}
-	pd_init_run(sb, cmd);
+	pd_init_run(sb->sync, &sb->limits, spec->init_stays, cmd);
 }
 
 /* ---- on the host ---- */
@@ -300,7 +319,7 @@ static int parent_prepare(struct pd_sandbox *sb, struct pd_error *err)
 	if (sb->ids.mode == PD_IDMAP_ROOT) {
 		cleanup_close int nodes = -1;
 
-		if (pd_sources_send_idmapped(sb, pid, err) < 0)
+		if (pd_sources_send_idmapped(&sb->sources, sb->sync, pid, err) < 0)
 			return -1;
 		nodes = pd_devnodes_make(sb->ids.uid[0].outside, sb->ids.gid[0].outside, err);
 		if (nodes < 0)
@@ -376,8 +395,7 @@ static struct pd_sandbox *sandbox_new(const struct pd_sandbox_spec *spec)
 	struct pd_sandbox *sb = pd_xcalloc(1, sizeof(*sb));
 
 	sb->spec = spec;
-	sb->sync = sb->pidfd = sb->root_fd = sb->stage_fd = sb->devnodes_fd = -1;
-	sb->mask_fd = sb->mask_dir_fd = sb->tmp_mnt_fd = -1;
+	sb->sync = sb->pidfd = -1;
 	for (int i = 0; i < PD_NS_COUNT; i++)
 		sb->ns[i] = -1;
 	return sb;
@@ -401,8 +419,8 @@ int pd_sandbox_create(const struct pd_sandbox_spec *spec, struct pd_sandbox **ou
 			goto fail;
 		sb->layer_path = pd_xasprintf("%s/layer", spec->rootfs.layer_dir);
 	}
-	if (pd_sources_open(sb, err) < 0 || pd_limits_setup(&sb->limits, &spec->limits, err) < 0 ||
-	    pd_sync_pair(sv, err) < 0)
+	if (pd_sources_open(&sb->sources, spec, sb->layer_path, err) < 0 ||
+	    pd_limits_setup(&sb->limits, &spec->limits, err) < 0 || pd_sync_pair(sv, err) < 0)
 		goto fail;
 	sb->pid = pd_clone_pidfd(SANDBOX_NS, &sb->pidfd);
 	if (sb->pid == 0) {
@@ -435,7 +453,7 @@ int pd_sandbox_start(struct pd_sandbox *sb, struct pd_error *err)
 	if (pd_sync_send(sb->sync, PD_SYNC_GO, 0, -1, NULL, 0) < 0)
 		return pd_error_set(err, errno, "start the sandbox");
 	sb->started = true;
-	pd_sources_close_host(sb);
+	pd_sources_close_host(&sb->sources);
 	return 0;
 }
 
@@ -538,7 +556,7 @@ void pd_sandbox_destroy(struct pd_sandbox *sb)
 	for (int i = 0; i < PD_NS_COUNT; i++)
 		pd_close(sb->ns[i]);
 	pd_limits_cleanup(&sb->limits);
-	pd_sources_release(sb);
+	pd_sources_release(&sb->sources);
 	free(sb->layer_path);
 	free(sb);
 }

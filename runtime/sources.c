@@ -57,10 +57,10 @@ uint64_t pd_source_attrs(const struct pd_mount *m)
 }
 
 /* Source @idx: its host path, what to call it, and the attributes of its bind. */
-static const char *source_at(const struct pd_sandbox *sb, size_t idx, const char **what,
+static const char *source_at(const struct pd_sources *ss, size_t idx, const char **what,
 			     uint64_t *attrs, bool *host_owners)
 {
-	const struct pd_sandbox_spec *spec = sb->spec;
+	const struct pd_sandbox_spec *spec = ss->spec;
 	const struct pd_rootfs *r = &spec->rootfs;
 	const struct pd_mount *m;
 
@@ -76,7 +76,7 @@ static const char *source_at(const struct pd_sandbox *sb, size_t idx, const char
 		*what = "writable layer";
 		*attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 		*host_owners = true;
-		return sb->layer_path;
+		return ss->layer_path;
 	}
 	if (idx < r->n_mounts) {
 		*what = "image mount";
@@ -92,19 +92,23 @@ static const char *source_at(const struct pd_sandbox *sb, size_t idx, const char
 	return m->source;
 }
 
-int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err)
+int pd_sources_open(struct pd_sources *ss, const struct pd_sandbox_spec *spec,
+		    const char *layer_path, struct pd_error *err)
 {
-	sb->n_src = pd_source_count(sb->spec);
-	sb->src = pd_xcalloc(sb->n_src + 1, sizeof(*sb->src));
-	for (size_t i = 0; i < sb->n_src; i++) {
-		struct pd_source *s = &sb->src[i];
+	ss->spec = spec;
+	ss->layer_path = layer_path;
+	ss->n = pd_source_count(spec);
+	ss->src = pd_xcalloc(ss->n + 1, sizeof(*ss->src));
+	for (size_t i = 0; i < ss->n; i++)
+		ss->src[i].host_fd = ss->src[i].mnt_fd = -1;
+	for (size_t i = 0; i < ss->n; i++) {
+		struct pd_source *s = &ss->src[i];
 		const char *what, *path;
 		uint64_t attrs;
 		bool host_owners;
 		struct stat st;
 
-		s->host_fd = s->mnt_fd = -1;
-		path = source_at(sb, i, &what, &attrs, &host_owners);
+		path = source_at(ss, i, &what, &attrs, &host_owners);
 		if (!path)
 			continue;
 		s->host_fd = open(path, O_PATH | O_CLOEXEC);
@@ -122,36 +126,37 @@ int pd_sources_open(struct pd_sandbox *sb, struct pd_error *err)
 	return 0;
 }
 
-void pd_sources_close_host(struct pd_sandbox *sb)
+void pd_sources_close_host(struct pd_sources *ss)
 {
-	for (size_t i = 0; i < sb->n_src; i++) {
-		pd_close(sb->src[i].host_fd);
-		sb->src[i].host_fd = -1;
+	for (size_t i = 0; i < ss->n; i++) {
+		pd_close(ss->src[i].host_fd);
+		ss->src[i].host_fd = -1;
 	}
 }
 
-void pd_sources_release(struct pd_sandbox *sb)
+void pd_sources_release(struct pd_sources *ss)
 {
-	for (size_t i = 0; i < sb->n_src; i++) {
-		pd_close(sb->src[i].host_fd);
-		pd_close(sb->src[i].mnt_fd);
+	for (size_t i = 0; i < ss->n; i++) {
+		pd_close(ss->src[i].host_fd);
+		pd_close(ss->src[i].mnt_fd);
 	}
-	free(sb->src);
-	sb->src = NULL;
-	sb->n_src = 0;
+	free(ss->src);
+	ss->src = NULL;
+	ss->n = 0;
 }
 
 /* Root mode: an idmapped, private clone of source @i, sent to the sandbox. */
-static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error *err)
+static int send_one(const struct pd_sources *ss, int sync, int userns, size_t i,
+		    struct pd_error *err)
 {
 	const char *what;
 	uint64_t attrs;
 	bool host_owners;
-	const char *path = source_at(sb, i, &what, &attrs, &host_owners);
+	const char *path = source_at(ss, i, &what, &attrs, &host_owners);
 	cleanup_close int m = -1;
 	struct mount_attr a;
 
-	m = open_tree(sb->src[i].host_fd, "",
+	m = open_tree(ss->src[i].host_fd, "",
 		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	if (m < 0)
 		return pd_error_set(err, errno, "%s \"%s\": bind", what, path);
@@ -179,12 +184,12 @@ static int send_one(struct pd_sandbox *sb, int userns, size_t i, struct pd_error
 		if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
 			return pd_error_set(err, errno, "%s \"%s\": mount attributes", what, path);
 	}
-	if (pd_sync_send(sb->sync, PD_SYNC_MOUNT_FD, (uint32_t)i, m, NULL, 0) < 0)
+	if (pd_sync_send(sync, PD_SYNC_MOUNT_FD, (uint32_t)i, m, NULL, 0) < 0)
 		return pd_error_set(err, errno, "%s \"%s\": send to the sandbox", what, path);
 	return 0;
 }
 
-int pd_sources_send_idmapped(struct pd_sandbox *sb, pid_t pid, struct pd_error *err)
+int pd_sources_send_idmapped(const struct pd_sources *ss, int sync, pid_t pid, struct pd_error *err)
 {
 	cleanup_close int userns = -1;
 	char path[64];
@@ -193,26 +198,26 @@ int pd_sources_send_idmapped(struct pd_sandbox *sb, pid_t pid, struct pd_error *
 	userns = open(path, O_RDONLY | O_CLOEXEC);
 	if (userns < 0)
 		return pd_error_set(err, errno, "open \"%s\"", path);
-	for (size_t i = 0; i < sb->n_src; i++)
-		if (sb->src[i].used && send_one(sb, userns, i, err) < 0)
+	for (size_t i = 0; i < ss->n; i++)
+		if (ss->src[i].used && send_one(ss, sync, userns, i, err) < 0)
 			return -1;
 	return 0;
 }
 
-void pd_source_received(struct pd_sandbox *sb, size_t idx, int fd)
+void pd_source_received(struct pd_sources *ss, size_t idx, int fd)
 {
-	if (idx >= sb->n_src || !sb->src[idx].used) {
+	if (idx >= ss->n || !ss->src[idx].used) {
 		pd_close(fd);
 		return;
 	}
-	pd_close(sb->src[idx].mnt_fd);
-	sb->src[idx].mnt_fd = fd;
+	pd_close(ss->src[idx].mnt_fd);
+	ss->src[idx].mnt_fd = fd;
 }
 
-int pd_source_open(struct pd_sandbox *sb, size_t idx, const char *path, bool *prepared,
+int pd_source_open(struct pd_sources *ss, size_t idx, const char *path, bool *prepared,
 		   struct pd_error *err)
 {
-	struct pd_source *s = idx < sb->n_src ? &sb->src[idx] : NULL;
+	struct pd_source *s = idx < ss->n ? &ss->src[idx] : NULL;
 	cleanup_close int m = -1;
 	struct stat st;
 
