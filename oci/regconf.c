@@ -234,10 +234,17 @@ static int header(struct cur *c, struct pd_regconf *out, enum table *t)
 	return end_of_line(c);
 }
 
+/* The first @n bytes of @s name a registry: a '.' or a ':' in them, or "localhost". */
+static bool names_registry(const char *s, size_t n)
+{
+	return n > 0 &&
+	       (memchr(s, '.', n) || memchr(s, ':', n) || (n == 9 && !memcmp(s, "localhost", 9)));
+}
+
 /* A registry's name alone: no path, no scheme, no blanks. */
 static bool search_registry_ok(const char *s)
 {
-	return s[0] && !strpbrk(s, "/ @\t") && strlen(s) < PD_REGCONF_LOCATION_MAX - 1;
+	return !strpbrk(s, "/ @\t") && names_registry(s, strlen(s));
 }
 
 /* "NAME" = "HOST[:PORT]/REPO": a short name and a whole one, no tag or digest. */
@@ -253,9 +260,11 @@ static int alias(struct cur *c, struct pd_regconf *out, const char *key, const s
 	    (key[first] == '/' &&
 	     (memchr(key, '.', first) || (first == 9 && !memcmp(key, "localhost", 9)))))
 		return bad(c, "an alias's name is a short name (no registry, tag or digest)");
-	if (!slash || slash == v->s || !slash[1] || strchr(v->s, '@') || strchr(v->s, ' ') ||
-	    strchr(slash, ':'))
-		return bad(c, "an alias names HOST[:PORT]/REPO, without a tag or digest");
+	if (!slash || !names_registry(v->s, (size_t)(slash - v->s)) || !slash[1] ||
+	    strchr(v->s, '@') || strchr(v->s, ' ') || strchr(slash, ':'))
+		return bad(c,
+			   "an alias names HOST[:PORT]/REPO (a registry with a '.' or a ':', "
+			   "or localhost), without a tag or digest");
 	for (size_t i = 0; i < out->n_aliases && !a; i++)
 		if (!strcmp(out->aliases[i].name, key))
 			a = &out->aliases[i]; /* the last one wins */
@@ -299,7 +308,18 @@ static int pair(struct cur *c, struct pd_regconf *out, enum table t)
 	}
 	if (value(c, &v) < 0)
 		return -1;
-	if (v.list) {
+	if (t == T_TOP && !strcmp(key, "short-name-mode")) {
+		if (v.type == V_STRING && !strcmp(v.s, "enforcing"))
+			out->short_mode = PD_SHORT_ENFORCING;
+		else if (v.type == V_STRING && !strcmp(v.s, "permissive"))
+			out->short_mode = PD_SHORT_PERMISSIVE;
+		else if (v.type == V_STRING && !strcmp(v.s, "disabled"))
+			out->short_mode = PD_SHORT_DISABLED;
+		else
+			return bad(c,
+				   "short-name-mode is \"enforcing\", \"permissive\" or "
+				   "\"disabled\"");
+	} else if (v.list) {
 		if (v.type != V_ARRAY)
 			return bad(c, "unqualified-search-registries is an array of strings");
 		for (size_t i = 0; i < v.n; i++)

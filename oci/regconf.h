@@ -12,9 +12,11 @@
  *   location = "HOST[:PORT][/NAMESPACE]"
  *   insecure = true|false
  *   unqualified-search-registries = ["HOST[:PORT]", ...]   (top level)
+ *   short-name-mode = "enforcing"|"permissive"|"disabled"   (top level)
  *   [aliases]
  *   "NAME" = "HOST[:PORT]/REPO"            a short name's one meaning
- * Other keys and tables (short-name-mode, pull-from-mirror, ...) are
+ * (a registry here has a '.' or a ':' or is "localhost", as podman wants).
+ * Other keys and tables (pull-from-mirror, ...) are
  * accepted and ignored, as are comments; the TOML outside this subset (inline tables, multi-line
  * strings, dotted keys) is refused with the line.  A reference's registry
  * entry is the one whose prefix matches the most of "HOST/REPO" at a path
@@ -53,6 +55,9 @@ struct pd_regconf_alias {
 	char value[PD_REGCONF_LOCATION_MAX]; /* "registry.fedoraproject.org/fedora" */
 };
 
+/* short-name-mode: enforcing (the default) never guesses among several registries. */
+enum pd_short_mode { PD_SHORT_ENFORCING, PD_SHORT_PERMISSIVE, PD_SHORT_DISABLED };
+
 struct pd_regconf {
 	struct pd_regconf_entry *entries;
 	size_t n;
@@ -61,6 +66,7 @@ struct pd_regconf {
 	bool has_search; /* the key is there (an empty list says: no search) */
 	struct pd_regconf_alias *aliases;
 	size_t n_aliases;
+	enum pd_short_mode short_mode;
 };
 
 /*

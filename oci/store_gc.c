@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int flock_retry(int fd, int op)
@@ -86,18 +87,36 @@ static int image_lock_open(struct pd_store *s, const char *manifest, bool create
 	return openat(s->fd, rel, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
 }
 
+/* Whether @fd is still the file at locks/image-HEX.lock (rmi may have removed it). */
+static bool still_linked(struct pd_store *s, const char *manifest, int fd)
+{
+	struct stat a, b;
+	char rel[96];
+
+	snprintf(rel, sizeof(rel), "locks/image-%s.lock", pd_store_hex(manifest));
+	return fstat(fd, &a) == 0 && fstatat(s->fd, rel, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int pd_store_image_hold(struct pd_store *s, const char *manifest, struct pd_error *err)
 {
-	int fd = image_lock_open(s, manifest, true);
+	for (int tries = 0; tries < 8; tries++) {
+		int fd = image_lock_open(s, manifest, true);
 
-	if (fd < 0)
-		return pd_error_set(err, errno, "image %s", manifest);
-	if (flock_retry(fd, LOCK_SH) < 0) {
-		pd_error_set(err, errno, "hold image %s", manifest);
+		if (fd < 0)
+			return pd_error_set(err, errno, "image %s", manifest);
+		if (flock_retry(fd, LOCK_SH) < 0) {
+			pd_error_set(err, errno, "hold image %s", manifest);
+			close(fd);
+			return -1;
+		}
+		/* held: nobody unlinks it now (that takes it exclusively) */
+		if (still_linked(s, manifest, fd))
+			return fd;
 		close(fd);
-		return -1;
 	}
-	return fd;
+	return pd_error_set(err, EAGAIN, "hold image %s: its hold file keeps being replaced",
+			    manifest);
 }
 
 bool pd_store_image_busy(struct pd_store *s, const char *manifest)

@@ -41,7 +41,7 @@ static struct pd_store *open_store(struct pd_error *err)
 static int find_image(struct pd_store *s, const char *ref, struct pd_store_image *img,
 		      struct pd_error *err)
 {
-	int r = pd_pull_find(s, ref, img, err);
+	int r = pd_pull_find(s, ref, img, NULL, 0, err);
 
 	if (r == 0)
 		return pd_error_set_msg(err, ENOENT, "image \"%s\": not in the store", ref);

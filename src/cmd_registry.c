@@ -303,7 +303,7 @@ static int cmd_push(int argc, char **argv, struct pd_error *err)
 		pd_store_close(s);
 		return -1;
 	}
-	found = pd_pull_find(s, src, &img, err);
+	found = pd_pull_find(s, src, &img, NULL, 0, err);
 	if (found <= 0) {
 		if (found == 0)
 			pd_error_set_msg(err, ENOENT, "image \"%s\": not in the store", src);

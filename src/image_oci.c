@@ -95,7 +95,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	cleanup_free char *root = pd_store_default_root();
 	struct pd_store *s;
 	struct pd_store_image si = { 0 };
-	char name[1024];
+	char name[1024], matched[1024];
 	int found = 0, r = -1, gc = -1;
 	bool said = false; /* the message names the image already */
 
@@ -124,9 +124,13 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 	if (gc < 0)
 		goto out;
 	/* A stored image by name, by id (a manifest digest or its prefix), or as given. */
-	found = pd_pull_find(s, ref, &si, err);
+	found = pd_pull_find(s, ref, &si, matched, sizeof(matched), err);
 	if (found < 0)
 		goto out;
+	/* pulled again, a short name is the name it was found under (podman's
+	 * "resolved name"), never another search registry's image */
+	if (found > 0 && matched[0] && !pd_str_has_prefix(matched, "localhost/"))
+		ref = matched;
 	if (found > 0 && o->platform) {
 		/* a name holds one platform: another one asked for is pulled */
 		struct pd_platform want;

@@ -102,7 +102,29 @@ static int candidate(struct pd_pull_candidates *out, const char *base, const str
 	return 0;
 }
 
-int pd_pull_candidates(const char *ref, struct pd_pull_candidates *out, struct pd_error *err)
+_Static_assert(PD_REGCONF_SEARCH + 1 <= PD_PULL_CANDIDATES, "localhost/ and every search registry");
+
+/* enforcing: more than one registry to choose from and no alias is refused, as podman does without a prompt. */
+static int refuse_guess(const char *ref, const char *name, const struct pd_regconf *rc,
+			struct pd_error *err)
+{
+	char list[512] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < rc->n_search && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+				      rc->search[i]);
+	return pd_error_set_msg(
+		err, EINVAL,
+		"short name \"%s\": registries.conf's short-name-mode is enforcing "
+		"and %zu registries could serve it (%s); paude does not guess: name "
+		"the registry (%s/%s), add an [aliases] entry, or set "
+		"short-name-mode = \"permissive\"",
+		ref, rc->n_search, list, rc->search[0], name);
+}
+
+int pd_pull_candidates(const char *ref, bool lookup, struct pd_pull_candidates *out,
+		       struct pd_error *err)
 {
 	struct pd_oci_ref r;
 	struct pd_regconf rc;
@@ -124,28 +146,38 @@ int pd_pull_candidates(const char *ref, struct pd_pull_candidates *out, struct p
 		return -1;
 	short_part(ref, name, sizeof(name));
 	alias = pd_regconf_alias(&rc, name);
+	rv = 0;
 	if (alias) {
 		out->how = PD_SHORT_ALIAS;
 		rv = candidate(out, alias, &r, err);
+	}
+	/* looking in the store, what `paude pull`, save or import named localhost/ too */
+	if (rv == 0 && lookup) {
+		snprintf(base, sizeof(base), "localhost/%s", name);
+		rv = candidate(out, base, &r, err);
+	}
+	if (rv < 0 || alias) {
+		/* an alias is the name's one meaning */
 	} else if (rc.has_search) {
 		out->how = PD_SHORT_SEARCH;
-		rv = 0;
 		if (rc.n_search == 0)
 			rv = pd_error_set_msg(err, ENOENT,
 					      "short name \"%s\": no alias and no "
 					      "unqualified-search-registries in registries.conf; "
 					      "name the registry (docker.io/%s)",
 					      ref, name);
+		else if (!lookup && rc.n_search > 1 && rc.short_mode == PD_SHORT_ENFORCING)
+			rv = refuse_guess(ref, name, &rc, err);
 		for (size_t i = 0; rv == 0 && i < rc.n_search; i++) {
 			snprintf(base, sizeof(base), "%s/%s", rc.search[i], name);
 			rv = candidate(out, base, &r, err);
 		}
 	} else {
 		out->how = PD_SHORT_DEFAULT;
-		rv = pd_oci_ref_format(&r, out->name[0], sizeof(out->name[0])) < 0
-			     ? pd_error_set(err, ENAMETOOLONG, "image reference \"%s\"", ref)
-			     : 0;
-		out->n = rv == 0;
+		if (pd_oci_ref_format(&r, out->name[out->n], sizeof(out->name[0])) < 0)
+			rv = pd_error_set(err, ENAMETOOLONG, "image reference \"%s\"", ref);
+		else
+			out->n++;
 	}
 	pd_regconf_release(&rc);
 	return rv;
@@ -159,15 +191,26 @@ bool pd_pull_is_short(const char *ref)
 	return pd_oci_ref_parse(ref, &r, &e) == 0 && r.defaulted_registry;
 }
 
-int pd_pull_find(struct pd_store *s, const char *ref, struct pd_store_image *img,
-		 struct pd_error *err)
+int pd_pull_find(struct pd_store *s, const char *ref, struct pd_store_image *img, char *name,
+		 size_t cap, struct pd_error *err)
 {
 	struct pd_pull_candidates c;
+	struct pd_oci_ref r;
+	struct pd_error ignored;
 	int found = 0;
 
-	if (pd_pull_candidates(ref, &c, NULL) == 0)
-		for (size_t i = 0; found == 0 && i < c.n; i++)
+	if (name && cap)
+		name[0] = '\0';
+	/* not a reference: perhaps an image id */
+	if (pd_oci_ref_parse(ref, &r, &ignored) == 0) {
+		if (pd_pull_candidates(ref, true, &c, err) < 0)
+			return -1;
+		for (size_t i = 0; found == 0 && i < c.n; i++) {
 			found = pd_store_image_get(s, c.name[i], img, err);
+			if (found > 0 && name)
+				snprintf(name, cap, "%s", c.name[i]);
+		}
+	}
 	if (found == 0)
 		found = pd_store_image_get(s, ref, img, err);
 	return found;
@@ -538,12 +581,14 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (pd_pull_candidates(o->ref, &c, err) < 0)
+	if (pd_pull_candidates(o->ref, false, &c, err) < 0)
 		return -1;
 	if ((o->platform ? pd_platform_parse(o->platform, &plat, err)
 			 : pd_platform_host(&plat, err)) < 0)
 		return -1;
-	if (c.how == PD_SHORT_DEFAULT)
+	if (o->quiet)
+		; /* -q: nothing but the id */
+	else if (c.how == PD_SHORT_DEFAULT)
 		pd_note("\"%s\" is a short name: pulling from docker.io", o->ref);
 	else if (c.how == PD_SHORT_ALIAS)
 		pd_note("\"%s\" is a short name: its alias in registries.conf is %s", o->ref,
@@ -553,7 +598,7 @@ int pd_pull(struct pd_store *s, const struct pd_pull_opts *o, struct pd_store_im
 			"registries.conf in order",
 			o->ref);
 	for (size_t i = 0; i < c.n; i++) {
-		if (c.how != PD_SHORT_QUALIFIED)
+		if (c.how != PD_SHORT_QUALIFIED && !o->quiet)
 			fprintf(stderr, "Trying to pull %s...\n", c.name[i]);
 		r = pull_one(s, o, c.name[i], &plat, out, err);
 		if (r == 0 || i + 1 == c.n)

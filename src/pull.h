@@ -54,7 +54,7 @@ int pd_pull_commit(struct pd_store *store, const struct pd_pull_opts *o, const c
  * candidate), else each of unqualified-search-registries in order, else
  * docker.io.  A reference with a registry is its own one candidate.
  */
-#define PD_PULL_CANDIDATES 16
+#define PD_PULL_CANDIDATES 18 /* localhost/NAME and 16 search registries, with room */
 enum pd_short_how { PD_SHORT_QUALIFIED, PD_SHORT_ALIAS, PD_SHORT_SEARCH, PD_SHORT_DEFAULT };
 struct pd_pull_candidates {
 	size_t n;
@@ -64,19 +64,25 @@ struct pd_pull_candidates {
 
 /*
  * pd_pull_candidates() - @ref's candidates (see above); registries.conf is
- * read only for a short name.  Return: 0, or -1 with @err set (not a
- * reference; a registries.conf that cannot be read; an empty search list
- * and no alias).
+ * read only for a short name.  @lookup: for finding a stored image, where
+ * localhost/NAME comes after the alias (what imports are named) and
+ * short-name-mode = "enforcing" does not refuse several search registries.
+ * Return: 0, or -1 with @err set (not a reference; a registries.conf that
+ * cannot be read; an empty search list and no alias; enforcing mode with
+ * several registries to choose from).
  */
-int pd_pull_candidates(const char *ref, struct pd_pull_candidates *out, struct pd_error *err);
+int pd_pull_candidates(const char *ref, bool lookup, struct pd_pull_candidates *out,
+		       struct pd_error *err);
 
 /*
  * pd_pull_find() - the stored image @ref names: the first of its
- * candidates that is stored, else an image id (a manifest digest or its
- * prefix).  Return: 1 found (@img filled), 0 not stored, -1 with @err set.
+ * candidates that is stored (its name in @name, @cap bytes, when @name is
+ * not NULL; "" when found otherwise), else an image id (a manifest digest
+ * or its prefix).  Return: 1 found (@img filled), 0 not stored, -1 with
+ * @err set (a registries.conf that cannot be read, ...).
  */
-int pd_pull_find(struct pd_store *store, const char *ref, struct pd_store_image *img,
-		 struct pd_error *err);
+int pd_pull_find(struct pd_store *store, const char *ref, struct pd_store_image *img, char *name,
+		 size_t cap, struct pd_error *err);
 
 /* pd_pull_is_short() - whether @ref names no registry (a short name). */
 bool pd_pull_is_short(const char *ref);

@@ -141,10 +141,12 @@ static int tee_write(void *data, const void *buf, size_t n)
 		if (ftruncate(t->file, 0) < 0 || lseek(t->file, 0, SEEK_SET) < 0)
 			return -1;
 		t->written = 0;
+		/* bytes already went to the unpack: what it made of them is void,
+		 * whether it is still reading (the stream is cut here) or not */
+		t->cut = t->cut || t->sent;
 		if (t->pipe >= 0 && t->sent) {
 			close(t->pipe);
 			t->pipe = -1;
-			t->cut = true;
 		}
 		__atomic_store_n(t->count, 0, __ATOMIC_RELAXED);
 		return 0;
@@ -445,6 +447,18 @@ static void munmap_counts(int64_t **p)
 		munmap(*p, PD_OCI_LAYERS_MAX * sizeof(int64_t));
 }
 
+/* Kill and reap the jobs still running (what they leave is in tmp/ only). */
+static void stop_all(struct task **run, size_t running)
+{
+	for (size_t k = 0; k < running; k++) {
+		struct report r;
+
+		(void)kill(run[k]->pid, SIGKILL);
+		(void)report_take(run[k]->fd, run[k]->pid, &r);
+		run[k]->fd = -1;
+	}
+}
+
 int pd_pull_layers(struct pd_store *s, const struct pd_pull_opts *o,
 		   const struct pd_pull_source *src, const struct pd_oci_manifest *m,
 		   const struct pd_oci_config *cfg, struct pd_error *err)
@@ -497,9 +511,10 @@ int pd_pull_layers(struct pd_store *s, const struct pd_pull_opts *o,
 		for (size_t k = 0; k < running; k++)
 			pfd[k] = (struct pollfd){ .fd = run[k]->fd, .events = POLLIN };
 		if (poll(pfd, running, board.tty ? 100 : -1) < 0 && errno != EINTR) {
-			/* cannot wait for them: they die with us, nothing half-made shows */
+			pd_error_set(err, errno, "pull: poll");
+			stop_all(run, running);
 			pd_progress_board_end(&board);
-			return pd_error_set(err, errno, "pull: poll");
+			return -1;
 		}
 		for (size_t k = 0; k < running; k++)
 			pd_progress_board_set(&board, run[k]->row,
@@ -513,6 +528,7 @@ int pd_pull_layers(struct pd_store *s, const struct pd_pull_opts *o,
 				continue;
 			if (report_take(t->fd, t->pid, &r) < 0 && !failed) {
 				*err = r.err;
+				pd_error_wrap(err, "layer %s", t->d->digest);
 				failed = true;
 			}
 			t->fd = -1;

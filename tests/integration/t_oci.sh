@@ -1642,6 +1642,9 @@ t_oci_import_local_transports() {
 	ocap images
 	contains "$OUT" "localhost/lay" "the layout's image is named after its directory"
 	contains "$OUT" "docker.io/it/imp" "the archive's image is named by its RepoTag"
+	ocap run --network none --pull=never lay:t1
+	status_is "$RC" 0 "its short name finds localhost/lay:t1, as podman's lookup does ($ERR)"
+	eq "$OUT" "hello from the image" "run lay:t1"
 	n=$(oci_ls "$OCI_STORE/layers" | wc -l)
 	eq "$n" 1 "one layer stored for all of them"
 	eq "$(oci_ls "$OCI_STORE/tmp" | wc -l)" 0 "nothing left in tmp/"
@@ -1853,10 +1856,11 @@ t_oci_pull_progress() {
 }
 
 # Short names as podman resolves them with registries.conf: an [aliases]
-# entry is the name's one meaning; otherwise the unqualified-search-registries
-# are tried in order (one that fails is said and skipped).  The image is
-# stored under the name that worked, and the short name finds it again; an
-# empty search list with no alias is refused, naming the fix.
+# entry is the name's one meaning; otherwise, short-name-mode "enforcing"
+# (the default) refuses to guess among several search registries, and
+# "permissive" tries them in order (one that fails is said and skipped).
+# The image is stored under the name that worked, and the short name finds
+# it again; an empty search list with no alias is refused, naming the fix.
 t_oci_short_names() {
 	local conf
 	oci_begin
@@ -1870,6 +1874,11 @@ unqualified-search-registries = ["127.0.0.1:1", "$REG"]
 EOC
 	chmod a+r "$conf"
 	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none it/short:1
+	status_is "$RC" 125 "enforcing: a short name with two search registries"
+	contains "$ERR" "short-name-mode is enforcing and 2 registries could serve it" \
+		"the reason ($ERR)"
+	sed -i '1i short-name-mode = "permissive"' "$conf"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none it/short:1
 	status_is "$RC" 0 "run of a short name ($ERR)"
 	eq "$OUT" "hello from the image" "the image found through the search list"
 	contains "$ERR" "Trying to pull 127.0.0.1:1/it/short:1..." "the first registry tried ($ERR)"
@@ -1879,6 +1888,10 @@ EOC
 	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none it/short:1
 	eq "$OUT" "hello from the image" "run of the short name again ($ERR)"
 	not_contains "$ERR" "Trying to pull" "the short name finds the stored image"
+	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none --pull=always it/short:1
+	status_is "$RC" 0 "--pull=always of the short name ($ERR)"
+	contains "$ERR" "Trying to pull $REG/it/short:1..." "pulled again under the name it was found by"
+	not_contains "$ERR" "127.0.0.1:1" "no other search registry is asked"
 	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap rmi it/short:1
 	status_is "$RC" 0 "rmi by the short name ($ERR)"
 	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap run --network none nick:1

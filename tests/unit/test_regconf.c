@@ -49,6 +49,7 @@ START_TEST(test_entries)
 
 	ck_assert_msg(parse(text, &c, &e) == 0, "%s", e.msg);
 	ck_assert(c.has_search);
+	ck_assert(c.short_mode == PD_SHORT_ENFORCING);
 	EXPECT_INT(c.n_search, 2);
 	EXPECT_STR(c.search[0], "docker.io");
 	EXPECT_STR(c.search[1], "quay.io");
@@ -93,6 +94,29 @@ START_TEST(test_longest_prefix)
 }
 END_TEST
 
+START_TEST(test_short_name_mode)
+{
+	static const struct {
+		const char *text;
+		enum pd_short_mode mode;
+	} cases[] = {
+		{ "", PD_SHORT_ENFORCING },
+		{ "short-name-mode = 'permissive'\n", PD_SHORT_PERMISSIVE },
+		{ "short-name-mode = \"disabled\"\n", PD_SHORT_DISABLED },
+		{ "[other]\nshort-name-mode = \"permissive\"\n", PD_SHORT_ENFORCING },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pd_regconf c;
+		struct pd_error e = { 0 };
+
+		ck_assert_msg(parse(cases[i].text, &c, &e) == 0, "%s", e.msg);
+		ck_assert_msg(c.short_mode == cases[i].mode, "%s", cases[i].text);
+		pd_regconf_release(&c);
+	}
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
 	static const struct {
@@ -128,6 +152,9 @@ START_TEST(test_refusals)
 		{ "[aliases]\n\"x:1\" = \"quay.io/x\"\n", "a short name" },
 		{ "[aliases]\n\"x\" = \"quay.io/x:1\"\n", "without a tag or digest" },
 		{ "[aliases]\n\"x\" = \"x\"\n", "HOST[:PORT]/REPO" },
+		{ "[aliases]\n\"x\" = \"internal/x\"\n", "a registry with a '.'" },
+		{ "unqualified-search-registries = [\"internal\"]\n", "holds registries" },
+		{ "short-name-mode = \"guess\"\n", "r.conf:1: short-name-mode is" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -148,6 +175,7 @@ static Suite *regconf_suite(void)
 
 	tcase_add_test(tc, test_entries);
 	tcase_add_test(tc, test_longest_prefix);
+	tcase_add_test(tc, test_short_name_mode);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
 	return s;
