@@ -209,50 +209,66 @@ static int overlay_create(const struct pd_sandbox_spec *spec, struct pd_sources 
 			  bool *etc_written, struct pd_error *err)
 {
 	const struct pd_rootfs *rfs = &spec->rootfs;
+	size_t n = rfs->n_lowers ? rfs->n_lowers : 1;
+	cleanup_free int *lowers = pd_xcalloc(n, sizeof(*lowers));
 	cleanup_close int fs = -1, upper = -1, work = -1;
 	bool etc_decided = false, etc_dir = true;
-	int m;
+	int m = -1;
 
+	for (size_t i = 0; i < n; i++)
+		lowers[i] = -1;
 	fs = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return pd_error_set(err, errno, "overlay: fsopen");
-	for (size_t i = 0; i < rfs->n_lowers || (i == 0 && rfs->n_lowers == 0); i++) {
-		cleanup_close int lower = rfs->n_lowers ? attach_lower(spec, sources, stage, i, err)
-							: staging_mkdir(stage, "empty", err);
-
-		if (lower < 0)
-			return -1;
-		if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower) < 0)
-			return pd_error_set(err, errno, "overlay: lower layer %zu", i);
-		etc_in_lower(lower, &etc_decided, &etc_dir);
+	if (fs < 0) {
+		m = pd_error_set(err, errno, "overlay: fsopen");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lowers[i] = rfs->n_lowers ? attach_lower(spec, sources, stage, i, err)
+					  : staging_mkdir(stage, "empty", err);
+		if (lowers[i] < 0)
+			goto out;
+		if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lowers[i]) < 0) {
+			pd_error_set(err, errno, "overlay: lower layer %zu", i);
+			goto out;
+		}
+		etc_in_lower(lowers[i], &etc_decided, &etc_dir);
 	}
 	if (writable_layer(spec, sources, stage, &upper, &work, err) < 0)
-		return -1;
+		goto out;
+	/* the mount destinations, while the layers can be looked at one by one */
+	if (pd_targets_make(spec, sources, lowers, n, upper, err) < 0)
+		goto out;
 	/* /etc/hostname, hosts, resolv.conf: in the writable layer, before the
 	 * overlay exists, so they are there whoever owns the image's /etc. */
 	if (etc_dir) {
 		int w = pd_etcfiles_write_upper(upper, spec, err);
 
 		if (w < 0)
-			return -1;
+			goto out;
 		*etc_written = w > 0;
 	}
 	if (fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-		return pd_error_set(err, errno, "overlay: configure layers");
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) {
+		pd_error_set(err, errno, "overlay: configure layers");
+		goto out;
+	}
 	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		char log[256];
-		ssize_t n = read(fs, log, sizeof(log) - 1);
+		ssize_t got = read(fs, log, sizeof(log) - 1);
 
-		log[n > 0 ? n : 0] = '\0';
+		log[got > 0 ? got : 0] = '\0';
 		log[strcspn(log, "\n")] = '\0';
-		return pd_error_set(err, errno, "overlay: create%s%s", log[0] ? ": " : "", log);
+		pd_error_set(err, errno, "overlay: create%s%s", log[0] ? ": " : "", log);
+		goto out;
 	}
 	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (m < 0)
-		return pd_error_set(err, errno, "overlay: fsmount");
-	return m;
+		pd_error_set(err, errno, "overlay: fsmount");
+out:
+	for (size_t i = 0; i < n; i++)
+		pd_close(lowers[i]);
+	return m < 0 ? -1 : m;
 }
 
 int pd_rootfs_build(const struct pd_sandbox_spec *spec, enum pd_idmap_mode mode,

@@ -19,6 +19,7 @@
 
 struct pd_source {
 	bool used;   /* a bind source (not a tmpfs slot) */
+	bool is_dir; /* a directory (else a regular file) */
 	int host_fd; /* O_PATH, opened by paude on the host */
 	dev_t dev;   /* ... and what it was */
 	ino_t ino;
@@ -128,6 +129,14 @@ void pd_source_received(struct pd_sources *ss, size_t idx, int fd);
  */
 int pd_source_open(struct pd_sources *ss, size_t idx, const char *path, bool *prepared,
 		   struct pd_error *err);
+/*
+ * targets.c: pd_targets_make() - the mount destinations and the working
+ * directory of @spec that the merged @lowers (topmost first, @n) lack, made
+ * in the writable layer @upper before the overlay is mounted.
+ */
+int pd_targets_make(const struct pd_sandbox_spec *spec, const struct pd_sources *sources,
+		    const int *lowers, size_t n, int upper, struct pd_error *err);
+
 /* pd_source_attrs() - the mount attributes a bind of @m gets. */
 uint64_t pd_source_attrs(const struct pd_mount *m);
 

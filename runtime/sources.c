@@ -122,6 +122,7 @@ int pd_sources_open(struct pd_sources *ss, const struct pd_sandbox_spec *spec,
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
 		s->used = true;
+		s->is_dir = S_ISDIR(st.st_mode);
 	}
 	return 0;
 }

@@ -35,6 +35,31 @@ write ok" "rootless on a foreign rootfs: / read-only, /tmp and /dev/shm writable
 	eq "$(find "$rfs" -printf '%P %m %U %s %T@\n' | sort | md5sum)" "$before" "the rootfs on the host"
 }
 
+# Mount destinations and a working directory the image lacks are made in
+# the writable layer before the overlay is mounted, so they exist even
+# under directories of ids the sandbox does not map (rootless, a root-owned
+# dir: rootfs): a file's bind under /bin, a directory's under /etc/new, the
+# working directory /bin/wd.  The image's own entries stay visible beside
+# them, and the rootfs on the host does not change.
+t_rootless_foreign_rootfs_targets() {
+	local rfs before vol n
+	rfs=$(ROOT_RFS)
+	before=$(find "$rfs" -printf '%P %m %U %s %T@\n' | sort | md5sum)
+	vol=$(scratch)
+	echo hi >"$vol/f"
+	chmod 644 "$vol/f"
+	n=$(find "$rfs/bin" -mindepth 1 -maxdepth 1 | wc -l)
+	pcap -v "$vol:/etc/new/deep:ro" -v "$vol/f:/bin/newfile:ro" -w /bin/wd "dir:$rfs" \
+		/bin/sh -c 'cat /etc/new/deep/f /bin/newfile; pwd; ls -A /bin | wc -l; cat /etc/hostname >/dev/null && echo etc'
+	status_is "$RC" 0 "volumes under the image's own directories ($ERR)"
+	eq "$OUT" "hi
+hi
+/bin/wd
+$((n + 2))
+etc" "the binds, the working directory and the image's /bin, and the generated /etc files"
+	eq "$(find "$rfs" -printf '%P %m %U %s %T@\n' | sort | md5sum)" "$before" "the rootfs on the host"
+}
+
 t_rootless_own_rootfs_writable() {
 	# The mode's own rootfs: no note, writable (a copy on write).
 	pcap "$IMG" /bin/sh -c 'pd-probe write /x; pd-probe write /etc/passwd'
