@@ -204,9 +204,9 @@ static void explain_overlay_failure(const struct pd_rootfs *rfs, enum pd_idmap_m
 	}
 }
 
-/* The overlay root's mount; *@etc_written when the /etc files went into its upper layer. */
+/* The overlay root's mount; @root learns what went into its upper layer. */
 static int overlay_create(const struct pd_sandbox_spec *spec, struct pd_sources *sources, int stage,
-			  bool *etc_written, struct pd_error *err)
+			  struct pd_root *root, struct pd_error *err)
 {
 	const struct pd_rootfs *rfs = &spec->rootfs;
 	size_t n = rfs->n_lowers ? rfs->n_lowers : 1;
@@ -236,7 +236,7 @@ static int overlay_create(const struct pd_sandbox_spec *spec, struct pd_sources 
 	if (writable_layer(spec, sources, stage, &upper, &work, err) < 0)
 		goto out;
 	/* the mount destinations, while the layers can be looked at one by one */
-	if (pd_targets_make(spec, sources, lowers, n, upper, err) < 0)
+	if (pd_targets_make(spec, sources, lowers, n, upper, &root->workdir_made, err) < 0)
 		goto out;
 	/* /etc/hostname, hosts, resolv.conf: in the writable layer, before the
 	 * overlay exists, so they are there whoever owns the image's /etc. */
@@ -245,7 +245,7 @@ static int overlay_create(const struct pd_sandbox_spec *spec, struct pd_sources 
 
 		if (w < 0)
 			goto out;
-		*etc_written = w > 0;
+		root->etc_written = w > 0;
 	}
 	if (fsconfig(fs, FSCONFIG_SET_FD, "upperdir", NULL, upper) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_FD, "workdir", NULL, work) < 0 ||
@@ -288,7 +288,7 @@ int pd_rootfs_build(const struct pd_sandbox_spec *spec, enum pd_idmap_mode mode,
 		return -1;
 	if (move_mount(stage, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return pd_error_set(err, errno, "mount staging tmpfs");
-	ovl = overlay_create(spec, sources, stage, &root->etc_written, err);
+	ovl = overlay_create(spec, sources, stage, root, err);
 	if (ovl < 0) {
 		explain_overlay_failure(&spec->rootfs, mode, err);
 		return -1;

@@ -153,16 +153,17 @@ int pd_user_for(int rootfd, const char *spec, const struct pd_idmap_plan *ids, s
 }
 
 /* The working directory; one paude creates belongs to the command's user, as podman does. */
-static int make_workdir(int root, const struct pd_placement *placed, const char *wd,
+static int make_workdir(const struct pd_root *r, const struct pd_placement *placed, const char *wd,
 			const struct pd_user *u, struct pd_error *err)
 {
 	cleanup_close int fd = -1;
 	bool existed;
+	int root = r->root_fd;
 
 	if (!wd)
 		return 0;
 	fd = pd_openat2(root, wd, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-	existed = fd >= 0;
+	existed = fd >= 0 && !r->workdir_made;
 	if (!existed)
 		fd = pd_mounts_mkdir(root, placed, wd, err);
 	if (fd < 0)
@@ -230,7 +231,7 @@ static int sandbox_setup(struct pd_sandbox *sb, struct pd_user *user, struct pd_
 		goto out;
 	/* 9. Who the first command runs as, from the image's own account files. */
 	if (pd_user_for(root.root_fd, spec->process.user, &sb->ids, user, err) < 0 ||
-	    make_workdir(root.root_fd, &placed, spec->process.workdir, user, err) < 0)
+	    make_workdir(&root, &placed, spec->process.workdir, user, err) < 0)
 		goto out;
 	/* 10. pivot_root: the host's tree is detached; the root goes read-only
 	 *     when asked. */

@@ -40,10 +40,11 @@ struct pd_sources {
  * pd_rootfs_pivot() consumes it.
  */
 struct pd_root {
-	int root_fd;      /* O_PATH of the new root */
-	int stage_fd;     /* the staging tmpfs it sits in */
-	bool read_only;   /* it goes read-only at the pivot */
-	bool etc_written; /* the generated /etc files are in its writable layer */
+	int root_fd;       /* O_PATH of the new root */
+	int stage_fd;      /* the staging tmpfs it sits in */
+	bool read_only;    /* it goes read-only at the pivot */
+	bool etc_written;  /* the generated /etc files are in its writable layer */
+	bool workdir_made; /* paude made the working directory (it goes to the user) */
 };
 
 /* Mounts placed so far (mounts.c): a destination's base for resolution. */
@@ -132,10 +133,12 @@ int pd_source_open(struct pd_sources *ss, size_t idx, const char *path, bool *pr
 /*
  * targets.c: pd_targets_make() - the mount destinations and the working
  * directory of @spec that the merged @lowers (topmost first, @n) lack, made
- * in the writable layer @upper before the overlay is mounted.
+ * in the writable layer @upper before the overlay is mounted;
+ * *@workdir_made when the working directory was made there.
  */
 int pd_targets_make(const struct pd_sandbox_spec *spec, const struct pd_sources *sources,
-		    const int *lowers, size_t n, int upper, struct pd_error *err);
+		    const int *lowers, size_t n, int upper, bool *workdir_made,
+		    struct pd_error *err);
 
 /* pd_source_attrs() - the mount attributes a bind of @m gets. */
 uint64_t pd_source_attrs(const struct pd_mount *m);

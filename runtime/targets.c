@@ -107,6 +107,8 @@ static int copy_up_dir(int at, const char *name, const struct stat *lower)
 /*
  * Make destination @dest (clean, absolute) in @upper when the merged
  * layers lack it.  @file: the last component is a file (a file's bind).
+ * Return: 1 when the destination itself was made here, 0 when it was there
+ * (or is left to the mount step), -1 with @err set.
  */
 static int make_one(const int *lowers, size_t n_lowers, int upper, const char *dest, bool file,
 		    struct pd_error *err)
@@ -152,7 +154,7 @@ static int make_one(const int *lowers, size_t n_lowers, int upper, const char *d
 			if (fd < 0)
 				return pd_error_set(err, errno, "writable layer: \"/%s\"", rel);
 			pd_close(fd);
-			return 0;
+			return 1;
 		}
 		if (missing && mkdirat(at, name, 0755) < 0)
 			return pd_error_set(err, errno, "writable layer: \"/%s\"", rel);
@@ -165,7 +167,7 @@ static int make_one(const int *lowers, size_t n_lowers, int upper, const char *d
 			rel[end] = '/';
 		start = end + 1;
 	}
-	return 0;
+	return missing ? 1 : 0;
 }
 
 static int make_list(const struct pd_sandbox_spec *spec, const struct pd_sources *sources,
@@ -188,20 +190,24 @@ static int make_list(const struct pd_sandbox_spec *spec, const struct pd_sources
 }
 
 int pd_targets_make(const struct pd_sandbox_spec *spec, const struct pd_sources *sources,
-		    const int *lowers, size_t n, int upper, struct pd_error *err)
+		    const int *lowers, size_t n, int upper, bool *workdir_made,
+		    struct pd_error *err)
 {
 	char clean[4096];
+	int r;
 
+	*workdir_made = false;
 	if (make_list(spec, sources, lowers, n, upper, spec->rootfs.mounts, spec->rootfs.n_mounts,
 		      PD_SRC_IMAGE, err) < 0 ||
 	    make_list(spec, sources, lowers, n, upper, spec->mounts, spec->n_mounts, PD_SRC_USER,
 		      err) < 0)
 		return -1;
-	if (spec->process.workdir &&
-	    pd_path_clean(spec->process.workdir, clean, sizeof(clean)) == 0)
-		return make_one(lowers, n, upper, clean, false, err) < 0
-			       ? pd_error_wrap(err, "working directory \"%s\"",
-					       spec->process.workdir)
-			       : 0;
+	if (!spec->process.workdir ||
+	    pd_path_clean(spec->process.workdir, clean, sizeof(clean)) < 0)
+		return 0;
+	r = make_one(lowers, n, upper, clean, false, err);
+	if (r < 0)
+		return pd_error_wrap(err, "working directory \"%s\"", spec->process.workdir);
+	*workdir_made = r > 0; /* it goes to the command's user (sandbox.c) */
 	return 0;
 }
