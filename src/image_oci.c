@@ -9,6 +9,8 @@
  * time, which costs little once its blobs and layers are stored.
  */
 #include "image.h"
+#include "image_flat.h"
+#include "oci/flatten.h"
 #include "image_import.h"
 #include "pull.h"
 #include "common/cleanup.h"
@@ -32,12 +34,32 @@ static char **strv_take(char ***v)
 	return r;
 }
 
-static int from_store(struct pd_store *s, const struct pd_store_image *si, struct pd_image *img,
-		      struct pd_error *err)
+/* Lower @path for the image, held for as long as the image is (`image prune` keeps it). */
+static int add_lower(struct pd_store *s, struct pd_image *img, const char *diff_id,
+		     struct pd_error *err)
+{
+	char path[PATH_MAX];
+
+	if (!pd_store_has_layer(s, diff_id) ||
+	    pd_store_layer_path(s, diff_id, path, sizeof(path)) < 0)
+		return pd_error_set_msg(err, ENOENT,
+					"layer %s is missing from the store (pull the image again)",
+					diff_id);
+	img->rootfs.lowers[img->rootfs.n_lowers++] = pd_xstrdup(path);
+	img->holds[img->n_holds] = pd_store_layer_hold(s, diff_id, err);
+	if (img->holds[img->n_holds] < 0)
+		return -1;
+	img->n_holds++;
+	return 0;
+}
+
+static int from_store(struct pd_store *s, const struct pd_store_image *si,
+		      const struct pd_idmap_plan *ids, struct pd_image *img, struct pd_error *err)
 {
 	cleanup_free char *body = NULL;
 	struct pd_oci_config cfg = { 0 };
-	size_t len = 0;
+	size_t len = 0, merged = 0, top;
+	char chain[PD_DIGEST_STR_MAX];
 
 	if (pd_store_read_blob(s, si->config, PD_OCI_CONFIG_MAX, &body, &len, err) < 0 ||
 	    pd_oci_config_parse(body, len, &cfg, err) < 0)
@@ -50,26 +72,23 @@ static int from_store(struct pd_store *s, const struct pd_store_image *si, struc
 		return -1;
 	}
 	img->n_holds = 1;
-	for (size_t i = 0; i < si->n_layers; i++) {
-		char path[PATH_MAX];
-		const struct pd_store_layer *l = &si->layers[si->n_layers - 1 - i];
-
-		if (!pd_store_has_layer(s, l->diff_id) ||
-		    pd_store_layer_path(s, l->diff_id, path, sizeof(path)) < 0) {
-			pd_oci_config_release(&cfg);
-			return pd_error_set_msg(err, ENOENT,
-						"layer %s of image %s is missing from the store "
-						"(pull the image again)",
-						l->diff_id, si->manifest);
-		}
-		img->rootfs.lowers[img->rootfs.n_lowers++] = pd_xstrdup(path);
-		/* held for as long as the image is: `image prune` keeps the layer */
-		img->holds[img->n_holds] = pd_store_layer_hold(s, l->diff_id, err);
-		if (img->holds[img->n_holds] < 0) {
+	/* more layers than overlayfs stacks: the bottom ones are merged into one */
+	if (si->n_layers > PD_OVERLAY_MAX_LOWERS) {
+		merged = si->n_layers - (PD_OVERLAY_MAX_LOWERS - 1);
+		if (pd_image_flat_layer(s, si, merged, ids, chain, sizeof(chain), err) < 0) {
 			pd_oci_config_release(&cfg);
 			return -1;
 		}
-		img->n_holds++;
+	}
+	top = si->n_layers - merged;
+	for (size_t i = 0; i < top; i++)
+		if (add_lower(s, img, si->layers[si->n_layers - 1 - i].diff_id, err) < 0) {
+			pd_oci_config_release(&cfg);
+			return pd_error_wrap(err, "image %s", si->manifest);
+		}
+	if (merged && add_lower(s, img, chain, err) < 0) {
+		pd_oci_config_release(&cfg);
+		return pd_error_wrap(err, "image %s", si->manifest);
 	}
 	img->env = strv_take(&cfg.env);
 	img->entrypoint = strv_take(&cfg.entrypoint);
@@ -180,7 +199,7 @@ int pd_image_oci(const char *ref, const struct pd_image_opts *o, struct pd_image
 				goto out;
 		}
 	}
-	r = from_store(s, &si, img, err);
+	r = from_store(s, &si, o ? o->ids : NULL, img, err);
 out:
 	pd_store_unlock(gc);
 	pd_store_image_release(&si);
@@ -217,7 +236,7 @@ int pd_image_import(const char *ref, const struct pd_image_opts *o, struct pd_im
 	gc = pd_store_gc_lock(s, false, err);
 	r = gc < 0 ? -1 : pd_import(s, &io, &si, err);
 	if (r == 0)
-		r = from_store(s, &si, img, err);
+		r = from_store(s, &si, o ? o->ids : NULL, img, err);
 	pd_store_unlock(gc);
 	pd_store_image_release(&si);
 	pd_store_close(s);

@@ -1346,6 +1346,43 @@ $(oci_diff_id "$OCI_TMP/l2") $OCI_TMP/l2
 $(oci_diff_id "$OCI_TMP/l3") $OCI_TMP/l3"
 }
 
+# More layers than overlayfs stacks (500): the bottom ones are merged into
+# one layer of the store, once, applying their whiteouts; the image runs
+# with the upper layers over it, and a second run reuses the merged layer.
+# it-timeout: 300
+t_oci_many_layers() {
+	local i args=() n
+	oci_begin
+	oci_fake_images
+	oci_base "$OCI_TMP/base"
+	mkdir -p "$OCI_TMP/v" "$OCI_TMP/w"
+	echo victim >"$OCI_TMP/v/victim"
+	touch "$OCI_TMP/w/.wh.victim"
+	args=(--layer "$OCI_TMP/base" --layer "$OCI_TMP/v" --layer "$OCI_TMP/w")
+	for i in $(seq 1 499); do
+		mkdir -p "$OCI_TMP/l$i/l"
+		echo "$i" >"$OCI_TMP/l$i/l/$i"
+		args+=(--layer "$OCI_TMP/l$i")
+	done
+	"$OCI_PY" "$IT_TOP/tests/oci/mkimage.py" push "dir:$OCI_FAKE/images" x:1 \
+		--compression none "${args[@]}" --cmd /bin/sh -c 'ls /l | wc -l; cat /l/499; test -e /victim && echo victim; true' \
+		>/dev/null || fail "mkimage.py"
+	oci_cmd_prefix
+	ocap pull -q "127.0.0.1:$OCI_FAKE_PORT/img-ok:1"
+	status_is "$RC" 0 "pull 502 layers ($ERR)"
+	ocap run --network none "127.0.0.1:$OCI_FAKE_PORT/img-ok:1"
+	status_is "$RC" 0 "run an image of 502 layers ($ERR)"
+	eq "$OUT" "499
+499" "the upper layers over the merged ones, whose whiteout was applied"
+	contains "$ERR" "its bottom 3 are merged into one" "said once ($ERR)"
+	n=$(oci_ls "$OCI_STORE/layers" | wc -l)
+	eq "$n" 503 "502 layers and the merged one"
+	ocap run --network none "127.0.0.1:$OCI_FAKE_PORT/img-ok:1"
+	status_is "$RC" 0 "run it again ($ERR)"
+	not_contains "$ERR" "merged into one" "the merged layer is reused"
+	eq "$(oci_ls "$OCI_STORE/tmp")" "" "nothing left in tmp/"
+}
+
 # it-timeout: 200
 t_oci_pull_concurrent() {
 	local ref i pids=() rcs="" ids
