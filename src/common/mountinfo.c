@@ -27,6 +27,22 @@ static int unescape(const char *s, size_t n, char *out, size_t sz)
 	return 0;
 }
 
+/*
+ * The super options, cut before the last ',' among their first @sz - 1
+ * bytes whose part fits: an overlay of hundreds of layers lists them all
+ * there, and the line must still count.
+ */
+static void unescape_options(const char *s, size_t n, char *out, size_t sz)
+{
+	if (unescape(s, n, out, sz) == 0)
+		return;
+	/* unescaping only shrinks: n >= sz here, so s[cut] is inside the field */
+	for (size_t cut = sz - 1; cut > 0; cut--)
+		if (s[cut] == ',' && unescape(s, cut, out, sz) == 0)
+			return;
+	out[0] = '\0';
+}
+
 static int parse_uint(const char *s, size_t n, unsigned *v)
 {
 	unsigned long x = 0;
@@ -85,9 +101,9 @@ static int parse_line(const char *line, size_t n, struct pd_mountinfo *m)
 	if (parse_uint(f[0], fl[0], &m->id) < 0 || parse_uint(f[1], fl[1], &m->parent) < 0 ||
 	    unescape(f[3], fl[3], m->root, sizeof(m->root)) < 0 ||
 	    unescape(f[4], fl[4], m->mountpoint, sizeof(m->mountpoint)) < 0 ||
-	    unescape(t[0], tl[0], m->fstype, sizeof(m->fstype)) < 0 ||
-	    unescape(t[2], tl[2], m->superopts, sizeof(m->superopts)) < 0)
+	    unescape(t[0], tl[0], m->fstype, sizeof(m->fstype)) < 0)
 		return -1;
+	unescape_options(t[2], tl[2], m->superopts, sizeof(m->superopts));
 	return 0;
 }
 

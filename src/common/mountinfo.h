@@ -18,7 +18,7 @@ struct pd_mountinfo {
 	char root[1024];       /* path of the mount's root within its filesystem */
 	char mountpoint[1024]; /* relative to the reader's root */
 	char fstype[64];
-	char superopts[1024];
+	char superopts[1024]; /* cut after the last whole option that fits */
 };
 
 /*

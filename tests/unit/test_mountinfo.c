@@ -50,6 +50,26 @@ START_TEST(test_fields)
 }
 END_TEST
 
+/* An overlay of hundreds of layers: its super options do not fit, the line still counts. */
+START_TEST(test_long_superopts)
+{
+	char text[8192];
+	struct seen s = { .n = 0 };
+	int n = snprintf(text, sizeof(text), "99 1 0:60 / / rw - overlay overlay rw");
+
+	for (int i = 0; i < 500; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, ",lowerdir+=/l%d", i);
+	ck_assert_int_lt(n, (int)sizeof(text));
+	ck_assert_int_eq(pd_mountinfo_foreach(text, (size_t)n, collect, &s), 0);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.m[0].mountpoint, "/");
+	ck_assert(strlen(s.m[0].superopts) < sizeof(s.m[0].superopts));
+	ck_assert(strncmp(s.m[0].superopts, "rw,lowerdir+=/l0,", 17) == 0);
+	/* cut after a whole option: the text after it starts the next one */
+	ck_assert(text[strstr(text, s.m[0].superopts) - text + strlen(s.m[0].superopts)] == ',');
+}
+END_TEST
+
 START_TEST(test_malformed_skipped)
 {
 	static const char text[] =
@@ -102,6 +122,7 @@ static Suite *mountinfo_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_long_superopts);
 	tcase_add_test(tc, test_malformed_skipped);
 	tcase_add_test(tc, test_too_long_skipped);
 	tcase_add_test(tc, test_stop_value);
