@@ -36,15 +36,16 @@ static char **strv_take(char ***v)
 
 /* Lower @path for the image, held for as long as the image is (`image prune` keeps it). */
 static int add_lower(struct pd_store *s, struct pd_image *img, const char *diff_id,
-		     struct pd_error *err)
+		     const char *manifest, struct pd_error *err)
 {
 	char path[PATH_MAX];
 
 	if (!pd_store_has_layer(s, diff_id) ||
 	    pd_store_layer_path(s, diff_id, path, sizeof(path)) < 0)
 		return pd_error_set_msg(err, ENOENT,
-					"layer %s is missing from the store (pull the image again)",
-					diff_id);
+					"layer %s of image %s is missing from the store (pull the "
+					"image again)",
+					diff_id, manifest);
 	img->rootfs.lowers[img->rootfs.n_lowers++] = pd_xstrdup(path);
 	img->holds[img->n_holds] = pd_store_layer_hold(s, diff_id, err);
 	if (img->holds[img->n_holds] < 0)
@@ -82,13 +83,14 @@ static int from_store(struct pd_store *s, const struct pd_store_image *si,
 	}
 	top = si->n_layers - merged;
 	for (size_t i = 0; i < top; i++)
-		if (add_lower(s, img, si->layers[si->n_layers - 1 - i].diff_id, err) < 0) {
+		if (add_lower(s, img, si->layers[si->n_layers - 1 - i].diff_id, si->manifest, err) <
+		    0) {
 			pd_oci_config_release(&cfg);
-			return pd_error_wrap(err, "image %s", si->manifest);
+			return -1;
 		}
-	if (merged && add_lower(s, img, chain, err) < 0) {
+	if (merged && add_lower(s, img, chain, si->manifest, err) < 0) {
 		pd_oci_config_release(&cfg);
-		return pd_error_wrap(err, "image %s", si->manifest);
+		return -1;
 	}
 	img->env = strv_take(&cfg.env);
 	img->entrypoint = strv_take(&cfg.entrypoint);
