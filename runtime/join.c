@@ -32,6 +32,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
@@ -333,8 +334,12 @@ int pd_sandbox_exec(struct pd_sandbox *sb, const struct pd_process *p, pid_t *pi
 
 /* ---- pd_userns_helper ---- */
 
-/* The owner's half: wait for the helper's word (an error, or nothing) and its end. */
-static int helper_wait(pid_t pid, int sock, struct pd_error *err)
+/*
+ * The owner's half: wait for the helper's word (an error, or nothing) and
+ * its end.  With @status, the helper's wait status goes there instead of a
+ * non-zero one being an error (a helper that exec'd a command).
+ */
+static int helper_wait_status(pid_t pid, int sock, int *status_out, struct pd_error *err)
 {
 	struct pd_sync_msg m;
 	int n, status = 0;
@@ -347,10 +352,19 @@ static int helper_wait(pid_t pid, int sock, struct pd_error *err)
 		if (m.type == PD_SYNC_ERROR)
 			return error_from(&m, err);
 	}
+	if (status_out) {
+		*status_out = status;
+		return 0;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return pd_error_set_msg(err, ECHILD, "the user-namespace helper died (status %d)",
 					status);
 	return 0;
+}
+
+static int helper_wait(pid_t pid, int sock, struct pd_error *err)
+{
+	return helper_wait_status(pid, sock, NULL, err);
 }
 
 static _Noreturn void helper_run(int sock, bool may_setgroups, int netns_fd,
@@ -418,9 +432,42 @@ int pd_userns_helper(int userns_fd, int netns_fd, int (*fn)(void *data, struct p
 	return r;
 }
 
+static int helper_plan(const struct pd_idmap_plan *ids, int (*fn)(void *data, struct pd_error *err),
+		       void *data, int *status, struct pd_error *err);
+
 int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
 			  int (*fn)(void *data, struct pd_error *err), void *data,
 			  struct pd_error *err)
+{
+	return helper_plan(ids, fn, data, NULL, err);
+}
+
+static int exec_cb(void *data, struct pd_error *err)
+{
+	char *const *argv = data;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* the command starts as from a shell: no signal ignored or blocked */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+	return pd_error_set(err, errno, "exec \"%s\"", argv[0]);
+}
+
+int pd_userns_exec_plan(const struct pd_idmap_plan *ids, char *const argv[], int *status,
+			struct pd_error *err)
+{
+	if (!argv || !argv[0] || !argv[0][0])
+		return pd_error_set(err, EINVAL, "no command");
+	return helper_plan(ids, exec_cb, (void *)argv, status, err);
+}
+
+static int helper_plan(const struct pd_idmap_plan *ids, int (*fn)(void *data, struct pd_error *err),
+		       void *data, int *status, struct pd_error *err)
 {
 	struct pd_sync_msg m;
 	int sock = -1, r;
@@ -458,7 +505,7 @@ int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
 		pd_close(sock);
 		return -1;
 	}
-	r = helper_wait(pid, sock, err);
+	r = helper_wait_status(pid, sock, status, err);
 	pd_close(sock);
 	return r;
 }

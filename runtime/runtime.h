@@ -299,6 +299,16 @@ int pd_userns_helper_plan(const struct pd_idmap_plan *ids,
 			  int (*fn)(void *data, struct pd_error *err), void *data,
 			  struct pd_error *err);
 
+/*
+ * pd_userns_exec_plan() - run @argv (PATH searched) as root of a new user
+ * namespace of the mapping @ids, with this process's environment, and wait
+ * for it: `paude unshare`.  *@status gets its wait status.
+ * Return: 0, or -1 with @err set (no namespace, or the command could not be
+ * executed: the message names it).
+ */
+int pd_userns_exec_plan(const struct pd_idmap_plan *ids, char *const argv[], int *status,
+			struct pd_error *err);
+
 /* Seccomp (runtime/seccomp.c): the default filter and Docker/OCI JSON profiles. */
 int pd_seccomp_default(struct pd_seccomp_prog *out, struct pd_error *err);
 int pd_seccomp_from_json(const char *json, size_t len, struct pd_seccomp_prog *out,

@@ -198,3 +198,40 @@ t_lazy_libraries() {
 	kill "$BG_PID"
 	wait "$BG_PID" || true
 }
+
+# paude unshare: rootless, a command as root of the user namespace paude's
+# files live in (subordinate-owned files can be removed there, not from the
+# host); the exit status is the command's; as root it is refused, saying why.
+t_unshare() {
+	local d
+	if [ "$MODE" = root ]; then
+		pcli unshare true
+		status_is "$RC" 125 "unshare as root"
+		contains "$ERR" "unshare is for rootless use" "the reason ($ERR)"
+		return 0
+	fi
+	pcli unshare sh -c 'id -u; wc -l </proc/self/uid_map; test -n "$PAUDE_STORAGE" && echo store; exit 3'
+	status_is "$RC" 3 "the command's exit status ($ERR)"
+	if maps_ids; then
+		eq "$OUT" "0
+2
+store" "root of a namespace mapping the user and its subordinate ids"
+	else
+		eq "$OUT" "0
+1
+store" "root of a namespace mapping the user alone"
+	fi
+	pcli unshare /nonexistent/cmd
+	status_is "$RC" 125 "a command that is not there"
+	contains "$ERR" 'exec "/nonexistent/cmd": No such file or directory' "named ($ERR)"
+	maps_ids || return 0
+	d=$(scratch)
+	pcli unshare sh -c "mkdir '$d/sub' && touch '$d/sub/f' && chown -R 1000:1000 '$d/sub'"
+	status_is "$RC" 0 "files of a subordinate id ($ERR)"
+	eq "$(stat -c %u "$d/sub/f")" "$(($(awk -F: -v u="$RUNUSER" '$1 == u { print $2 }' /etc/subuid) + 999))" \
+		"owned by the subordinate id on the host"
+	pexec rm -rf "$d/sub" 2>/dev/null && fail "the user removed a subordinate-owned tree from the host"
+	pcli unshare rm -rf "$d/sub"
+	status_is "$RC" 0 "removed through unshare ($ERR)"
+	[ ! -e "$d/sub" ] || fail "the tree is still there"
+}
