@@ -24,6 +24,7 @@
 #include "flatten.h"
 #include "digest.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <dirent.h>
@@ -111,57 +112,22 @@ static bool opaque(int dir)
 	       (fgetxattr(dir, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y');
 }
 
-/* Remove @name in @dir, a whole tree if it is a directory; gone already is fine. */
-static int remove_at(int dir, const char *name, int depth)
-{
-	struct stat st;
-
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (S_ISDIR(st.st_mode)) {
-		int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		cleanup_closedir DIR *d = NULL;
-		struct dirent *e;
-
-		if (fd < 0)
-			return -1;
-		d = fdopendir(fd);
-		if (!d) {
-			close(fd);
-			return -1;
-		}
-		if (depth > DEPTH_MAX) {
-			errno = ELOOP;
-			return -1;
-		}
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-			    remove_at(dirfd(d), e->d_name, depth + 1) < 0)
-				return -1;
-	}
-	return unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT
-		       ? -1
-		       : 0;
-}
-
 /* Everything the layers below put in @dir (its own directory fd). */
-static int clear_dir(int dir)
+static int clear_dir(struct flat *f, int dir)
 {
 	int fd = fcntl(dir, F_DUPFD_CLOEXEC, 3);
 	cleanup_closedir DIR *d = NULL;
 	struct dirent *e;
 
-	if (fd < 0)
-		return -1;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -1;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return fail(f, errno, "opaque directory");
 	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    remove_at(dir, e->d_name, 0) < 0)
-			return -1;
+		    pd_remove_tree(dir, e->d_name, f->err) < 0)
+			return pd_error_wrap(f->err, "flatten: opaque directory \"/%s\"", f->path);
 	return 0;
 }
 
@@ -323,8 +289,8 @@ static int merge(struct flat *f, int src, int dst, int depth)
 
 	if (depth > DEPTH_MAX)
 		return fail(f, ELOOP, "more than 1024 levels at");
-	if (opaque(src) && clear_dir(dst) < 0)
-		return fail(f, errno, "opaque directory");
+	if (opaque(src) && clear_dir(f, dst) < 0)
+		return -1;
 	fd = fcntl(src, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
@@ -346,8 +312,8 @@ static int merge(struct flat *f, int src, int dst, int depth)
 		exists = fstatat(dst, e->d_name, &have, AT_SYMLINK_NOFOLLOW) == 0;
 		if (exists &&
 		    (is_whiteout(&st) || !S_ISDIR(st.st_mode) || !S_ISDIR(have.st_mode))) {
-			if (remove_at(dst, e->d_name, 0) < 0)
-				return fail(f, errno, "replace");
+			if (pd_remove_tree(dst, e->d_name, f->err) < 0)
+				return pd_error_wrap(f->err, "flatten: replace \"/%s\"", f->path);
 			exists = false;
 		}
 		if (is_whiteout(&st))

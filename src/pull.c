@@ -216,7 +216,35 @@ int pd_pull_find(struct pd_store *s, const char *ref, struct pd_store_image *img
 	return found;
 }
 
-/* ---- the worker (may be threaded; never clones) ---- */
+/* ---- workers (may be threaded; never clone) ---- */
+
+pid_t pd_pull_fork(int *report_fd, int *child_fd, struct pd_error *err)
+{
+	int p[2];
+	pid_t parent = getpid(), pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pd_error_set(err, errno, "pull: pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return pd_error_set(err, errno, "pull: fork a worker");
+	}
+	if (pid == 0) {
+		/* Dies with its parent, even a SIGKILLed one: the store is
+		 * consistent at any point, and work nobody awaits is waste. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
+		close(p[0]);
+		(void)signal(SIGPIPE, SIG_IGN);
+		*child_fd = p[1];
+		return 0;
+	}
+	close(p[1]);
+	*report_fd = p[0];
+	return pid;
+}
 
 struct blob_sink {
 	int fd;
@@ -356,36 +384,22 @@ static int run_worker(struct pd_store *s, const struct pd_pull_opts *o,
 		      const struct pd_pull_source *src, const struct pd_platform *plat,
 		      char *digest, struct pd_error *err)
 {
-	int p[2], status = 0;
+	int rd = -1, wr = -1, status = 0;
 	struct worker_result res;
-	pid_t pid, parent = getpid();
+	pid_t pid;
 	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return pd_error_set(err, errno, "pull: pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return pd_error_set(err, errno, "pull: fork the worker");
-	}
+	pid = pd_pull_fork(&rd, &wr, err);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
-		/* Dies with this paude, even a SIGKILLed one: the store is
-		 * consistent at any point, and downloads nobody awaits are waste. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-			_exit(1);
 		memset(&res, 0, sizeof(res));
-		close(p[0]);
-		(void)signal(SIGPIPE, SIG_IGN);
 		res.ok = worker(s, o, src, plat, res.manifest, &res.err) == 0;
-		n = write(p[1], &res, sizeof(res));
+		n = write(wr, &res, sizeof(res));
 		_exit(n == (ssize_t)sizeof(res) && res.ok ? 0 : 1);
 	}
-	close(p[1]);
-	do
-		n = read(p[0], &res, sizeof(res));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
+	n = pd_read_all(rd, &res, sizeof(res));
+	close(rd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(res))

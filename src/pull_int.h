@@ -12,6 +12,7 @@
 #include "pull.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* At most this many layers download and unpack at once. */
 #define PD_PULL_JOBS 3
@@ -43,5 +44,13 @@ struct pd_registry *pd_pull_registry(const struct pd_pull_opts *o, const struct 
 int pd_pull_layers(struct pd_store *s, const struct pd_pull_opts *o,
 		   const struct pd_pull_source *src, const struct pd_oci_manifest *m,
 		   const struct pd_oci_config *cfg, struct pd_error *err);
+
+/*
+ * pd_pull_fork() - fork() a worker that dies with this process (parent-death
+ * SIGKILL, checked against a race) and ignores SIGPIPE, with a pipe for its
+ * report: 0 in the worker (the write end in *@child_fd), its pid here (the
+ * read end in *@report_fd), -1 with @err set.
+ */
+pid_t pd_pull_fork(int *report_fd, int *child_fd, struct pd_error *err);
 
 #endif

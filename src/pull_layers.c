@@ -47,7 +47,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,35 +92,6 @@ static int report_take(int fd, pid_t pid, struct report *r)
 		return pd_error_set_msg(&r->err, ECHILD, "pull: a worker died (status %d)", status);
 	}
 	return r->ok ? 0 : -1;
-}
-
-/* fork() a child that dies with its parent; 0 in the child. */
-static pid_t fork_bound(int *report_fd, int *child_fd, struct pd_error *err)
-{
-	int p[2];
-	pid_t parent = getpid(), pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return pd_error_set(err, errno, "pull: pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return pd_error_set(err, errno, "pull: fork");
-	}
-	if (pid == 0) {
-		/* Dies with its parent, even a SIGKILLed one: the store is
-		 * consistent at any point, and work nobody awaits is waste. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-			_exit(1);
-		close(p[0]);
-		(void)signal(SIGPIPE, SIG_IGN);
-		*child_fd = p[1];
-		return 0;
-	}
-	close(p[1]);
-	*report_fd = p[0];
-	return pid;
 }
 
 /* ---- the download: into the store's tmp/ and the unpack's pipe ---- */
@@ -209,7 +179,7 @@ static pid_t download_start(const struct ctx *c, const struct task *t, int *stre
 
 	if (stream && pipe2(p, O_CLOEXEC) < 0)
 		return pd_error_set(err, errno, "pull: pipe");
-	pid = fork_bound(report_fd, &rep, err);
+	pid = pd_pull_fork(report_fd, &rep, err);
 	if (pid == 0) {
 		struct report r = { 0 };
 		struct tee tee = { .file = -1, .pipe = p[1], .count = &c->counts[t->row] };
@@ -384,7 +354,7 @@ static int job(const struct ctx *c, const struct task *t, struct pd_error *err)
 static int job_start(const struct ctx *c, struct task *t, struct pd_error *err)
 {
 	int rep = -1;
-	pid_t pid = fork_bound(&t->fd, &rep, err);
+	pid_t pid = pd_pull_fork(&t->fd, &rep, err);
 
 	if (pid == 0) {
 		struct report r = { 0 };
