@@ -12,7 +12,9 @@
  *      ones rootless paude unpacked hold files of subordinate ids: they are
  *      removed by the runtime's helper in the user's own user namespace);
  *   3. blobs no remaining image lists (manifest, config, layer blobs);
- *   4. everything in tmp/ (what killed pulls left: none is in progress).
+ *   4. everything in tmp/ (what killed pulls left: none is in progress);
+ *   5. image hold files (locks/image-HEX.lock) of records that are gone
+ *      and that no sandbox holds (`rmi -f` of a running image leaves one).
  * It asks first, unless -f; without a terminal to ask on, -f is needed.
  */
 #include "cli.h"
@@ -95,8 +97,8 @@ static int prune(struct pd_store *s, bool all, const struct pd_idmap_plan *ids, 
 {
 	struct pd_store_image *imgs = NULL;
 	cleanup_strv char **keep_layers = NULL, **keep_blobs = NULL, **layers = NULL,
-			  **blobs = NULL, **tmp = NULL;
-	size_t n = 0, nl = 0, nb = 0, nt = 0;
+			  **blobs = NULL, **tmp = NULL, **locks = NULL;
+	size_t n = 0, nl = 0, nb = 0, nt = 0, nk = 0;
 	int r = -1;
 
 	if (pd_store_images(s, &imgs, &n, err) < 0)
@@ -123,7 +125,8 @@ static int prune(struct pd_store *s, bool all, const struct pd_idmap_plan *ids, 
 	}
 	if (pd_store_list(s, "layers", &layers, &nl, err) < 0 ||
 	    pd_store_list(s, "blobs/sha256", &blobs, &nb, err) < 0 ||
-	    pd_store_list(s, "tmp", &tmp, &nt, err) < 0)
+	    pd_store_list(s, "tmp", &tmp, &nt, err) < 0 ||
+	    pd_store_list(s, "locks", &locks, &nk, err) < 0)
 		goto out;
 	for (size_t i = 0; i < nl; i++) {
 		char path[PATH_MAX];
@@ -163,6 +166,18 @@ static int prune(struct pd_store *s, bool all, const struct pd_idmap_plan *ids, 
 			goto out;
 		}
 		t->tmp++;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		char digest[80], rec[96];
+		struct stat st;
+
+		if (strncmp(locks[i], "image-", 6) != 0 || strlen(locks[i]) != 6 + 64 + 5 ||
+		    strcmp(locks[i] + 70, ".lock") != 0)
+			continue;
+		snprintf(digest, sizeof(digest), "sha256:%.64s", locks[i] + 6);
+		snprintf(rec, sizeof(rec), "%s/images/%.64s.json", pd_store_root(s), locks[i] + 6);
+		if (pd_store_hex(digest) && stat(rec, &st) < 0 && errno == ENOENT)
+			pd_store_image_unhold_file(s, digest); /* only when nobody holds it */
 	}
 	r = 0;
 out:

@@ -1872,6 +1872,32 @@ t_oci_image_prune() {
 	oci_sentinel_unchanged
 }
 
+# `rmi -f` of a running image leaves its hold file while the sandbox holds
+# it; prune keeps it then, and sweeps it once the sandbox is gone.
+t_oci_prune_hold_files() {
+	local pid
+	oci_begin
+	oci_base "$OCI_TMP/base"
+	oci_push it/h:1 --layer "$OCI_TMP/base" --cmd /bin/true >/dev/null
+	ocap pull -q "$REG/it/h:1"
+	status_is "$RC" 0 "pull ($ERR)"
+	oci_cmd_prefix
+	"${OCMD[@]}" run --network none "$REG/it/h:1" sleep 60 >"$OCI_TMP/run.out" 2>&1 &
+	pid=$!
+	wait_until 20 "the sandbox on it/h:1" '[ -n "$(init_pid "$pid")" ]'
+	ocap rmi -f "$REG/it/h:1"
+	status_is "$RC" 0 "rmi -f of the running image ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/locks" | grep -c '^image-' || true)" 1 "its hold file stays while held"
+	ocap image prune -f
+	status_is "$RC" 0 "prune ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/locks" | grep -c '^image-' || true)" 1 "prune keeps a held one"
+	kill "$pid"
+	wait "$pid" || true
+	ocap image prune -f
+	status_is "$RC" 0 "prune once the sandbox is gone ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/locks" | grep -c '^image-' || true)" 0 "the hold file is swept"
+}
+
 # Progress: on a terminal each blob's line is redrawn in place and ends in
 # "done"; without one, one line per blob and no carriage return.
 t_oci_pull_progress() {
