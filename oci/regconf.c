@@ -16,6 +16,7 @@
 #include "common/fs.h"
 #include "common/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -319,6 +320,7 @@ static int pair(struct cur *c, struct pd_regconf *out, enum table t)
 			return bad(c,
 				   "short-name-mode is \"enforcing\", \"permissive\" or "
 				   "\"disabled\"");
+		out->has_short_mode = true;
 	} else if (v.list) {
 		if (v.type != V_ARRAY)
 			return bad(c, "unqualified-search-registries is an array of strings");
@@ -478,25 +480,144 @@ static int load_file(const char *path, struct pd_regconf *out, bool must, struct
 	return pd_regconf_parse(buf, (size_t)n, path, out, err);
 }
 
+/* An empty configuration that merges can grow. */
+static void regconf_init(struct pd_regconf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->entries = pd_xcalloc(PD_REGCONF_ENTRIES, sizeof(*c->entries));
+	c->search = pd_xcalloc(PD_REGCONF_SEARCH, sizeof(*c->search));
+	c->aliases = pd_xcalloc(PD_REGCONF_ALIASES, sizeof(*c->aliases));
+}
+
+int pd_regconf_merge(struct pd_regconf *dst, const struct pd_regconf *src, const char *what,
+		     struct pd_error *err)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		size_t k = 0;
+
+		while (k < dst->n && strcmp(dst->entries[k].prefix, src->entries[i].prefix) != 0)
+			k++;
+		if (k == dst->n && dst->n == PD_REGCONF_ENTRIES)
+			return pd_error_set_msg(err, E2BIG,
+						"%s: more than %d [[registry]] tables in all", what,
+						PD_REGCONF_ENTRIES);
+		dst->entries[k] = src->entries[i]; /* the later file's table wins */
+		if (k == dst->n)
+			dst->n++;
+	}
+	if (src->has_search) {
+		memcpy(dst->search, src->search, src->n_search * sizeof(*src->search));
+		dst->n_search = src->n_search;
+		dst->has_search = true;
+	}
+	if (src->has_short_mode) {
+		dst->short_mode = src->short_mode;
+		dst->has_short_mode = true;
+	}
+	for (size_t i = 0; i < src->n_aliases; i++) {
+		size_t k = 0;
+
+		while (k < dst->n_aliases &&
+		       strcmp(dst->aliases[k].name, src->aliases[i].name) != 0)
+			k++;
+		if (k == dst->n_aliases && dst->n_aliases == PD_REGCONF_ALIASES)
+			return pd_error_set_msg(err, E2BIG, "%s: more than %d aliases in all", what,
+						PD_REGCONF_ALIASES);
+		dst->aliases[k] = src->aliases[i];
+		if (k == dst->n_aliases)
+			dst->n_aliases++;
+	}
+	return 0;
+}
+
+/* One file merged into @out. 1 when it is absent (and not @must), 0, or -1. */
+static int merge_file(const char *path, struct pd_regconf *out, bool must, struct pd_error *err)
+{
+	struct pd_regconf one;
+	int r = load_file(path, &one, must, err);
+
+	if (r != 0)
+		return r;
+	r = pd_regconf_merge(out, &one, path, err);
+	pd_regconf_release(&one);
+	return r;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The drop-ins of @dir ("*.conf", in the order of their names), merged into @out. */
+static int merge_dir(const char *dir, struct pd_regconf *out, struct pd_error *err)
+{
+	cleanup_closedir DIR *d = opendir(dir);
+	cleanup_strv char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR
+			       ? 0
+			       : pd_error_set(err, errno, "\"%s\"", dir);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		if (n == PD_REGCONF_DROPINS)
+			return pd_error_set_msg(err, E2BIG, "\"%s\": more than %d files", dir,
+						PD_REGCONF_DROPINS);
+		pd_strv_push(&names, e->d_name);
+		n++;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *p = pd_xasprintf("%s/%s", dir, names[i]);
+
+		if (merge_file(p, out, true, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int pd_regconf_load(struct pd_regconf *out, struct pd_error *err)
 {
 	const char *env = getenv("CONTAINERS_REGISTRIES_CONF");
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int r;
+	cleanup_free char *user = NULL;
+	int r = 1;
 
-	memset(out, 0, sizeof(*out));
-	if (env && *env)
-		return load_file(env, out, true, err) < 0 ? -1 : 0;
-	if (geteuid() != 0 && ((xdg && xdg[0] == '/') || (home && home[0] == '/'))) {
-		cleanup_free char *p =
-			xdg && xdg[0] == '/'
-				? pd_xasprintf("%s/containers/registries.conf", xdg)
-				: pd_xasprintf("%s/.config/containers/registries.conf", home);
-
-		r = load_file(p, out, false, err);
-		if (r <= 0)
-			return r;
+	regconf_init(out);
+	if (env && *env) { /* that file alone, as containers/image reads it */
+		if (merge_file(env, out, true, err) < 0)
+			goto fail;
+		return 0;
 	}
-	r = load_file("/etc/containers/registries.conf", out, false, err);
-	return r < 0 ? -1 : 0;
+	if (geteuid() != 0 && ((xdg && xdg[0] == '/') || (home && home[0] == '/')))
+		user = xdg && xdg[0] == '/' ? pd_xasprintf("%s/containers", xdg)
+					    : pd_xasprintf("%s/.config/containers", home);
+	if (user) {
+		cleanup_free char *p = pd_xasprintf("%s/registries.conf", user);
+
+		r = merge_file(p, out, false, err);
+		if (r < 0)
+			goto fail;
+	}
+	if (r == 1 && merge_file("/etc/containers/registries.conf", out, false, err) < 0)
+		goto fail;
+	/* then the drop-ins: the system's, and the user's over them */
+	if (merge_dir("/etc/containers/registries.conf.d", out, err) < 0)
+		goto fail;
+	if (user) {
+		cleanup_free char *p = pd_xasprintf("%s/registries.conf.d", user);
+
+		if (merge_dir(p, out, err) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	pd_regconf_release(out);
+	return -1;
 }

@@ -36,6 +36,7 @@
 #define PD_REGCONF_LOCATION_MAX 256 /* a location or prefix */
 #define PD_REGCONF_SEARCH 16        /* unqualified-search-registries */
 #define PD_REGCONF_ALIASES 1024     /* [aliases] entries */
+#define PD_REGCONF_DROPINS 256      /* files in a registries.conf.d */
 
 struct pd_regconf_mirror {
 	char location[PD_REGCONF_LOCATION_MAX];
@@ -67,6 +68,7 @@ struct pd_regconf {
 	struct pd_regconf_alias *aliases;
 	size_t n_aliases;
 	enum pd_short_mode short_mode;
+	bool has_short_mode; /* the key is there */
 };
 
 /*
@@ -88,10 +90,23 @@ const struct pd_regconf_entry *pd_regconf_find(const struct pd_regconf *c, const
 const char *pd_regconf_alias(const struct pd_regconf *c, const char *name);
 
 /*
+ * pd_regconf_merge() - @src (a later file) over @dst, as containers/image
+ * merges registries.conf.d drop-ins: a [[registry]] table replaces the one
+ * of the same prefix, unqualified-search-registries and short-name-mode
+ * replace when @src sets them, aliases replace name by name.
+ * @what: names @src in errors.  Return: 0, or -1 with @err (too many).
+ */
+int pd_regconf_merge(struct pd_regconf *dst, const struct pd_regconf *src, const char *what,
+		     struct pd_error *err);
+
+/*
  * pd_regconf_load() - the configuration in effect: $CONTAINERS_REGISTRIES_CONF
- * when set, else $XDG_CONFIG_HOME/containers/registries.conf (or
+ * alone when set; else $XDG_CONFIG_HOME/containers/registries.conf (or
  * ~/.config/...) when it exists and the caller is not root, else
- * /etc/containers/registries.conf; none at all is an empty configuration.
+ * /etc/containers/registries.conf, then the drop-ins ("*.conf", by name)
+ * of /etc/containers/registries.conf.d and, not root, of the user's
+ * containers/registries.conf.d, each merged over what came before
+ * (pd_regconf_merge); none at all is an empty configuration.
  * Return: 0, or -1 with @err (a file that exists but cannot be read or
  * parsed).
  */

@@ -1962,6 +1962,17 @@ EOC
 	eq "$OUT" "hello from the image" "the alias's image"
 	contains "$ERR" "its alias in registries.conf is $REG/it/short:1" "the alias said ($ERR)"
 	not_contains "$ERR" "127.0.0.1:1" "an alias is the name's one meaning"
+	# registries.conf.d: a drop-in of the user's config dir adds an alias (rootless;
+	# as root only /etc is read, which a test does not change)
+	if [ "$MODE" != root ]; then
+		mkdir -p "$(dirname "$conf")/xdg/containers/registries.conf.d"
+		printf '[aliases]\n"dropin" = "%s/it/short"\n' "$REG" \
+			>"$(dirname "$conf")/xdg/containers/registries.conf.d/50-test.conf"
+		chmod -R a+rX "$(dirname "$conf")/xdg"
+		OCI_ENV="XDG_CONFIG_HOME=$(dirname "$conf")/xdg" ocap pull dropin:1
+		status_is "$RC" 0 "pull an alias of a registries.conf.d drop-in ($ERR)"
+		contains "$ERR" "its alias in registries.conf is $REG/it/short:1" "the drop-in's alias ($ERR)"
+	fi
 	echo 'unqualified-search-registries = []' >"$conf"
 	OCI_ENV="CONTAINERS_REGISTRIES_CONF=$conf" ocap pull it/short:1
 	status_is "$RC" 1 "a short name with an empty search list"

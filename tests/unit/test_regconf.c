@@ -117,6 +117,45 @@ START_TEST(test_short_name_mode)
 }
 END_TEST
 
+/* registries.conf.d: a later file over an earlier one, as containers/image merges them. */
+START_TEST(test_merge)
+{
+	static const char a[] =
+		"unqualified-search-registries = [\"a.io\"]\n"
+		"short-name-mode = \"permissive\"\n"
+		"[[registry]]\nlocation = \"x.io\"\ninsecure = true\n"
+		"[aliases]\n\"n\" = \"a.io/n\"\n\"m\" = \"a.io/m\"\n";
+	static const char b[] =
+		"[[registry]]\nlocation = \"x.io\"\nblocked = true\n"
+		"[[registry]]\nlocation = \"y.io\"\n"
+		"[aliases]\n\"n\" = \"b.io/n\"\n";
+	static const char c[] =
+		"unqualified-search-registries = []\n"
+		"short-name-mode = \"enforcing\"\n";
+	struct pd_regconf dst, one;
+	struct pd_error e = { 0 };
+
+	ck_assert_msg(parse(a, &dst, &e) == 0, "%s", e.msg);
+	ck_assert_msg(parse(b, &one, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(pd_regconf_merge(&dst, &one, "b.conf", &e), 0);
+	pd_regconf_release(&one);
+	EXPECT_INT(dst.n, 2);
+	ck_assert(dst.entries[0].blocked && !dst.entries[0].insecure); /* x.io replaced */
+	EXPECT_STR(dst.entries[1].prefix, "y.io");
+	EXPECT_INT(dst.n_search, 1); /* b sets neither: a's stay */
+	ck_assert(dst.short_mode == PD_SHORT_PERMISSIVE);
+	EXPECT_STR(pd_regconf_alias(&dst, "n"), "b.io/n");
+	EXPECT_STR(pd_regconf_alias(&dst, "m"), "a.io/m");
+	ck_assert_msg(parse(c, &one, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(pd_regconf_merge(&dst, &one, "c.conf", &e), 0);
+	pd_regconf_release(&one);
+	ck_assert(dst.has_search);
+	EXPECT_INT(dst.n_search, 0); /* an empty list set later says: no search */
+	ck_assert(dst.short_mode == PD_SHORT_ENFORCING);
+	pd_regconf_release(&dst);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
 	static const struct {
@@ -176,6 +215,7 @@ static Suite *regconf_suite(void)
 	tcase_add_test(tc, test_entries);
 	tcase_add_test(tc, test_longest_prefix);
 	tcase_add_test(tc, test_short_name_mode);
+	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
 	return s;
