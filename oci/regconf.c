@@ -533,7 +533,7 @@ int pd_regconf_merge(struct pd_regconf *dst, const struct pd_regconf *src, const
 /* One file merged into @out. 1 when it is absent (and not @must), 0, or -1. */
 static int merge_file(const char *path, struct pd_regconf *out, bool must, struct pd_error *err)
 {
-	struct pd_regconf one;
+	struct pd_regconf one = { 0 };
 	int r = load_file(path, &one, must, err);
 
 	if (r != 0)
