@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 START_TEST(test_name_check)
@@ -75,54 +76,78 @@ START_TEST(test_name_default)
 }
 END_TEST
 
-/* Rootless: the directories under the user's XDG ones, or a private /tmp/paude-UID. */
-START_TEST(test_dirs_rootless)
+/*
+ * Rootless: the directories under the user's XDG ones, or a private
+ * /tmp/paude-UID.  As an unprivileged uid in a child of its own: the
+ * runner itself keeps its ids (the ASan run does not fork per test).
+ * Return: 0, or the number of the check that failed.
+ */
+#define CHECK(n, cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "check %d: %s\n", n, e.msg); \
+			return n; \
+		} \
+	} while (0)
+
+static int rootless_dirs(const char *top, uid_t nobody)
 {
-	char *top = pd_unit_tmpdir(), data[512], run[512], tmpdir[64];
+	char data[512], run[512], tmpdir[64];
 	struct pd_session_dirs d;
 	struct pd_error e = { 0 };
 	struct stat st;
-	uid_t nobody = 65534;
 
-	/* as an unprivileged uid, in this forked test process only */
-	ck_assert_int_eq(chown(top, nobody, nobody), 0); /* so it can remove it at the end */
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/paude-%u", (unsigned)nobody);
-	rmdir(tmpdir);
-	ck_assert_int_eq(setresgid(nobody, nobody, nobody), 0);
-	ck_assert_int_eq(setresuid(nobody, nobody, nobody), 0);
+	CHECK(1, setresgid(nobody, nobody, nobody) == 0 && setresuid(nobody, nobody, nobody) == 0);
 	snprintf(data, sizeof(data), "%s/data", top);
 	snprintf(run, sizeof(run), "%s/run", top);
 	setenv("XDG_DATA_HOME", data, 1);
 	setenv("XDG_RUNTIME_DIR", run, 1);
-	ck_assert_msg(pd_session_dirs_get(&d, &e) == 0, "%s", e.msg);
-	ck_assert(strcmp(d.data, data) > 0 && strstr(d.data, "/paude/sessions") != NULL);
-	ck_assert_int_eq(stat(d.data, &st), 0);
-	EXPECT_UINT(st.st_mode & 0777, 0700);
-	ck_assert(strstr(d.run, "/run/paude") != NULL);
+	CHECK(2, pd_session_dirs_get(&d, &e) == 0);
+	CHECK(3, strncmp(d.data, data, strlen(data)) == 0 && strstr(d.data, "/paude/sessions"));
+	CHECK(4, stat(d.data, &st) == 0 && (st.st_mode & 0777) == 0700);
+	CHECK(5, strncmp(d.run, run, strlen(run)) == 0 && stat(d.run, &st) == 0);
 	/* without XDG_RUNTIME_DIR: /tmp/paude-UID, made private */
 	unsetenv("XDG_RUNTIME_DIR");
-	ck_assert_msg(pd_session_dirs_get(&d, &e) == 0, "%s", e.msg);
-	EXPECT_STR(d.run, tmpdir);
-	ck_assert_int_eq(lstat(tmpdir, &st), 0);
-	ck_assert(S_ISDIR(st.st_mode) && st.st_uid == nobody && (st.st_mode & 0777) == 0700);
+	CHECK(6, pd_session_dirs_get(&d, &e) == 0 && strcmp(d.run, tmpdir) == 0);
+	CHECK(7, lstat(tmpdir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == nobody &&
+			 (st.st_mode & 0777) == 0700);
 	/* one that is not private is refused, not used */
-	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
-	ck_assert_int_lt(pd_session_dirs_get(&d, &e), 0);
-	ck_assert_msg(strstr(e.msg, "mode 755: a private directory of yours is needed") != NULL,
-		      "%s", e.msg);
-	ck_assert_int_eq(rmdir(tmpdir), 0);
+	CHECK(8, chmod(tmpdir, 0755) == 0 && pd_session_dirs_get(&d, &e) < 0);
+	CHECK(9, strstr(e.msg, "mode 755: a private directory of yours is needed") != NULL);
 	/* a symlink there is refused too */
-	ck_assert_int_eq(symlink(data, tmpdir), 0);
-	ck_assert_int_lt(pd_session_dirs_get(&d, &e), 0);
-	ck_assert(strstr(e.msg, "not a directory of yours") != NULL);
-	ck_assert_int_eq(unlink(tmpdir), 0);
+	CHECK(10, rmdir(tmpdir) == 0 && symlink(data, tmpdir) == 0);
+	CHECK(11, pd_session_dirs_get(&d, &e) < 0 && strstr(e.msg, "not a directory of yours"));
+	CHECK(12, unlink(tmpdir) == 0);
 	unsetenv("XDG_DATA_HOME");
 	unsetenv("HOME");
-	ck_assert_int_lt(pd_session_dirs_get(&d, &e), 0);
-	ck_assert(strstr(e.msg, "neither XDG_DATA_HOME nor HOME") != NULL);
-	rmdir(tmpdir);
+	CHECK(13, pd_session_dirs_get(&d, &e) < 0 &&
+			  strstr(e.msg, "neither XDG_DATA_HOME nor HOME") != NULL);
 	pd_unit_rmrf(top);
-	ck_assert_int_ne(access(top, F_OK), 0);
+	return access(top, F_OK) == 0 ? 14 : 0;
+}
+
+START_TEST(test_dirs_rootless)
+{
+	char *top = pd_unit_tmpdir(), tmpdir[64];
+	uid_t nobody = 65534;
+	int status = 0;
+	pid_t pid;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/paude-%u", (unsigned)nobody);
+	rmdir(tmpdir);
+	unlink(tmpdir);
+	ck_assert_int_eq(chown(top, nobody, nobody), 0); /* so it can remove it at the end */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(rootless_dirs(top, nobody));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check %d failed",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	rmdir(tmpdir);
+	unlink(tmpdir);
+	pd_unit_rmrf(top);
 	free(top);
 }
 END_TEST
