@@ -29,6 +29,7 @@ struct pd_command {
 extern const struct pd_command pd_cmd_run;
 extern const struct pd_command pd_cmd_proxy;
 extern const struct pd_command pd_cmd_unshare;
+extern const struct pd_command pd_cmd_system;
 extern const struct pd_command pd_cmd_pull;
 extern const struct pd_command pd_cmd_images;
 extern const struct pd_command pd_cmd_image;

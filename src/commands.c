@@ -6,9 +6,10 @@
 #include <string.h>
 
 const struct pd_command *const pd_commands[] = {
-	&pd_cmd_run,   &pd_cmd_pull,    &pd_cmd_images, &pd_cmd_image,   &pd_cmd_inspect,
-	&pd_cmd_rmi,   &pd_cmd_save,    &pd_cmd_push,   &pd_cmd_login,   &pd_cmd_logout,
-	&pd_cmd_proxy, &pd_cmd_unshare, &pd_cmd_help,   &pd_cmd_version, NULL,
+	&pd_cmd_run,     &pd_cmd_pull,   &pd_cmd_images,  &pd_cmd_image,
+	&pd_cmd_inspect, &pd_cmd_rmi,    &pd_cmd_save,    &pd_cmd_push,
+	&pd_cmd_login,   &pd_cmd_logout, &pd_cmd_proxy,   &pd_cmd_unshare,
+	&pd_cmd_system,  &pd_cmd_help,   &pd_cmd_version, NULL,
 };
 
 const struct pd_command *pd_command_find(const char *name)

@@ -66,7 +66,7 @@ static int private_tmp(char *out, size_t cap, struct pd_error *err)
 	return 0;
 }
 
-int pd_session_dirs_get(struct pd_session_dirs *d, struct pd_error *err)
+int pd_session_dirs_paths(struct pd_session_dirs *d, struct pd_error *err)
 {
 	const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	const char *run = getenv("XDG_RUNTIME_DIR");
@@ -75,26 +75,35 @@ int pd_session_dirs_get(struct pd_session_dirs *d, struct pd_error *err)
 	if (geteuid() == 0) {
 		snprintf(d->data, sizeof(d->data), "/var/lib/paude/sessions");
 		snprintf(d->run, sizeof(d->run), "/run/paude");
-	} else {
-		if (data && data[0] == '/')
-			n = snprintf(d->data, sizeof(d->data), "%s/paude/sessions", data);
-		else if (home && home[0] == '/')
-			n = snprintf(d->data, sizeof(d->data), "%s/.local/share/paude/sessions",
-				     home);
-		else
-			return pd_error_set_msg(err, EINVAL,
-						"no place for sessions: neither XDG_DATA_HOME nor "
-						"HOME is set");
-		if (n < 0 || (size_t)n >= sizeof(d->data))
-			return pd_error_set(err, ENAMETOOLONG, "the sessions directory");
-		if (run && run[0] == '/') {
-			n = snprintf(d->run, sizeof(d->run), "%s/paude", run);
-			if (n < 0 || (size_t)n >= sizeof(d->run))
-				return pd_error_set(err, ENAMETOOLONG, "XDG_RUNTIME_DIR");
-		} else if (private_tmp(d->run, sizeof(d->run), err) < 0) {
-			return -1;
-		}
+		return 0;
 	}
+	if (data && data[0] == '/')
+		n = snprintf(d->data, sizeof(d->data), "%s/paude/sessions", data);
+	else if (home && home[0] == '/')
+		n = snprintf(d->data, sizeof(d->data), "%s/.local/share/paude/sessions", home);
+	else
+		return pd_error_set_msg(
+			err, EINVAL,
+			"no place for sessions: neither XDG_DATA_HOME nor HOME is set");
+	if (n < 0 || (size_t)n >= sizeof(d->data))
+		return pd_error_set(err, ENAMETOOLONG, "the sessions directory");
+	n = run && run[0] == '/'
+		    ? snprintf(d->run, sizeof(d->run), "%s/paude", run)
+		    : snprintf(d->run, sizeof(d->run), "/tmp/paude-%u", (unsigned)geteuid());
+	if (n < 0 || (size_t)n >= sizeof(d->run))
+		return pd_error_set(err, ENAMETOOLONG, "XDG_RUNTIME_DIR");
+	return 0;
+}
+
+int pd_session_dirs_get(struct pd_session_dirs *d, struct pd_error *err)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+
+	if (pd_session_dirs_paths(d, err) < 0)
+		return -1;
+	if (geteuid() != 0 && !(run && run[0] == '/') &&
+	    private_tmp(d->run, sizeof(d->run), err) < 0)
+		return -1;
 	if (make_dirs(d->data, err) < 0 || make_dirs(d->run, err) < 0)
 		return pd_error_wrap(err, "sessions");
 	return 0;

@@ -33,6 +33,9 @@ struct pd_session_dirs {
 	char run[PATH_MAX];
 };
 
+/* pd_session_dirs_paths() - the two directories' names, nothing made or checked. */
+int pd_session_dirs_paths(struct pd_session_dirs *d, struct pd_error *err);
+
 /*
  * pd_session_dirs_get() - the two directories for this user, made (0700)
  * when missing and checked.  Return: 0, or -1 with @err (no $HOME rootless,

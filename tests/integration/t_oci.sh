@@ -1898,6 +1898,55 @@ t_oci_prune_hold_files() {
 	eq "$(oci_ls "$OCI_STORE/locks" | grep -c '^image-' || true)" 0 "the hold file is swept"
 }
 
+# paude system reset: without -f it needs a terminal to ask on; while a
+# sandbox runs on the store it removes nothing and says why; then it
+# removes the whole store, subordinate-owned layers included, and the
+# sessions' files.  As root the paths are the host's (/var/lib/paude,
+# /run/paude): the reset runs in a mount namespace where they are the test's.
+t_oci_system_reset() {
+	local pid rcmd
+	oci_begin
+	oci_base "$OCI_TMP/base"
+	oci_push it/r:1 --layer "$OCI_TMP/base" --cmd /bin/true >/dev/null
+	ocap pull -q "$REG/it/r:1"
+	status_is "$RC" 0 "pull ($ERR)"
+	ocap system reset </dev/null
+	status_is "$RC" 2 "without a terminal or -f"
+	contains "$ERR" "give -f" "the reason ($ERR)"
+	[ -d "$OCI_STORE/layers" ] || fail "the store went without -f"
+	oci_cmd_prefix
+	"${OCMD[@]}" run --network none "$REG/it/r:1" sleep 60 >"$OCI_TMP/run.out" 2>&1 &
+	pid=$!
+	wait_until 20 "the sandbox on it/r:1" '[ -n "$(init_pid "$pid")" ]'
+	ocap system reset -f
+	status_is "$RC" 1 "reset while a sandbox runs"
+	contains "$ERR" "a sandbox runs on images of the store" "the reason ($ERR)"
+	eq "$(oci_ls "$OCI_STORE/layers" | wc -l)" 1 "nothing removed"
+	kill "$pid"
+	wait "$pid" || true
+	if [ "$MODE" = root ]; then
+		mkdir -p "$OCI_TMP/varlib" "$OCI_TMP/run"
+		# shellcheck disable=SC2016 # $0..$3 are the inner shell's
+		rcmd=(unshare --mount --propagation private -- /bin/sh -c
+			'mount --bind "$1" /var/lib/paude && mkdir -p /var/lib/paude/storage /var/lib/paude/sessions/s1 &&
+			 mount --bind "$0" /var/lib/paude/storage && mount --bind "$2" /run && mkdir -p /run/paude &&
+			 "$3" system reset -f && ! test -e /var/lib/paude/sessions && ! test -e /run/paude'
+			"$OCI_STORE" "$OCI_TMP/varlib" "$OCI_TMP/run" "$PAUDE")
+		RC=0
+		ERR=$("${rcmd[@]}" 2>&1 >/dev/null) || RC=$?
+	else
+		mkdir -p "$OCI_DATA/paude/sessions/s1"
+		[ -z "$RUNUSER" ] || chown -R "$RUNUSER:" "$OCI_DATA/paude/sessions"
+		ocap system reset -f
+		[ ! -e "$OCI_DATA/paude/sessions" ] || fail "the sessions' directory is still there"
+	fi
+	status_is "$RC" 0 "reset once the sandbox is gone ($ERR)"
+	eq "$(oci_ls "$OCI_STORE")" "" "the store is empty"
+	ocap images
+	status_is "$RC" 0 "images after a reset ($ERR)"
+	not_contains "$OUT" "it/r" "no image left"
+}
+
 # Progress: on a terminal each blob's line is redrawn in place and ends in
 # "done"; without one, one line per blob and no carriage return.
 t_oci_pull_progress() {
