@@ -250,8 +250,10 @@ int pd_mounts_apply(int root_fd, const struct pd_sandbox_spec *spec, struct pd_s
 	const struct mctx c = { .root = root_fd, .spec = spec, .sources = sources, .pl = placed };
 	int r = 0;
 
-	if (tmp_mnt_fd >= 0)
-		place(placed, "/tmp", tmp_mnt_fd);
+	if (tmp_mnt_fd >= 0) {
+		place(placed, "/tmp", tmp_mnt_fd); /* a copy of it */
+		pd_close(tmp_mnt_fd);
+	}
 	for (size_t i = 0; i < spec->rootfs.n_links && r == 0; i++)
 		r = link_one(root_fd, &spec->rootfs.links[i], err);
 	if (r == 0)

@@ -157,18 +157,19 @@ static int make_workdir(const struct pd_root *r, const struct pd_placement *plac
 			const struct pd_user *u, struct pd_error *err)
 {
 	cleanup_close int fd = -1;
-	bool existed;
+	bool made = r->workdir_made; /* in the writable layer, by targets.c */
 	int root = r->root_fd;
 
 	if (!wd)
 		return 0;
 	fd = pd_openat2(root, wd, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-	existed = fd >= 0 && !r->workdir_made;
-	if (!existed)
+	if (fd < 0) {
 		fd = pd_mounts_mkdir(root, placed, wd, err);
+		made = true;
+	}
 	if (fd < 0)
 		return -1;
-	if (!existed && (u->uid || u->gid) && fchownat(fd, "", u->uid, u->gid, AT_EMPTY_PATH) < 0)
+	if (made && (u->uid || u->gid) && fchownat(fd, "", u->uid, u->gid, AT_EMPTY_PATH) < 0)
 		return pd_error_set(err, errno, "working directory \"%s\": chown to %u:%u", wd,
 				    u->uid, u->gid);
 	return 0;

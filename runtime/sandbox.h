@@ -145,8 +145,8 @@ uint64_t pd_source_attrs(const struct pd_mount *m);
 
 /*
  * mounts.c: the image's and the user's mounts and links on @root_fd; each
- * mount placed goes into @placed (/tmp's, @tmp_mnt_fd, first when >= 0:
- * @placed owns it from here).
+ * mount placed goes into @placed (/tmp's, @tmp_mnt_fd, first when >= 0;
+ * @tmp_mnt_fd is closed here).
  */
 int pd_mounts_apply(int root_fd, const struct pd_sandbox_spec *spec, struct pd_sources *sources,
 		    int tmp_mnt_fd, struct pd_placement *placed, struct pd_error *err);

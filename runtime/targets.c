@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -92,13 +93,32 @@ static enum found lookup(const int *lowers, size_t *n, const char *rel, struct s
 	return F_MISSING;
 }
 
+/* The id an unmapped owner shows as here (/proc/sys/kernel/overflow[ug]id, 65534). */
+static unsigned overflow_id(const char *which)
+{
+	char path[64], buf[16] = "";
+	unsigned v = 65534;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/overflow%s", which);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u", &v) != 1)
+			v = 65534;
+		fclose(f);
+	}
+	return v;
+}
+
 /* A directory of the upper layer, as overlayfs's copy-up of @lower makes it. */
 static int copy_up_dir(int at, const char *name, const struct stat *lower)
 {
 	if (mkdirat(at, name, lower->st_mode & 07777) < 0)
 		return -1;
-	/* an owner the sandbox cannot give (EINVAL: unmapped) leaves it ours */
-	if (fchownat(at, name, lower->st_uid, lower->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	/* An owner the sandbox does not map shows as the overflow id, which a
+	 * subuid range maps: that is nobody's real id, so the copy stays ours. */
+	if (lower->st_uid != overflow_id("uid") && lower->st_gid != overflow_id("gid") &&
+	    fchownat(at, name, lower->st_uid, lower->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    errno != EINVAL && errno != EPERM)
 		return -1;
 	return fchmodat(at, name, lower->st_mode & 07777, 0);
@@ -170,6 +190,42 @@ static int make_one(const int *lowers, size_t n_lowers, int upper, const char *d
 	return missing ? 1 : 0;
 }
 
+/* Whether @path is @prefix or below it (both clean and absolute). */
+static bool under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strcmp(prefix, "/") ||
+	       (!strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/'));
+}
+
+/* A destination on the way through one of the image's links (the host image's
+ * /bin -> usr/bin, made later): the mount step resolves it through the link. */
+static bool through_link(const struct pd_sandbox_spec *spec, const char *dest)
+{
+	for (size_t i = 0; i < spec->rootfs.n_links; i++) {
+		char clean[4096];
+
+		if (pd_path_clean(spec->rootfs.links[i].path, clean, sizeof(clean)) == 0 &&
+		    under(dest, clean))
+			return true;
+	}
+	return false;
+}
+
+/* A path at or below the destination of one of @ms (@n of them). */
+static bool covered(const struct pd_mount *ms, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++) {
+		char clean[4096];
+
+		if (ms[i].dest && ms[i].dest[0] == '/' &&
+		    pd_path_clean(ms[i].dest, clean, sizeof(clean)) == 0 && under(path, clean))
+			return true;
+	}
+	return false;
+}
+
 static int make_list(const struct pd_sandbox_spec *spec, const struct pd_sources *sources,
 		     const int *lowers, size_t n, int upper, const struct pd_mount *ms, size_t n_ms,
 		     int list, struct pd_error *err)
@@ -181,8 +237,9 @@ static int make_list(const struct pd_sandbox_spec *spec, const struct pd_sources
 		char clean[4096];
 
 		if (!ms[i].dest || ms[i].dest[0] != '/' ||
-		    pd_path_clean(ms[i].dest, clean, sizeof(clean)) < 0)
-			continue; /* the mount step refuses it, naming it */
+		    pd_path_clean(ms[i].dest, clean, sizeof(clean)) < 0 ||
+		    through_link(spec, clean))
+			continue; /* the mount step refuses it, or resolves the link */
 		if (make_one(lowers, n, upper, clean, file, err) < 0)
 			return pd_error_wrap(err, "mount destination \"%s\"", ms[i].dest);
 	}
@@ -204,6 +261,11 @@ int pd_targets_make(const struct pd_sandbox_spec *spec, const struct pd_sources 
 		return -1;
 	if (!spec->process.workdir ||
 	    pd_path_clean(spec->process.workdir, clean, sizeof(clean)) < 0)
+		return 0;
+	/* beneath a mount (a volume's own directory) or a link: the later steps' */
+	if (through_link(spec, clean) ||
+	    covered(spec->rootfs.mounts, spec->rootfs.n_mounts, clean) ||
+	    covered(spec->mounts, spec->n_mounts, clean))
 		return 0;
 	r = make_one(lowers, n, upper, clean, false, err);
 	if (r < 0)

@@ -86,6 +86,22 @@ t_host_git_works_in_volume() {
 	[ -d "$d/.git" ] || fail "no .git on the host"
 }
 
+# A bind under one of the host image's links (/bin -> usr/bin, into the
+# read-only /usr) is refused with the reason; it never turns /bin into an
+# empty directory of the writable layer (which loses /bin/sh).
+t_host_bind_under_link() {
+	local d
+	d=$(scratch)
+	echo extra >"$d/f"
+	chmod 644 "$d/f"
+	pcap -v "$d:/bin/pd-extra-dir:ro" host /bin/sh -c 'echo ran'
+	status_is "$RC" 125 "a bind under /bin of the host image"
+	contains "$ERR" 'mount destination "/bin" leads into another mount' "the reason ($ERR)"
+	pcap -v "$d:/opt/x:ro" host /bin/sh -c 'test -L /bin && test -x /bin/sh && cat /opt/x/f'
+	status_is "$RC" 0 "($ERR)"
+	eq "$OUT" "extra" "/bin is still the image's link beside other binds"
+}
+
 t_host_writes_vanish() {
 	pcap host /bin/sh -c 'touch /newfile && echo root-writable; echo x > /tmp/y && echo tmp-writable'
 	status_is "$RC" 0 "($ERR)"

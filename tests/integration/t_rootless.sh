@@ -60,6 +60,22 @@ etc" "the binds, the working directory and the image's /bin, and the generated /
 	eq "$(find "$rfs" -printf '%P %m %U %s %T@\n' | sort | md5sum)" "$before" "the rootfs on the host"
 }
 
+# A working directory in a volume is the volume's own directory: it is not
+# made in the writable layer, and an existing one is never chowned to the
+# command's user (it is the host's).
+t_workdir_in_volume_not_chowned() {
+	local vol before
+	maps_ids || return 0 # --user 1000 needs a mapped 1000
+	vol=$(scratch)
+	mkdir "$vol/sub"
+	[ -z "$RUNUSER" ] || chown "$RUNUSER:" "$vol/sub"
+	before=$(stat -c %u:%g "$vol/sub")
+	pcap --user 1000 -v "$vol:/src" -w /src/sub "$IMG" pwd
+	status_is "$RC" 0 "run in a volume's directory ($ERR)"
+	eq "$OUT" "/src/sub" "the working directory"
+	eq "$(stat -c %u:%g "$vol/sub")" "$before" "the host directory keeps its owner"
+}
+
 t_rootless_own_rootfs_writable() {
 	# The mode's own rootfs: no note, writable (a copy on write).
 	pcap "$IMG" /bin/sh -c 'pd-probe write /x; pd-probe write /etc/passwd'
