@@ -3,8 +3,9 @@
  * paude system reset: everything paude keeps for this user, removed (podman
  * system reset).
  *
- * The image store (every image, layer and blob), the sessions' directory
- * and the runtime directory go, after a confirmation (or -f).  Nothing is
+ * The image store (every image, layer and blob; its gc lock file stays, as
+ * waiting processes hold it), the sessions' directory and the runtime
+ * directory go, after a confirmation (or -f).  Nothing is
  * removed while a sandbox runs on the store: under the store's exclusive gc
  * lock no run, pull or import is half-way, and a held image or layer means
  * a sandbox is up; paude then says so and removes nothing.  Rootless, the
@@ -63,11 +64,10 @@ static int busy(struct pd_store *s, struct pd_error *err)
 	return r;
 }
 
-/* Everything in the directory @data names, then the directory (kept when it is a mount point). */
-static int remove_cb(void *data, struct pd_error *err)
+/* Everything in directory @dir, but its entry @keep (NULL: none). */
+static int empty_dir(int dir, const char *what, const char *keep, struct pd_error *err)
 {
-	const char *path = data;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = fcntl(dir, F_DUPFD_CLOEXEC, 3);
 	cleanup_closedir DIR *d = NULL;
 	cleanup_strv char **names = NULL;
 	struct dirent *e;
@@ -75,23 +75,54 @@ static int remove_cb(void *data, struct pd_error *err)
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return pd_error_set(err, errno, "\"%s\"", path);
+		return pd_error_set(err, errno, "\"%s\"", what);
 	}
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    (!keep || strcmp(e->d_name, keep) != 0))
 			pd_strv_push(&names, e->d_name);
 	for (char **n = names; n && *n; n++)
-		if (pd_remove_tree(dirfd(d), *n, err) < 0)
+		if (pd_remove_tree(dir, *n, err) < 0)
 			return -1;
-	if (rmdir(path) < 0 && errno != EBUSY && errno != ENOENT)
-		return pd_error_set(err, errno, "rmdir \"%s\"", path);
+	return 0;
+}
+
+struct removal {
+	const char *path;
+	bool store; /* keep locks/gc.lock: waiting runs and pulls hold it */
+};
+
+/*
+ * Everything in @data's directory, then the directory (kept when it is a
+ * mount point).  The store keeps locks/gc.lock: a process waiting for it
+ * must wake up holding the lock everyone else takes, not an unlinked one.
+ */
+static int remove_cb(void *data, struct pd_error *err)
+{
+	const struct removal *r = data;
+	cleanup_close int top = open(r->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int locks = -1;
+
+	if (top < 0)
+		return pd_error_set(err, errno, "\"%s\"", r->path);
+	if (!r->store)
+		return empty_dir(top, r->path, NULL, err) < 0 ? -1
+		       : rmdir(r->path) < 0 && errno != EBUSY && errno != ENOENT
+			       ? pd_error_set(err, errno, "rmdir \"%s\"", r->path)
+			       : 0;
+	if (empty_dir(top, r->path, "locks", err) < 0)
+		return -1;
+	locks = openat(top, "locks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (locks >= 0 && empty_dir(locks, "locks", "gc.lock", err) < 0)
+		return -1;
 	return 0;
 }
 
 /* @path and all below it, if it is there and the caller's (rootless: through the helper). */
-static int remove_all(const char *path, const struct pd_idmap_plan *ids, bool *removed,
+static int remove_all(const char *path, bool store, const struct pd_idmap_plan *ids, bool *removed,
 		      struct pd_error *err)
 {
+	struct removal rm = { .path = path, .store = store };
 	struct stat st;
 
 	*removed = false;
@@ -100,9 +131,8 @@ static int remove_all(const char *path, const struct pd_idmap_plan *ids, bool *r
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
 		return pd_error_set_msg(err, EPERM,
 					"\"%s\" is not a directory of yours: not removed", path);
-	if (ids->mode == PD_IDMAP_ROOT
-		    ? remove_cb((void *)path, err) < 0
-		    : pd_userns_helper_plan(ids, remove_cb, (void *)path, err) < 0)
+	if (ids->mode == PD_IDMAP_ROOT ? remove_cb(&rm, err) < 0
+				       : pd_userns_helper_plan(ids, remove_cb, &rm, err) < 0)
 		return pd_error_wrap(err, "remove \"%s\"", path);
 	*removed = true;
 	return 0;
@@ -161,15 +191,16 @@ static int reset(bool force, struct pd_error *err)
 		}
 	}
 	/* the store under its gc lock, then the sessions' files */
-	if (remove_all(root, &ids, &gone, err) < 0)
+	r = -1; /* from here every failure is one */
+	if (remove_all(root, true, &ids, &gone, err) < 0)
 		goto out;
 	if (gone)
 		printf("%s\n", root);
-	if (remove_all(d.data, &ids, &gone, err) < 0)
+	if (remove_all(d.data, false, &ids, &gone, err) < 0)
 		goto out;
 	if (gone)
 		printf("%s\n", d.data);
-	if (remove_all(d.run, &ids, &gone, err) < 0)
+	if (remove_all(d.run, false, &ids, &gone, err) < 0)
 		goto out;
 	if (gone)
 		printf("%s\n", d.run);

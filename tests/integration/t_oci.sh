@@ -1941,7 +1941,8 @@ t_oci_system_reset() {
 		[ ! -e "$OCI_DATA/paude/sessions" ] || fail "the sessions' directory is still there"
 	fi
 	status_is "$RC" 0 "reset once the sandbox is gone ($ERR)"
-	eq "$(oci_ls "$OCI_STORE")" "" "the store is empty"
+	eq "$(oci_ls "$OCI_STORE")" "locks" "the store is empty but for its gc lock"
+	eq "$(oci_ls "$OCI_STORE/locks")" "gc.lock" "which stays: waiting processes hold it"
 	ocap images
 	status_is "$RC" 0 "images after a reset ($ERR)"
 	not_contains "$OUT" "it/r" "no image left"
