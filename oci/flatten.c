@@ -143,10 +143,15 @@ static int copy_xattrs(int src, int dst)
 		const char *name = list + off;
 		ssize_t v;
 
-		if (overlay_attr(name))
+		/* the overlay's own, and the host's security labels (SELinux, ...):
+		 * not layer content; file capabilities are */
+		if (overlay_attr(name) || (pd_str_has_prefix(name, "security.") &&
+					   strcmp(name, "security.capability") != 0))
 			continue;
 		v = fgetxattr(src, name, val, XATTR_VALUE_MAX_BYTES);
-		if (v < 0 || fsetxattr(dst, name, val, (size_t)v, 0) < 0)
+		if (v < 0)
+			return -1;
+		if (fsetxattr(dst, name, val, (size_t)v, 0) < 0 && errno != ENOTSUP)
 			return -1;
 	}
 	return 0;

@@ -563,7 +563,12 @@ static int merge_dir(const char *dir, struct pd_regconf *out, struct pd_error *e
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 
-		if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+		struct stat st;
+
+		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		/* other files and directories are ignored, as containers/image does */
+		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (n == PD_REGCONF_DROPINS)
 			return pd_error_set_msg(err, E2BIG, "\"%s\": more than %d files", dir,
@@ -576,7 +581,7 @@ static int merge_dir(const char *dir, struct pd_regconf *out, struct pd_error *e
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = pd_xasprintf("%s/%s", dir, names[i]);
 
-		if (merge_file(p, out, true, err) < 0)
+		if (merge_file(p, out, false, err) < 0) /* gone meanwhile: fine */
 			return -1;
 	}
 	return 0;
@@ -585,37 +590,36 @@ static int merge_dir(const char *dir, struct pd_regconf *out, struct pd_error *e
 int pd_regconf_load(struct pd_regconf *out, struct pd_error *err)
 {
 	const char *env = getenv("CONTAINERS_REGISTRIES_CONF");
+	const char *env_dir = getenv("CONTAINERS_REGISTRIES_CONF_DIR");
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	cleanup_free char *user = NULL;
-	int r = 1;
+	const char *sys_dir = env_dir && *env_dir ? env_dir : "/etc/containers/registries.conf.d";
+	cleanup_free char *user = NULL, *user_file = NULL, *user_dir = NULL;
+	bool system_dir = true;
+	int r;
 
 	regconf_init(out);
-	if (env && *env) { /* that file alone, as containers/image reads it */
-		if (merge_file(env, out, true, err) < 0)
-			goto fail;
-		return 0;
-	}
-	if (geteuid() != 0 && ((xdg && xdg[0] == '/') || (home && home[0] == '/')))
+	if (geteuid() != 0 && ((xdg && xdg[0] == '/') || (home && home[0] == '/'))) {
 		user = xdg && xdg[0] == '/' ? pd_xasprintf("%s/containers", xdg)
 					    : pd_xasprintf("%s/.config/containers", home);
-	if (user) {
-		cleanup_free char *p = pd_xasprintf("%s/registries.conf", user);
-
-		r = merge_file(p, out, false, err);
+		user_file = pd_xasprintf("%s/registries.conf", user);
+		user_dir = pd_xasprintf("%s/registries.conf.d", user);
+	}
+	if (env && *env) { /* that file, then the drop-ins as usual */
+		if (merge_file(env, out, true, err) < 0)
+			goto fail;
+	} else {
+		r = user_file ? merge_file(user_file, out, false, err) : 1;
 		if (r < 0)
 			goto fail;
-	}
-	if (r == 1 && merge_file("/etc/containers/registries.conf", out, false, err) < 0)
-		goto fail;
-	/* then the drop-ins: the system's, and the user's over them */
-	if (merge_dir("/etc/containers/registries.conf.d", out, err) < 0)
-		goto fail;
-	if (user) {
-		cleanup_free char *p = pd_xasprintf("%s/registries.conf.d", user);
-
-		if (merge_dir(p, out, err) < 0)
+		/* the user's own registries.conf: only the user's drop-ins follow */
+		system_dir = r == 1 || (env_dir && *env_dir);
+		if (r == 1 && merge_file("/etc/containers/registries.conf", out, false, err) < 0)
 			goto fail;
 	}
+	if (system_dir && merge_dir(sys_dir, out, err) < 0)
+		goto fail;
+	if (user_dir && merge_dir(user_dir, out, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	pd_regconf_release(out);

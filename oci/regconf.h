@@ -100,13 +100,15 @@ int pd_regconf_merge(struct pd_regconf *dst, const struct pd_regconf *src, const
 		     struct pd_error *err);
 
 /*
- * pd_regconf_load() - the configuration in effect: $CONTAINERS_REGISTRIES_CONF
- * alone when set; else $XDG_CONFIG_HOME/containers/registries.conf (or
- * ~/.config/...) when it exists and the caller is not root, else
- * /etc/containers/registries.conf, then the drop-ins ("*.conf", by name)
- * of /etc/containers/registries.conf.d and, not root, of the user's
- * containers/registries.conf.d, each merged over what came before
- * (pd_regconf_merge); none at all is an empty configuration.
+ * pd_regconf_load() - the configuration in effect, as containers/image
+ * reads it: the main file ($CONTAINERS_REGISTRIES_CONF when set; else
+ * $XDG_CONFIG_HOME/containers/registries.conf, or ~/.config/..., when it
+ * exists and the caller is not root; else /etc/containers/registries.conf),
+ * then the drop-ins ("*.conf" regular files, by name) of
+ * $CONTAINERS_REGISTRIES_CONF_DIR or /etc/containers/registries.conf.d
+ * (not when the user's own registries.conf is the main file) and, not root,
+ * of the user's containers/registries.conf.d, each merged over what came
+ * before (pd_regconf_merge); none at all is an empty configuration.
  * Return: 0, or -1 with @err (a file that exists but cannot be read or
  * parsed).
  */

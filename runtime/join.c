@@ -455,7 +455,14 @@ static int exec_cb(void *data, struct pd_error *err)
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(argv[0], argv);
-	return pd_error_set(err, errno, "exec \"%s\"", argv[0]);
+	{
+		int e = errno;
+
+		pd_error_set(err, e, "exec \"%s\"", argv[0]);
+		/* as a shell says it: not found, or not executable */
+		err->status = e == ENOENT || e == ENOTDIR ? 127 : 126;
+		return -1;
+	}
 }
 
 int pd_userns_exec_plan(const struct pd_idmap_plan *ids, char *const argv[], int *status,

@@ -222,7 +222,7 @@ store" "root of a namespace mapping the user and its subordinate ids"
 store" "root of a namespace mapping the user alone"
 	fi
 	pcli unshare /nonexistent/cmd
-	status_is "$RC" 125 "a command that is not there"
+	status_is "$RC" 127 "a command that is not there (as a shell says)"
 	contains "$ERR" 'exec "/nonexistent/cmd": No such file or directory' "named ($ERR)"
 	maps_ids || return 0
 	d=$(scratch)
