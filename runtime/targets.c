@@ -28,6 +28,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/path.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,14 +98,17 @@ static enum found lookup(const int *lowers, size_t *n, const char *rel, struct s
 static unsigned overflow_id(const char *which)
 {
 	char path[64], buf[16] = "";
-	unsigned v = 65534;
+	uint32_t v = 65534;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/sys/kernel/overflow%s", which);
 	f = fopen(path, "re");
 	if (f) {
-		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u", &v) != 1)
-			v = 65534;
+		if (fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			if (pd_parse_u32(buf, &v) < 0)
+				v = 65534;
+		}
 		fclose(f);
 	}
 	return v;
