@@ -5,7 +5,8 @@
  * overlay is made (the image's own are replaced, never followed: a symlink
  * there is removed, not written through), so they are there even when the
  * image's /etc belongs to ids the sandbox does not map.  Their text comes
- * from the spec (resolv.conf) or the host name.  Only when the image's /etc
+ * from the spec (resolv.conf, and a session's passwd and group) or the host
+ * name.  Only when the image's /etc
  * is not a directory are they written through the finished root instead.
  */
 #include "sandbox.h"
@@ -53,6 +54,18 @@ static int write_files(const struct pd_sandbox_spec *spec, int etc, bool lenient
 		const char *data = files[i].data ? files[i].data : f.resolv;
 
 		if (pd_replace_file_at(etc, files[i].name, data, strlen(data), 0644, err) < 0) {
+			if (lenient &&
+			    (err->code == EACCES || err->code == EPERM || err->code == EOVERFLOW))
+				continue;
+			return pd_error_wrap(err, "/etc");
+		}
+	}
+	for (size_t i = 0; i < spec->n_etc_files; i++) {
+		const struct pd_etc_file *ef = &spec->etc_files[i];
+
+		if (strchr(ef->name, '/') || !ef->name[0] || ef->name[0] == '.')
+			return pd_error_set(err, EINVAL, "/etc/%s: not a file name of /etc", ef->name);
+		if (pd_replace_file_at(etc, ef->name, ef->data, strlen(ef->data), 0644, err) < 0) {
 			if (lenient &&
 			    (err->code == EACCES || err->code == EPERM || err->code == EOVERFLOW))
 				continue;

@@ -174,6 +174,12 @@ struct pd_process {
 	sigset_t sigmask;       /* the signal mask it starts with */
 };
 
+/* A generated file of /etc: @name has no '/'; mode 0644. */
+struct pd_etc_file {
+	const char *name;
+	const char *data;
+};
+
 struct pd_sandbox_spec {
 	const struct pd_idmap_plan *ids; /* required: the caller's decision */
 	struct pd_rootfs rootfs;
@@ -184,7 +190,10 @@ struct pd_sandbox_spec {
 	struct pd_limits limits;   /* for the whole sandbox; rlimits for every process */
 	struct pd_process process; /* the first command, forked by init */
 	bool init_stays;           /* init outlives the first command, until it is
-				     * stopped (SIGTERM, SIGINT, SIGHUP) or killed */
+				     * stopped (SIGTERM, SIGINT, SIGHUP) or killed */	/* more files paude generates in the image's /etc (its own replaced, in the
+	 * writable layer): /etc/passwd and /etc/group of a session on `host` */
+	const struct pd_etc_file *etc_files;
+	size_t n_etc_files;
 };
 
 /*

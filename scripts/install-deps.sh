@@ -11,6 +11,7 @@ uidmap busybox-static util-linux passwd iproute2 procps
 valgrind cppcheck clang-tidy clang-format shellcheck keyutils
 python3 openssl curl
 docker-registry skopeo umoci zstd apache2-utils
+git tmux bash
 "
 need=""
 for p in $PKGS; do
@@ -22,5 +23,21 @@ if [ -n "$need" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086 # a list of package names
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+# Claude Code (its native Linux binary, from the npm registry): the `host`
+# image of sessions carries it, and the end-to-end tests run it.
+CC_VERSION=2.1.328
+CC_SHA512=KuzL+dBHgDCFTHJxwW+xuBJdVKfBsesGx2BBcTOG9sYDGoAD7b1hUV8rsTS4xjoJsB2SmeGraGjBiFuhrYuC9w==
+if ! /usr/local/bin/claude --version 2>/dev/null | grep -q "^$CC_VERSION "; then
+  if [ "$(id -u)" -ne 0 ]; then echo "install-deps: run as root to install Claude Code" >&2; exit 1; fi
+  echo "install-deps: installing Claude Code $CC_VERSION into /usr/local/bin"
+  tmp=$(mktemp -d)
+  curl -fsSL -o "$tmp/cc.tgz" "https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/claude-code-linux-x64-$CC_VERSION.tgz"
+  got=$(openssl dgst -sha512 -binary "$tmp/cc.tgz" | openssl base64 -A)
+  if [ "$got" != "$CC_SHA512" ]; then echo "install-deps: Claude Code download: wrong sha512" >&2; rm -rf "$tmp"; exit 1; fi
+  tar -C "$tmp" -xzf "$tmp/cc.tgz" package/claude
+  install -m 0755 "$tmp/package/claude" /usr/local/bin/claude
+  rm -rf "$tmp"
 fi
 echo "install-deps: all build and test packages present"

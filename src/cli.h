@@ -19,7 +19,7 @@
 
 struct pd_command {
 	const char *name;
-	const char *summary; /* one line for `paude --help` */
+	const char *summary; /* one line for `paude --help`; NULL: not listed */
 	const char *help;    /* full text for `paude help CMD` */
 	int failure_status;  /* exit status when paude itself fails */
 	int usage_status;    /* exit status for a usage error */
@@ -27,6 +27,15 @@ struct pd_command {
 };
 
 extern const struct pd_command pd_cmd_run;
+extern const struct pd_command pd_cmd_create;
+extern const struct pd_command pd_cmd_start;
+extern const struct pd_command pd_cmd_stop;
+extern const struct pd_command pd_cmd_connect;
+extern const struct pd_command pd_cmd_list;
+extern const struct pd_command pd_cmd_delete;
+extern const struct pd_command pd_cmd_exec;
+extern const struct pd_command pd_cmd_remote;
+extern const struct pd_command pd_cmd_supervise;
 extern const struct pd_command pd_cmd_proxy;
 extern const struct pd_command pd_cmd_unshare;
 extern const struct pd_command pd_cmd_system;

@@ -6,10 +6,12 @@
 #include <string.h>
 
 const struct pd_command *const pd_commands[] = {
+	&pd_cmd_create,  &pd_cmd_start,  &pd_cmd_stop,    &pd_cmd_connect,
+	&pd_cmd_list,    &pd_cmd_delete, &pd_cmd_exec,    &pd_cmd_remote,
 	&pd_cmd_run,     &pd_cmd_pull,   &pd_cmd_images,  &pd_cmd_image,
 	&pd_cmd_inspect, &pd_cmd_rmi,    &pd_cmd_save,    &pd_cmd_push,
 	&pd_cmd_login,   &pd_cmd_logout, &pd_cmd_proxy,   &pd_cmd_unshare,
-	&pd_cmd_system,  &pd_cmd_help,   &pd_cmd_version, NULL,
+	&pd_cmd_system,  &pd_cmd_help,   &pd_cmd_version, &pd_cmd_supervise, NULL,
 };
 
 const struct pd_command *pd_command_find(const char *name)
@@ -46,6 +48,7 @@ void pd_print_main_help(void)
 	       "Usage: paude [--help] [--version] COMMAND [ARGS...]\n\n"
 	       "Commands:\n");
 	for (const struct pd_command *const *c = pd_commands; *c; c++)
-		printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+		if ((*c)->summary)
+			printf("  %-10s %s\n", (*c)->name, (*c)->summary);
 	printf("\nRun 'paude help COMMAND' or 'paude COMMAND --help' for a command's options.\n");
 }

@@ -178,5 +178,6 @@ void pd_image_release(struct pd_image *img)
 	free(img->holds);
 	free(img->workdir);
 	free(img->user);
+	free(img->id);
 	memset(img, 0, sizeof(*img));
 }

@@ -26,6 +26,7 @@ struct pd_image {
 	 * while the image is in use: closed by pd_image_release() */
 	int *holds;
 	size_t n_holds;
+	char *id; /* a stored image's id (its manifest digest), else NULL */
 };
 
 struct pd_idmap_plan;

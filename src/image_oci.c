@@ -73,6 +73,7 @@ static int from_store(struct pd_store *s, const struct pd_store_image *si,
 		return -1;
 	}
 	img->n_holds = 1;
+	img->id = pd_xstrdup(si->manifest);
 	/* more layers than overlayfs stacks: the bottom ones are merged into one */
 	if (si->n_layers > PD_OVERLAY_MAX_LOWERS) {
 		merged = si->n_layers - (PD_OVERLAY_MAX_LOWERS - 1);

@@ -54,9 +54,19 @@ static int dispatch(int argc, char **argv)
 	const struct pd_command *c;
 	int r;
 
-	if (argc < 2) {
-		pd_print_main_help();
-		return 2;
+	if (argc < 2) /* bare `paude` lists the sessions, as the predecessor's */
+		c = pd_command_find("list");
+	else
+		c = NULL;
+	if (c) {
+		char list0[] = "list";
+		char *list_argv[] = { list0, NULL };
+
+		r = c->fn(1, list_argv, &err);
+		if (r >= 0)
+			return r;
+		print_error(c, &err);
+		return err.status > 0 ? err.status : c->failure_status;
 	}
 	if (pd_is_help_arg(argv[1])) {
 		pd_print_main_help();

@@ -408,7 +408,7 @@ static int add_input(struct pd_relay *r, int fd, struct pd_error *err)
  * paude's stdout and stderr are one and the same (2>&1, or one terminal):
  * then the command gets one pipe for both, so their order is kept.
  */
-static bool same_output(void)
+bool pd_relay_same_output(void)
 {
 	struct stat a, b;
 	long k = syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, STDOUT_FILENO, STDERR_FILENO);
@@ -421,7 +421,7 @@ static bool same_output(void)
 
 int pd_relay_pipes(struct pd_relay *r, bool interactive, int child[3], struct pd_error *err)
 {
-	bool shared = same_output();
+	bool shared = pd_relay_same_output();
 
 	child[0] = child[1] = child[2] = -1;
 	for (int i = 0; i < 3; i++) {
@@ -450,6 +450,28 @@ int pd_relay_pipes(struct pd_relay *r, bool interactive, int child[3], struct pd
 			return pd_error_set(err, errno, "stdio pipe");
 	}
 	return 0;
+}
+
+int pd_relay_fds(struct pd_relay *r, int in, int out, int errout, struct pd_error *err)
+{
+	const int fds[3] = { in, out, errout };
+	int r2 = 0;
+
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (r2 < 0 || fcntl(fds[i], F_SETFL, O_NONBLOCK) < 0) {
+			if (r2 == 0)
+				r2 = pd_error_set(err, errno, "stdio pipe");
+			pd_close(fds[i]);
+			continue;
+		}
+		if ((i == 0 ? add_input(r, fds[i], err) : add_output(r, fds[i], i, err)) < 0) {
+			pd_close(fds[i]);
+			r2 = -1;
+		}
+	}
+	return r2;
 }
 
 int pd_relay_pty(struct pd_relay *r, int master, bool interactive, struct pd_error *err)

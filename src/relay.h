@@ -30,6 +30,17 @@ struct pd_relay *pd_relay_new(struct pd_loop *loop);
 int pd_relay_pipes(struct pd_relay *r, bool interactive, int child[3], struct pd_error *err);
 
 /*
+ * pd_relay_fds() - relay pipe ends made elsewhere (a session's supervisor
+ * made them): @in is written with paude's stdin, @out and @errout are read
+ * to paude's stdout and stderr; -1 where none.  They are the relay's now,
+ * also on failure.
+ */
+int pd_relay_fds(struct pd_relay *r, int in, int out, int errout, struct pd_error *err);
+
+/* pd_relay_same_output() - paude's stdout and stderr are one file (2>&1, a terminal). */
+bool pd_relay_same_output(void);
+
+/*
  * pd_relay_pty() - relay the pty master @master (the relay's from now on):
  * its output to paude's stdout, and with @interactive paude's stdin to it,
  * the host terminal then in raw mode until pd_relay_free().
