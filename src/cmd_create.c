@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static const char help[] =
 	"Usage: paude create [OPTIONS] [NAME]\n"
 	"\n"
@@ -60,8 +59,18 @@ struct create_opts {
 	bool pids_set;
 };
 
-enum { OPT_IMAGE = 256, OPT_YOLO, OPT_ALLOWED, OPT_RESOLVE, OPT_CPUS, OPT_MEMORY, OPT_PIDS,
-       OPT_GIT, OPT_DRY, OPT_BACKEND };
+enum {
+	OPT_IMAGE = 256,
+	OPT_YOLO,
+	OPT_ALLOWED,
+	OPT_RESOLVE,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_GIT,
+	OPT_DRY,
+	OPT_BACKEND
+};
 
 static int parse(int argc, char **argv, struct create_opts *o, struct pd_error *err)
 {
@@ -88,11 +97,21 @@ static int parse(int argc, char **argv, struct create_opts *o, struct pd_error *
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+a:e:vh", longs, NULL)) != -1) {
 		switch (c) {
-		case OPT_IMAGE: o->image = optarg; break;
-		case OPT_YOLO: o->yolo = true; break;
-		case 'a': o->args = optarg; break;
-		case OPT_ALLOWED: pd_strv_push(&o->allowed, optarg); break;
-		case OPT_RESOLVE: pd_strv_push(&o->resolve, optarg); break;
+		case OPT_IMAGE:
+			o->image = optarg;
+			break;
+		case OPT_YOLO:
+			o->yolo = true;
+			break;
+		case 'a':
+			o->args = optarg;
+			break;
+		case OPT_ALLOWED:
+			pd_strv_push(&o->allowed, optarg);
+			break;
+		case OPT_RESOLVE:
+			pd_strv_push(&o->resolve, optarg);
+			break;
 		case 'e':
 			if (pd_parse_env_arg(optarg, environ, &o->env, err) < 0)
 				return -1;
@@ -111,11 +130,21 @@ static int parse(int argc, char **argv, struct create_opts *o, struct pd_error *
 				return -1;
 			o->pids_set = true;
 			break;
-		case OPT_GIT: o->git = true; break;
-		case OPT_DRY: o->dry_run = true; break;
-		case 'v': o->verbose = true; break;
-		case OPT_BACKEND: o->backend = optarg; break;
-		case 'h': fputs(help, stdout); return 1;
+		case OPT_GIT:
+			o->git = true;
+			break;
+		case OPT_DRY:
+			o->dry_run = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_BACKEND:
+			o->backend = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 1;
 		default:
 			return pd_usage_error(err, "create: unknown or incomplete option \"%s\"",
 					      argv[optind - 1]);
@@ -165,9 +194,10 @@ static int choose_image(const struct create_opts *o, const char **out, struct pd
 		*out = "host";
 		return 0;
 	}
-	return pd_error_set_msg(err, ENOENT,
-				"no image: the host's /usr lacks one of git, tmux, bash and claude; "
-				"name an image with --image REF (or set PAUDE_IMAGE)");
+	return pd_error_set_msg(
+		err, ENOENT,
+		"no image: the host's /usr lacks one of git, tmux, bash and claude; "
+		"name an image with --image REF (or set PAUDE_IMAGE)");
 }
 
 /* ANTHROPIC_BASE_URL naming the loopback would mean the sandbox's own. */
@@ -342,9 +372,9 @@ static int cmd_create(int argc, char **argv, struct pd_error *err)
 		r = create(&o, &s, err);
 	if (r == 0) {
 		printf("Session '%s' created and running.\n", s.name);
-		printf("  Network: %s\n",
-		       s.allowed_domains && s.allowed_domains[0] ? "allowlist (custom)"
-								 : "allowlist (default)");
+		printf("  Network: %s\n", s.allowed_domains && s.allowed_domains[0]
+						  ? "allowlist (custom)"
+						  : "allowlist (default)");
 		if (s.yolo)
 			printf("  Mode: YOLO (no permission prompts)\n");
 		printf("To start working:\n  paude connect %s\n", s.name);

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static const char help[] =
 	"Usage: paude exec [OPTIONS] NAME [--] COMMAND [ARG...]\n"
 	"\n"
@@ -59,8 +58,12 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+itu:w:e:h", longs, NULL)) != -1) {
 		switch (c) {
-		case 'i': q.interactive = true; break;
-		case 't': q.tty = true; break;
+		case 'i':
+			q.interactive = true;
+			break;
+		case 't':
+			q.tty = true;
+			break;
 		case 'u':
 			if (pd_check_user_spec(optarg, err) < 0)
 				return -1;
@@ -79,7 +82,9 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 			if (pd_parse_cap_add(optarg, &caps, err) < 0)
 				return -1;
 			break;
-		case 'h': fputs(help, stdout); return 0;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
 		default:
 			return pd_usage_error(err, "exec: unknown or incomplete option \"%s\"",
 					      argv[optind - 1]);

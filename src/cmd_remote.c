@@ -133,14 +133,19 @@ static int remote_add(const char *name, bool push, struct pd_error *err)
 	struct pd_session_paths p;
 	char branch[256], cmd[PATH_MAX + 8], url[PATH_MAX + 128], remote[64], allow[64];
 	const char *get_allow[] = { "git", "config", "--local", "protocol.ext.allow", NULL };
-	const char *set_allow[] = { "git", "config", "--local", "protocol.ext.allow", "always", NULL };
+	const char *set_allow[] = {
+		"git", "config", "--local", "protocol.ext.allow", "always", NULL
+	};
 	const char *add[] = { "git", "remote", "add", remote, url, NULL };
 	const char *set[] = { "git", "remote", "set-url", remote, url, NULL };
 	const char *pushv[] = { "git", "push", "-q", remote, branch, NULL };
-	const char *init[] = { "sh", "-c",
-			 "cd /pvc/workspace && { [ -d .git ] || git init -q -b \"$1\"; } && "
-			 "git config receive.denyCurrentBranch updateInstead",
-			 "sh", branch, NULL };
+	const char *init[] = { "sh",
+			       "-c",
+			       "cd /pvc/workspace && { [ -d .git ] || git init -q -b \"$1\"; } && "
+			       "git config receive.denyCurrentBranch updateInstead",
+			       "sh",
+			       branch,
+			       NULL };
 	struct pd_exec_req q = { .argv = init };
 	int status = 0;
 
@@ -157,13 +162,11 @@ static int remote_add(const char *name, bool push, struct pd_error *err)
 	if (pd_session_exec(&p, &q, &status, err) < 0)
 		return -1;
 	if (status != 0)
-		return pd_error_set_msg(err, EIO,
-					"could not make the session's repository (status %d)",
-					status);
+		return pd_error_set_msg(
+			err, EIO, "could not make the session's repository (status %d)", status);
 	paude_command(cmd, sizeof(cmd));
 	snprintf(remote, sizeof(remote), "paude-%s", name);
-	snprintf(url, sizeof(url), "ext::%s exec -i %s -- %%S %s", cmd, name,
-		 PD_SESSION_WORKSPACE);
+	snprintf(url, sizeof(url), "ext::%s exec -i %s -- %%S %s", cmd, name, PD_SESSION_WORKSPACE);
 	if (git(add, NULL, 0) != 0 && git(set, NULL, 0) != 0)
 		return pd_error_set_msg(err, EIO, "git remote add %s failed", remote);
 	printf("Added git remote '%s'.\n", remote);
@@ -189,8 +192,8 @@ static int remote_list(void)
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
 		char nm[256], url[4096];
 
-		if (sscanf(line, "%255s %4095s", nm, url) != 2 || !pd_str_has_prefix(nm, "paude-") ||
-		    !strstr(line, "(fetch)"))
+		if (sscanf(line, "%255s %4095s", nm, url) != 2 ||
+		    !pd_str_has_prefix(nm, "paude-") || !strstr(line, "(fetch)"))
 			continue;
 		if (!any)
 			printf("%-25s %s\n", "REMOTE", "URL");

@@ -10,6 +10,7 @@
 #include "session_client.h"
 #include "session_exec.h"
 #include "session_select.h"
+#include "session_spec.h"
 #include "supervisor.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -30,8 +31,8 @@ struct sess_opts {
 	bool detach, confirm, json;
 };
 
-static int parse(int argc, char **argv, const char *cmd, const char *flags,
-		 struct sess_opts *o, struct pd_error *err)
+static int parse(int argc, char **argv, const char *cmd, const char *flags, struct sess_opts *o,
+		 struct pd_error *err)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -131,8 +132,9 @@ static int attach(const struct pd_session_paths *p, const struct pd_session *s, 
 		  struct pd_error *err)
 {
 	const char *probe[] = { "test", "-d", "/pvc/workspace/.git", NULL };
-	const char *tmux[] = { "tmux", "new-session", "-A", "-s", "claude", "-c",
-			 PD_SESSION_WORKSPACE, "claude", NULL };
+	cleanup_free char *cmd = pd_session_agent_command(s, false);
+	const char *tmux[] = { "tmux", "new-session",        "-A", "-s", "claude",
+			       "-c",   PD_SESSION_WORKSPACE, cmd,  NULL };
 	struct pd_exec_req q = { .argv = probe };
 	cleanup_strv char **argv = NULL;
 
@@ -144,9 +146,9 @@ static int attach(const struct pd_session_paths *p, const struct pd_session *s, 
 		       s->name, s->name);
 	for (const char **a = tmux; *a; a++)
 		pd_strv_push(&argv, *a);
-	for (char **a = s->args; a && *a; a++)
-		pd_strv_push(&argv, *a);
-	q = (struct pd_exec_req){ .argv = (const char *const *)argv, .tty = true, .interactive = true };
+	q = (struct pd_exec_req){ .argv = (const char *const *)argv,
+				  .tty = true,
+				  .interactive = true };
 	return pd_session_exec(p, &q, status, err);
 }
 
@@ -238,8 +240,7 @@ static int cmd_delete(int argc, char **argv, struct pd_error *err)
 
 /* ---- list ---- */
 
-static void list_row(const struct pd_session *s, enum pd_session_state st, bool json,
-		     cJSON *arr)
+static void list_row(const struct pd_session *s, enum pd_session_state st, bool json, cJSON *arr)
 {
 	char created[32], ws[48];
 	struct tm tm;
@@ -337,26 +338,50 @@ static const char list_help[] =
 	"stopped, error), WORKSPACE, CREATED.\n";
 
 const struct pd_command pd_cmd_start = {
-	.name = "start", .summary = "Start a session and connect to it", .help = start_help,
-	.failure_status = 1, .usage_status = 2, .fn = cmd_start,
+	.name = "start",
+	.summary = "Start a session and connect to it",
+	.help = start_help,
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_start,
 };
 const struct pd_command pd_cmd_stop = {
-	.name = "stop", .summary = "Stop a session (preserves data)", .help = stop_help,
-	.failure_status = 1, .usage_status = 2, .fn = cmd_stop,
+	.name = "stop",
+	.summary = "Stop a session (preserves data)",
+	.help = stop_help,
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_stop,
 };
 const struct pd_command pd_cmd_connect = {
-	.name = "connect", .summary = "Attach to a running session", .help = connect_help,
-	.failure_status = 1, .usage_status = 2, .fn = cmd_connect,
+	.name = "connect",
+	.summary = "Attach to a running session",
+	.help = connect_help,
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_connect,
 };
 const struct pd_command pd_cmd_delete = {
-	.name = "delete", .summary = "Delete a session and all its data", .help = delete_help,
-	.failure_status = 1, .usage_status = 2, .fn = cmd_delete,
+	.name = "delete",
+	.summary = "Delete a session and all its data",
+	.help = delete_help,
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_delete,
 };
 const struct pd_command pd_cmd_list = {
-	.name = "list", .summary = "List all sessions", .help = list_help,
-	.failure_status = 1, .usage_status = 2, .fn = cmd_list,
+	.name = "list",
+	.summary = "List all sessions",
+	.help = list_help,
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_list,
 };
 const struct pd_command pd_cmd_supervise = {
-	.name = "supervise", .summary = NULL, .help = "Internal: a running session's supervisor.\n",
-	.failure_status = 1, .usage_status = 2, .fn = cmd_supervise,
+	.name = "supervise",
+	.summary = NULL,
+	.help = "Internal: a running session's supervisor.\n",
+	.failure_status = 1,
+	.usage_status = 2,
+	.fn = cmd_supervise,
 };

@@ -51,6 +51,20 @@ int pd_ctl_peer_ok(int sock)
 	return getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && cr.uid == geteuid();
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+int pd_ctl_peer_pidfd(int sock)
+{
+	int fd = -1;
+	socklen_t len = sizeof(fd);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) < 0)
+		return -1;
+	return fd;
+}
+
 int pd_ctl_connect(const char *path, struct pd_error *err)
 {
 	struct sockaddr_un a;
@@ -152,8 +166,8 @@ int pd_ctl_recv(int sock, cJSON **msg, int *fds, size_t cap, size_t *n, struct p
 		return 0;
 	if (r > PD_CTL_MSG_MAX || (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || ngot > cap) {
 		close_all(got, ngot);
-		return pd_error_set_msg(err, EPROTO, "a malformed control message (%zd bytes, %zu fds)",
-					r, ngot);
+		return pd_error_set_msg(
+			err, EPROTO, "a malformed control message (%zd bytes, %zu fds)", r, ngot);
 	}
 	*msg = cJSON_ParseWithLength(buf, (size_t)r);
 	if (!*msg || !cJSON_IsObject(*msg)) {

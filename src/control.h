@@ -35,6 +35,9 @@ int pd_ctl_connect(const char *path, struct pd_error *err);
 /* pd_ctl_peer_ok() - whether the peer of @sock runs as this process's uid. */
 int pd_ctl_peer_ok(int sock);
 
+/* pd_ctl_peer_pidfd() - a pidfd of the peer of @sock (SO_PEERPIDFD), or -1. */
+int pd_ctl_peer_pidfd(int sock);
+
 /* pd_ctl_send() - @msg with @n fds (0..PD_CTL_FDS_MAX). */
 int pd_ctl_send(int sock, const cJSON *msg, const int *fds, size_t n, struct pd_error *err);
 /*

@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
 
 const char *pd_session_state_name(enum pd_session_state st)
 {
@@ -88,8 +89,7 @@ enum pd_session_state pd_session_probe(const struct pd_session_paths *p, char *w
 		cleanup_close int dir = open(p->run, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		struct pd_error ignore;
 
-		if (dir >= 0 &&
-		    pd_read_file_at(dir, "error", 0, 4096, &text, &len, &ignore) == 0)
+		if (dir >= 0 && pd_read_file_at(dir, "error", 0, 4096, &text, &len, &ignore) == 0)
 			snprintf(why, cap, "%s", text);
 		else
 			snprintf(why, cap, "the supervisor is gone (%s)", err.msg);
@@ -112,8 +112,9 @@ static void clear_run_dir(const struct pd_session_paths *p)
 
 static _Noreturn void exec_supervisor(const struct pd_session_paths *p, int ready)
 {
-	char log[4200];
+	char log[4200], self[PATH_MAX];
 	const char *name = strrchr(p->dir, '/') + 1;
+	ssize_t n;
 	const char *argv[] = { "paude", "supervise", name, NULL };
 	int fd;
 
@@ -130,6 +131,12 @@ static _Noreturn void exec_supervisor(const struct pd_session_paths *p, int read
 		_exit(125);
 	if (dup2(ready, PD_SUPERVISOR_READY_FD) < 0)
 		_exit(125);
+	/* by its path, so it is called "paude", not "exe" */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		execve(self, (char *const *)argv, environ);
+	}
 	execve("/proc/self/exe", (char *const *)argv, environ);
 	_exit(127);
 }
@@ -172,15 +179,16 @@ int pd_session_spawn(const struct pd_session_paths *p, struct pd_error *err)
 		return 0;
 	if (pd_str_has_prefix(buf, "error "))
 		return pd_error_set_msg(err, EIO, "%s", buf + 6);
-	return pd_error_set_msg(err, EIO,
-				"the session's supervisor ended without a word (see %s/supervisor.log)",
-				p->dir);
+	return pd_error_set_msg(
+		err, EIO, "the session's supervisor ended without a word (see %s/supervisor.log)",
+		p->dir);
 }
 
 int pd_session_stop(const struct pd_session_paths *p, struct pd_error *err)
 {
 	enum pd_session_state st = pd_session_probe(p, NULL, 0);
 	cleanup_close int fd = -1;
+	cleanup_close int pidfd = -1;
 	cJSON *req, *ans;
 	int fds[1];
 	size_t n = 0;
@@ -194,6 +202,7 @@ int pd_session_stop(const struct pd_session_paths *p, struct pd_error *err)
 	fd = pd_session_control(p, err);
 	if (fd < 0)
 		return -1;
+	pidfd = pd_ctl_peer_pidfd(fd);
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "op", "stop");
 	ans = pd_ctl_call(fd, req, fds, 0, &n, err);
@@ -201,13 +210,12 @@ int pd_session_stop(const struct pd_session_paths *p, struct pd_error *err)
 	if (!ans)
 		return -1;
 	cJSON_Delete(ans);
-	/* the supervisor removes its run directory on its way out */
-	for (int i = 0; i < 200; i++) {
-		struct stat sb;
+	/* Done when the supervisor is: it removed its run directory then. */
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
-		if (stat(p->run, &sb) < 0)
-			break;
-		usleep(10000);
+		while (poll(&pfd, 1, 30000) < 0 && errno == EINTR)
+			;
 	}
 	return 1;
 }

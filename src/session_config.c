@@ -81,8 +81,7 @@ char *pd_session_to_json(const struct pd_session *s)
 	return text;
 }
 
-static int get_str(const cJSON *o, const char *key, bool optional, char **out,
-		   struct pd_error *err)
+static int get_str(const cJSON *o, const char *key, bool optional, char **out, struct pd_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -104,8 +103,7 @@ static int get_strv(const cJSON *o, const char *key, char ***out, struct pd_erro
 		return 0;
 	if (!cJSON_IsArray(a))
 		return pd_error_set(err, EINVAL, "field \"%s\": not an array", key);
-	cJSON_ArrayForEach(e, a)
-	{
+	cJSON_ArrayForEach (e, a) {
 		if (!cJSON_IsString(e) || !e->valuestring)
 			return pd_error_set(err, EINVAL, "field \"%s\": not an array of strings",
 					    key);

@@ -28,7 +28,7 @@ struct pd_exec_req {
  * Return: 0, or -1 with @err (not running: pd_session_not_running()'s error;
  * 126/127 in err->status when the command could not be executed).
  */
-int pd_session_exec(const struct pd_session_paths *p, const struct pd_exec_req *req,
-		    int *status, struct pd_error *err);
+int pd_session_exec(const struct pd_session_paths *p, const struct pd_exec_req *req, int *status,
+		    struct pd_error *err);
 
 #endif

@@ -72,11 +72,11 @@ static void host_files(struct pd_session_spec *ss, bool agent_root)
 		r->mounts[k++] = r->mounts[i];
 	}
 	r->n_mounts = k;
-	ss->passwd = pd_xasprintf("root:x:0:0:root:/root:/bin/bash\n"
-				  "%s"
-				  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-				  agent_root ? ""
-					     : "paude:x:1000:1000:paude:/home/paude:/bin/bash\n");
+	ss->passwd = pd_xasprintf(
+		"root:x:0:0:root:/root:/bin/bash\n"
+		"%s"
+		"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		agent_root ? "" : "paude:x:1000:1000:paude:/home/paude:/bin/bash\n");
 	ss->group = pd_xasprintf("root:x:0:\n%snogroup:x:65534:\n",
 				 agent_root ? "" : "paude:x:1000:\n");
 	/* the host's system git settings still apply */
@@ -90,16 +90,19 @@ static void host_files(struct pd_session_spec *ss, bool agent_root)
 	ss->spec.n_etc_files = 3;
 }
 
-static void build_env(struct pd_session_spec *ss, const struct pd_session *s,
-		      char *const *host_env)
+static void build_env(struct pd_session_spec *ss, const struct pd_session *s, char *const *host_env)
 {
 	char **env = pd_strv_dup(ss->img.env);
-	char buf[512];
+	char buf[4096];
 
 	if (!env)
 		env = pd_xcalloc(1, sizeof(char *));
 	if (!pd_env_get(env, "PATH"))
-		pd_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		pd_env_set(&env,
+			   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(buf, sizeof(buf), "PATH=/pvc/.local/bin:%s/.local/bin:%s", ss->home,
+		 pd_env_get(env, "PATH"));
+	pd_env_set(&env, buf);
 	if (!pd_env_get(env, "LANG"))
 		pd_env_set(&env, "LANG=C.UTF-8");
 	snprintf(buf, sizeof(buf), "HOME=%s", ss->home);
@@ -212,4 +215,42 @@ void pd_session_spec_release(struct pd_session_spec *ss)
 	free(ss->fix_hint);
 	pd_strv_free(ss->env);
 	memset(ss, 0, sizeof(*ss));
+}
+
+/* ' ARG' for sh, with ' inside as '\''. */
+static void shell_quote(char **out, const char *arg)
+{
+	size_t n = strlen(*out), need = n + 3 + 4 * strlen(arg) + 1;
+	char *s = pd_xrealloc(*out, need), *d = s + n;
+
+	*d++ = ' ';
+	*d++ = '\'';
+	for (const char *c = arg; *c; c++) {
+		if (*c == '\'') {
+			memcpy(d, "'\\''", 4);
+			d += 4;
+		} else {
+			*d++ = *c;
+		}
+	}
+	*d++ = '\'';
+	*d = '\0';
+	*out = s;
+}
+
+char *pd_session_agent_command(const struct pd_session *s, bool first)
+{
+	char *plain = pd_xstrdup("claude"), *cont = pd_xstrdup("claude --continue"), *r;
+
+	for (char **a = s->args; a && *a; a++) {
+		shell_quote(&plain, *a);
+		shell_quote(&cont, *a);
+	}
+	if (first)
+		r = pd_xasprintf("%s; exec bash -l", plain);
+	else
+		r = pd_xasprintf("%s || %s; exec bash -l", cont, plain);
+	free(plain);
+	free(cont);
+	return r;
 }

@@ -37,6 +37,13 @@ int pd_session_spec_build(const struct pd_session *s, const struct pd_session_pa
 			  char *const *host_env, struct pd_session_spec *out, struct pd_error *err);
 void pd_session_spec_release(struct pd_session_spec *ss);
 
+/*
+ * pd_session_agent_command() - the shell command tmux runs for the agent:
+ * claude with the session's arguments (after the first start, --continue
+ * first), then a login shell once it exits, so the tmux session stays.
+ */
+char *pd_session_agent_command(const struct pd_session *s, bool first);
+
 /* The host variables a session passes through when set (NULL-terminated). */
 extern const char *const pd_session_passthrough[];
 

@@ -36,9 +36,9 @@
 static uint64_t allowed_caps(void)
 {
 	static const int caps[] = {
-		CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,	    CAP_FSETID,
-		CAP_KILL,   CAP_NET_BIND_SERVICE, CAP_SETFCAP,	    CAP_SETGID,
-		CAP_SETPCAP, CAP_SETUID,	  CAP_SYS_CHROOT,
+		CAP_CHOWN,   CAP_DAC_OVERRIDE,     CAP_FOWNER,     CAP_FSETID,
+		CAP_KILL,    CAP_NET_BIND_SERVICE, CAP_SETFCAP,    CAP_SETGID,
+		CAP_SETPCAP, CAP_SETUID,           CAP_SYS_CHROOT,
 	};
 	uint64_t m = 0;
 
@@ -57,8 +57,7 @@ static int get_strv(const cJSON *req, const char *key, char ***out)
 		return 0;
 	if (!cJSON_IsArray(a))
 		return -1;
-	cJSON_ArrayForEach(e, a)
-	{
+	cJSON_ArrayForEach (e, a) {
 		if (!cJSON_IsString(e) || ++n > EXEC_ARGS_MAX)
 			return -1;
 		pd_strv_push(out, e->valuestring);

@@ -52,7 +52,6 @@
 #define STOP_GRACE_MS 10000
 #define OUTPUT_MAX 4096
 
-
 /* The setup step (3. above), run by the image's sh as the sandbox's root. */
 static const char setup_script[] =
 	"set -e\n"
@@ -125,9 +124,8 @@ static void proc_ready(struct pd_loop_source *src, uint32_t events, void *data)
 	p->done(p, status);
 }
 
-struct sup_proc *sup_spawn(struct sup *sup, struct pd_process *proc, bool capture,
-			   int *master_out, void (*done)(struct sup_proc *, int), void *data,
-			   struct pd_error *err)
+struct sup_proc *sup_spawn(struct sup *sup, struct pd_process *proc, bool capture, int *master_out,
+			   void (*done)(struct sup_proc *, int), void *data, struct pd_error *err)
 {
 	struct sup_proc *p = pd_xcalloc(1, sizeof(*p));
 	int pipefd[2] = { -1, -1 };
@@ -198,45 +196,6 @@ void sup_proc_free(struct sup_proc *p)
 
 /* ---- start-up: setup step, then the agent's tmux ---- */
 
-/* 'ARG' for sh, with ' inside as '\''. */
-static void shell_quote(char **out, const char *arg)
-{
-	size_t n = strlen(*out), need = n + 3 + 4 * strlen(arg) + 1;
-	char *s = pd_xrealloc(*out, need), *d = s + n;
-
-	*d++ = ' ';
-	*d++ = '\'';
-	for (const char *c = arg; *c; c++) {
-		if (*c == '\'') {
-			memcpy(d, "'\\''", 4);
-			d += 4;
-		} else {
-			*d++ = *c;
-		}
-	}
-	*d++ = '\'';
-	*d = '\0';
-	*out = s;
-}
-
-/* The agent's command in tmux: claude ARGS (after a first start, --continue first). */
-static char *agent_command(const struct sup *sup)
-{
-	char *plain = pd_xstrdup("claude"), *cont = pd_xstrdup("claude --continue"), *r;
-
-	for (char **a = sup->s.args; a && *a; a++) {
-		shell_quote(&plain, *a);
-		shell_quote(&cont, *a);
-	}
-	if (sup->first_start)
-		r = pd_xstrdup(plain);
-	else
-		r = pd_xasprintf("%s || %s", cont, plain);
-	free(plain);
-	free(cont);
-	return r;
-}
-
 static int listen_control(struct sup *sup, struct pd_error *err);
 
 static void agent_started(struct sup_proc *p, int status)
@@ -248,8 +207,9 @@ static void agent_started(struct sup_proc *p, int status)
 	sup_proc_output(p, out, sizeof(out));
 	sup_proc_free(p);
 	if (status != 0) {
-		pd_error_set_msg(&err, EIO, "the agent's tmux session did not start (status %d)%s%s",
-				 status, out[0] ? ": " : "", out);
+		pd_error_set_msg(&err, EIO,
+				 "the agent's tmux session did not start (status %d)%s%s", status,
+				 out[0] ? ": " : "", out);
 		fail(sup, &err);
 		return;
 	}
@@ -265,10 +225,11 @@ static void agent_started(struct sup_proc *p, int status)
 static void start_agent(struct sup *sup)
 {
 	struct pd_error err = { 0 };
-	cleanup_free char *cmd = agent_command(sup);
-	const char *argv[] = { "tmux",	  "new-session", "-d",	     "-s", "claude", "-x", "200",
-			 "-y",		  "50",		 "-c",	     PD_SESSION_WORKSPACE,
-			 cmd,		  NULL };
+	cleanup_free char *cmd = pd_session_agent_command(&sup->s, sup->first_start);
+	const char *argv[] = {
+		"tmux", "new-session",        "-d", "-s", "claude", "-x", "200", "-y", "50",
+		"-c",   PD_SESSION_WORKSPACE, cmd,  NULL
+	};
 	struct pd_process proc = {
 		.argv = (char **)argv,
 		.env = sup->ss.env,
@@ -307,8 +268,9 @@ static void setup_done(struct sup_proc *p, int status)
 static void run_setup(struct sup *sup)
 {
 	struct pd_error err = { 0 };
-	const char *argv[] = { "/bin/sh", "-c",			    setup_script, "setup",
-			 sup->s.agent_root ? "root" : "agent", NULL };
+	const char *argv[] = {
+		"/bin/sh", "-c", setup_script, "setup", sup->s.agent_root ? "root" : "agent", NULL
+	};
 	struct pd_process proc = {
 		.argv = (char **)argv,
 		.env = sup->ss.env,
@@ -411,8 +373,8 @@ static void begin_stop(struct sup *sup)
 		return;
 	}
 	(void)pd_sandbox_kill(sup->sb, SIGTERM);
-	sup->kill_timer =
-		pd_loop_add_timer(sup->loop, STOP_GRACE_MS, false, on_kill_timer, sup, "stop", &err);
+	sup->kill_timer = pd_loop_add_timer(sup->loop, STOP_GRACE_MS, false, on_kill_timer, sup,
+					    "stop", &err);
 	if (!sup->kill_timer)
 		(void)pd_sandbox_kill(sup->sb, SIGKILL);
 }
@@ -545,8 +507,8 @@ static int listen_control(struct sup *sup, struct pd_error *err)
 	sup->listen_fd = pd_ctl_listen(path, err);
 	if (sup->listen_fd < 0)
 		return -1;
-	sup->listen_src = pd_loop_add_fd(sup->loop, sup->listen_fd, EPOLLIN, on_accept, sup,
-					 "control", err);
+	sup->listen_src =
+		pd_loop_add_fd(sup->loop, sup->listen_fd, EPOLLIN, on_accept, sup, "control", err);
 	if (!sup->listen_src)
 		return -1;
 	dir = open(sup->p.run, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -574,13 +536,12 @@ static int sandbox_up(struct sup *sup, const sigset_t *stops, struct pd_error *e
 	}
 	sup->sync_src = pd_loop_add_fd(sup->loop, pd_sandbox_sync_fd(sup->sb), EPOLLIN, on_sync,
 				       sup, "sandbox sync", err);
-	sup->pid_src = sup->sync_src ? pd_loop_add_fd(sup->loop, pd_sandbox_pidfd(sup->sb),
-						      EPOLLIN, on_sandbox_end, sup,
-						      "sandbox pidfd", err)
+	sup->pid_src = sup->sync_src ? pd_loop_add_fd(sup->loop, pd_sandbox_pidfd(sup->sb), EPOLLIN,
+						      on_sandbox_end, sup, "sandbox pidfd", err)
 				     : NULL;
-	sup->sig_src = sup->pid_src ? pd_loop_add_signals(sup->loop, stops, on_signal, sup,
-							  "signals", err)
-				    : NULL;
+	sup->sig_src =
+		sup->pid_src ? pd_loop_add_signals(sup->loop, stops, on_signal, sup, "signals", err)
+			     : NULL;
 	if (!sup->sig_src)
 		return -1;
 	return pd_sandbox_start(sup->sb, err);

@@ -63,9 +63,8 @@ struct sup {
  * master goes to *@master_out.  @done gets the wait
  * status as the shell reports it (0-255, 128+N).
  */
-struct sup_proc *sup_spawn(struct sup *sup, struct pd_process *p, bool capture,
-			   int *master_out, void (*done)(struct sup_proc *, int), void *data,
-			   struct pd_error *err);
+struct sup_proc *sup_spawn(struct sup *sup, struct pd_process *p, bool capture, int *master_out,
+			   void (*done)(struct sup_proc *, int), void *data, struct pd_error *err);
 /* sup_proc_output() - what a capturing process wrote (at most 4 KiB), NUL-terminated. */
 void sup_proc_output(struct sup_proc *p, char *buf, size_t cap);
 void sup_proc_free(struct sup_proc *p);

@@ -1,0 +1,243 @@
+# Sessions: create, remote add --push, exec, git pull back, stop, start,
+# delete, on the `host` image (git, tmux, bash and claude from the host's
+# /usr: make deps installs them), in every mode.  Each test runs in a
+# private host (a new /tmp, /run and home) so the sessions it makes are its
+# own; root's /var/lib/paude/sessions is shared, so names are unique and
+# every session is deleted.
+
+# sess_procs [init]: this test's session processes still running: the
+# supervisors and the sandboxes' inits (with "init", the inits only).
+sess_procs() {
+	local p args
+	for p in $(it_pids); do
+		args=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
+		case $args in
+		"paude-init ") echo "$p" ;;
+		"paude supervise "*) [ "${1:-}" = init ] || echo "$p" ;;
+		esac
+	done
+	return 0
+}
+
+# spc ARGS...: `paude ARGS...` as the mode's user in the current directory;
+# OUT, ERR, RC.
+spc() {
+	local o e
+	o=$(mktemp -p "$IT_DIR" out.XXXXXX)
+	e=$(mktemp -p "$IT_DIR" err.XXXXXX)
+	RC=0
+	pexec_prefix
+	timeout -s KILL 120 "${PEXEC[@]}" "$PAUDE" "$@" >"$o" 2>"$e" </dev/null || RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+	rm -f "$o" "$e"
+}
+
+# sgit ARGS...: git as the mode's user in the current directory.
+sgit() {
+	pexec_prefix
+	timeout -s KILL 120 "${PEXEC[@]}" git -c user.email=it@paude.test -c user.name=it "$@"
+}
+
+# A project: a git repository the mode's user owns, one commit on main.
+sess_project() {
+	PROJ=$(scratch)/proj
+	pexec mkdir "$PROJ"
+	cd "$PROJ" || fail "cd $PROJ"
+	sgit init -q -b main || fail "git init"
+	pexec sh -c 'echo one > f'
+	sgit add f && sgit commit -qm one || fail "git commit"
+}
+
+# The session's data directory, as the mode's user has it.
+sess_data_dir() {
+	if [ "$MODE" = root ]; then echo "/var/lib/paude/sessions/$1"
+	else echo "/home/$RUNUSER/.local/share/paude/sessions/$1"; fi
+}
+
+# The supervisor's pid, from its run directory.
+sess_supervisor_pid() {
+	local run
+	if [ "$MODE" = root ]; then run=/run/paude/$1
+	else run=/run/user/$(id -u "$RUNUSER")/paude/$1; fi
+	cat "$run/supervisor.pid"
+}
+
+sess_lifecycle() {
+	local S=it-$$-life
+	sess_project
+	spc create --image host "$S"
+	status_is "$RC" 0 "create: $ERR"
+	contains "$OUT" "Session '$S' created and running."
+	spc list
+	status_is "$RC" 0 "list"
+	contains "$OUT" "$S"
+	contains "$(printf '%s\n' "$OUT" | grep "^$S ")" running "list shows it running"
+	spc remote add --push "$S"
+	status_is "$RC" 0 "remote add --push: $ERR"
+	# "paude" when that is this binary on PATH (the rootless modes), else its path
+	if [ "$MODE" = root ]; then
+		contains "$(sgit remote -v)" "ext::$PAUDE exec -i $S -- %S /pvc/workspace" "the remote's URL"
+	else
+		contains "$(sgit remote -v)" "ext::paude exec -i $S -- %S /pvc/workspace" "the remote's URL"
+	fi
+	eq "$(sgit config --local protocol.ext.allow)" always "protocol.ext.allow, locally"
+	# The agent's user, its home, the workspace.
+	spc exec "$S" -- sh -c 'id -un; echo "$HOME"; pwd; stat -c %U /pvc/workspace'
+	status_is "$RC" 0 "exec id: $ERR"
+	if [ "$MODE" = single ]; then
+		eq "$OUT" "root
+/root
+/pvc/workspace
+root" "single: the agent is the sandbox's root"
+	else
+		eq "$OUT" "paude
+/home/paude
+/pvc/workspace
+paude" "the agent's user"
+	fi
+	# A commit inside comes back with git pull.
+	spc exec "$S" -- sh -c 'echo two > g && git add g && git -c user.email=a@a -c user.name=agent commit -qm two && git log --oneline | wc -l'
+	status_is "$RC" 0 "exec commit: $ERR"
+	eq "$OUT" 2 "commits inside"
+	sgit pull -q "paude-$S" main || fail "git pull paude-$S main"
+	eq "$(sgit log --oneline | wc -l)" 2 "the commit came back"
+	eq "$(cat g)" two "the agent's file"
+	# The tmux session of the agent is there.
+	spc exec "$S" -- tmux has-session -t claude
+	status_is "$RC" 0 "tmux session claude: $ERR"
+	# stop: exec refused, data kept.
+	spc stop "$S"
+	status_is "$RC" 0 "stop: $ERR"
+	contains "$OUT" "Session '$S' stopped."
+	spc exec "$S" -- true
+	status_is "$RC" 125 "exec into a stopped session"
+	contains "$ERR" "Session '$S' is not running. Use 'paude start $S' to start it."
+	spc list
+	contains "$(printf '%s\n' "$OUT" | grep "^$S ")" stopped "list shows it stopped"
+	[ -z "$(sess_procs)" ] || fail "processes left after stop: $(sess_procs)"
+	spc start -d "$S"
+	status_is "$RC" 0 "start -d: $ERR"
+	spc exec "$S" -- cat /pvc/workspace/g
+	eq "$OUT" two "the workspace across stop/start"
+	spc exec "$S" -- tmux has-session -t claude
+	status_is "$RC" 0 "tmux session claude after start: $ERR"
+	# delete: nothing left.
+	spc delete "$S"
+	status_is "$RC" 1 "delete without --confirm"
+	contains "$OUT" "Use --confirm to proceed."
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+	spc list
+	not_contains "$OUT" "$S" "list after delete"
+	[ ! -e "$(sess_data_dir "$S")" ] || fail "the session's data is left: $(ls -la "$(sess_data_dir "$S")")"
+	not_contains "$(sgit remote)" "paude-$S" "the remote after delete"
+	wait_until 5 "the sandbox to go" '[ -z "$(sess_procs)" ]'
+}
+
+# it-timeout: 240
+t_session_lifecycle() {
+	in_private_host sess_lifecycle
+}
+
+sess_exec() {
+	local S=it-$$-exec
+	sess_project
+	# Only the variables of the pass-through list reach the agent.
+	IT_SECRET=leak ANTHROPIC_MODEL=m1 PEXEC_ENV="IT_SECRET=leak ANTHROPIC_MODEL=m1" \
+		spc create --image host "$S"
+	status_is "$RC" 0 "create: $ERR"
+	spc exec "$S" -- sh -c 'echo "[$IT_SECRET] [$ANTHROPIC_MODEL]"'
+	eq "$OUT" "[] [m1]" "host variables"
+	# The agent's confinement: no capabilities, no_new_privs, seccomp.
+	spc exec "$S" -- sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+	status_is "$RC" 0 "exec status: $ERR"
+	contains "$OUT" "CapEff:	0000000000000000"
+	contains "$OUT" "NoNewPrivs:	1"
+	contains "$OUT" "Seccomp:	2"
+	# The same pid namespace as the agent: init is pid 1, tmux is there.
+	spc exec "$S" -- sh -c 'tr "\0" " " </proc/1/cmdline; echo; pgrep -c tmux'
+	contains "$OUT" "paude-init" "pid 1 is paude's init"
+	eq "$(printf '%s\n' "$OUT" | tail -n 1)" 1 "the agent's tmux server is in the same pid namespace"
+	# Exit statuses as podman's.
+	spc exec "$S" -- sh -c 'exit 7'
+	status_is "$RC" 7 "the command's status"
+	spc exec "$S" -- no-such-command
+	status_is "$RC" 127 "a command not found"
+	# stdin with -i, stdout and stderr apart.
+	OUT=$(printf 'in-data\n' | pexec "$PAUDE" exec -i "$S" -- cat 2>/dev/null)
+	eq "$OUT" in-data "-i passes stdin"
+	spc exec "$S" -- sh -c 'echo out; echo err >&2'
+	eq "$OUT" out "stdout"
+	eq "$ERR" err "stderr"
+	# -u root, -w, -e
+	spc exec -u root -w /tmp -e FOO=bar "$S" -- sh -c 'id -u; pwd; echo $FOO'
+	eq "$OUT" "0
+/tmp
+bar" "-u root -w /tmp -e FOO=bar"
+	# --cap-add reaches the process; without it nothing is kept.
+	spc exec -u root --cap-add CHOWN "$S" -- sh -c 'grep ^CapEff: /proc/self/status'
+	contains "$OUT" "CapEff:	0000000000000001" "--cap-add CHOWN"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 180
+t_session_exec() {
+	in_private_host sess_exec
+}
+
+sess_supervisor_killed() {
+	local S=it-$$-kill sup
+	sess_project
+	spc create --image host "$S"
+	status_is "$RC" 0 "create: $ERR"
+	spc exec "$S" -- sh -c 'echo kept > /pvc/workspace/k'
+	sup=$(sess_supervisor_pid "$S")
+	[ -n "$sup" ] || fail "no supervisor pid"
+	kill -KILL "$sup"
+	# The sandbox dies with its supervisor: never one without its proxy.
+	wait_until 10 "the sandbox to die with its supervisor" '[ -z "$(sess_procs init)" ]'
+	spc list
+	contains "$(printf '%s\n' "$OUT" | grep "^$S ")" error "list shows error"
+	spc exec "$S" -- true
+	status_is "$RC" 125 "exec into a dead session"
+	spc start -d "$S"
+	status_is "$RC" 0 "start recovers: $ERR"
+	spc exec "$S" -- cat /pvc/workspace/k
+	eq "$OUT" kept "the workspace survives kill -9"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 180
+t_session_supervisor_killed() {
+	in_private_host sess_supervisor_killed
+}
+
+sess_cli() {
+	sess_project
+	spc list
+	status_is "$RC" 0 "list"
+	# root's sessions are the host's: only rootless, where the home is the test's
+	[ "$MODE" = root ] || contains "$OUT" "No sessions found."
+	spc create --image host "Bad_Name"
+	[ "$RC" != 0 ] || fail "a bad name was accepted"
+	spc exec nosuch -- true
+	status_is "$RC" 125 "exec into no session"
+	spc start -d nosuch
+	status_is "$RC" 1 "start of no session"
+	contains "$ERR" "Session 'nosuch' not found."
+	spc create --image host --dry-run -e TOKEN=secret it-dry
+	status_is "$RC" 0 "--dry-run: $ERR"
+	contains "$OUT" "TOKEN=***" "--dry-run masks values"
+	not_contains "$OUT" secret "--dry-run masks values"
+	[ ! -e "$(sess_data_dir it-dry)" ] || fail "--dry-run created the session"
+	spc remote frob
+	status_is "$RC" 2 "remote frob"
+	contains "$ERR" "Unknown action: frob"
+}
+
+t_session_cli() {
+	in_private_host sess_cli
+}
