@@ -13,6 +13,7 @@
  */
 #include "session_spec.h"
 #include "run_options.h"
+#include "session_creds.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/util.h"
@@ -178,6 +179,14 @@ int pd_session_spec_build(const struct pd_session *s, const struct pd_session_pa
 	}
 	build_env(ss, s, host_env);
 	add_pvc(ss, p);
+	{
+		char creds[4200];
+
+		snprintf(creds, sizeof(creds), "%s/creds", p->dir);
+		if (pd_creds_stage(pd_env_get(host_env, "HOME"), creds, ss->home, &ss->mounts,
+				   &ss->n_mounts, err) < 0)
+			return -1;
+	}
 	ss->layer_dir = pd_xasprintf("%s/layer", p->dir);
 	snprintf(ss->hostname, sizeof(ss->hostname), "paude-%s", s->name);
 	sp->ids = &ss->ids;

@@ -29,6 +29,7 @@
 #include "supervisor.h"
 #include "control.h"
 #include "run_owner.h"
+#include "session_creds.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
@@ -68,6 +69,10 @@ static const char setup_script[] =
 	"  mkdir -p /home/paude /pvc/workspace\n"
 	"  [ \"$(stat -c %U /home/paude)\" = paude ] || chown paude:paude /home/paude\n"
 	"  [ \"$(stat -c %U /pvc/workspace)\" = paude ] || chown paude:paude /pvc/workspace\n"
+	"  for d in .config .config/git .config/gcloud; do\n"
+	"    [ ! -d /home/paude/$d ] || [ \"$(stat -c %U /home/paude/$d)\" = paude ] ||\n"
+	"      chown paude:paude /home/paude/$d\n"
+	"  done\n"
 	"else\n"
 	"  mkdir -p /pvc/workspace\n"
 	"fi\n"
@@ -142,7 +147,6 @@ struct sup_proc *sup_spawn(struct sup *sup, struct pd_process *proc, bool captur
 			pd_error_set(err, errno, "pipe");
 			return NULL;
 		}
-		proc->stdio[0] = -1;
 		proc->stdio[1] = proc->stdio[2] = pipefd[1];
 	}
 	r = pd_sandbox_exec(sup->sb, proc, &p->pid, &p->pidfd, &master, err);
@@ -235,9 +239,44 @@ static void start_agent(struct sup *sup)
 		.env = sup->ss.env,
 		.workdir = PD_SESSION_WORKSPACE,
 		.user = sup->ss.user,
+		.stdio = { -1, -1, -1 },
 	};
 
 	if (!sup_spawn(sup, &proc, true, NULL, agent_started, NULL, &err))
+		fail(sup, &err);
+}
+
+static void seed_done(struct sup_proc *p, int status)
+{
+	struct sup *sup = p->sup;
+	char out[OUTPUT_MAX];
+
+	sup_proc_output(p, out, sizeof(out));
+	sup_proc_free(p);
+	/* a copy that failed leaves the agent to sign in again: said, not fatal */
+	if (status != 0)
+		fprintf(stderr, "paude supervisor: copying ~/.claude in failed (status %d): %s\n",
+			status, out);
+	start_agent(sup);
+}
+
+/* First start: ~/.claude and ~/.claude.json into the agent's home, as the agent. */
+static void seed_claude(struct sup *sup)
+{
+	struct pd_error err = { 0 };
+	const char *argv[] = { "tar", "-x", "--no-same-owner", "-f", "-", "-C", sup->ss.home, NULL };
+	struct pd_process proc = {
+		.argv = (char **)argv,
+		.env = sup->ss.env,
+		.workdir = sup->ss.home,
+		.user = sup->ss.user,
+		.stdio = { sup->seed_fd, -1, -1 },
+	};
+	struct sup_proc *p = sup_spawn(sup, &proc, true, NULL, seed_done, NULL, &err);
+
+	pd_close(sup->seed_fd);
+	sup->seed_fd = -1;
+	if (!p)
 		fail(sup, &err);
 }
 
@@ -262,7 +301,10 @@ static void setup_done(struct sup_proc *p, int status)
 		fail(sup, &err);
 		return;
 	}
-	start_agent(sup);
+	if (sup->seed_fd >= 0)
+		seed_claude(sup);
+	else
+		start_agent(sup);
 }
 
 static void run_setup(struct sup *sup)
@@ -276,6 +318,7 @@ static void run_setup(struct sup *sup)
 		.env = sup->ss.env,
 		.workdir = "/",
 		.caps = (1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_FOWNER),
+		.stdio = { -1, -1, -1 },
 	};
 
 	if (!sup_spawn(sup, &proc, true, NULL, setup_done, NULL, &err))
@@ -586,7 +629,7 @@ static void mark_started(struct sup *sup)
 
 int pd_supervise(const char *name, struct pd_error *err)
 {
-	struct sup sup = { .ready_fd = PD_SUPERVISOR_READY_FD, .listen_fd = -1 };
+	struct sup sup = { .ready_fd = PD_SUPERVISOR_READY_FD, .listen_fd = -1, .seed_fd = -1 };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigset_t stops;
 	int r = -1;
@@ -608,6 +651,9 @@ int pd_supervise(const char *name, struct pd_error *err)
 	mark_started(&sup);
 	if (pd_session_spec_build(&sup.s, &sup.p, environ, &sup.ss, err) < 0)
 		goto out;
+	if (sup.first_start &&
+	    pd_creds_claude_seed(getenv("HOME"), sup.ss.home, &sup.seed_fd, err) < 0)
+		goto out;
 	sup.loop = pd_loop_new(err);
 	if (!sup.loop || sandbox_up(&sup, &stops, err) < 0)
 		goto out;
@@ -622,6 +668,7 @@ out:
 	if (sup.loop)
 		teardown(&sup);
 	pd_loop_free(sup.loop);
+	pd_close(sup.seed_fd);
 	pd_session_spec_release(&sup.ss);
 	pd_session_release(&sup.s);
 	say_ready(&sup, "error the supervisor ended before the session was ready");

@@ -51,6 +51,7 @@ struct sup {
 	struct pd_run_hooks hooks;
 	bool attached, running, stopping, first_start;
 	int ready_fd;
+	int seed_fd; /* the ~/.claude copy, first start only */
 	int listen_fd;
 	struct pd_loop_source *sync_src, *pid_src, *sig_src, *listen_src, *kill_timer;
 	struct sup_client *clients;

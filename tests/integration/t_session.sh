@@ -5,7 +5,7 @@
 # own; root's /var/lib/paude/sessions is shared, so names are unique and
 # every session is deleted.
 
-# sess_procs [init]: this test's session processes still running: the
+# sess_procs all|init: this test's session processes still running: the
 # supervisors and the sandboxes' inits (with "init", the inits only).
 sess_procs() {
 	local p args
@@ -46,7 +46,8 @@ sess_project() {
 	cd "$PROJ" || fail "cd $PROJ"
 	sgit init -q -b main || fail "git init"
 	pexec sh -c 'echo one > f'
-	sgit add f && sgit commit -qm one || fail "git commit"
+	sgit add f || fail "git add"
+	sgit commit -qm one || fail "git commit"
 }
 
 # The session's data directory, as the mode's user has it.
@@ -115,7 +116,7 @@ paude" "the agent's user"
 	contains "$ERR" "Session '$S' is not running. Use 'paude start $S' to start it."
 	spc list
 	contains "$(printf '%s\n' "$OUT" | grep "^$S ")" stopped "list shows it stopped"
-	[ -z "$(sess_procs)" ] || fail "processes left after stop: $(sess_procs)"
+	[ -z "$(sess_procs all)" ] || fail "processes left after stop: $(sess_procs all)"
 	spc start -d "$S"
 	status_is "$RC" 0 "start -d: $ERR"
 	spc exec "$S" -- cat /pvc/workspace/g
@@ -132,7 +133,7 @@ paude" "the agent's user"
 	not_contains "$OUT" "$S" "list after delete"
 	[ ! -e "$(sess_data_dir "$S")" ] || fail "the session's data is left: $(ls -la "$(sess_data_dir "$S")")"
 	not_contains "$(sgit remote)" "paude-$S" "the remote after delete"
-	wait_until 5 "the sandbox to go" '[ -z "$(sess_procs)" ]'
+	wait_until 5 "the sandbox to go" '[ -z "$(sess_procs all)" ]'
 }
 
 # it-timeout: 240
@@ -240,4 +241,74 @@ sess_cli() {
 
 t_session_cli() {
 	in_private_host sess_cli
+}
+
+# sess_home: a home for the mode's user with settings and credentials, some
+# of which must never reach the sandbox; SHOME is it, and SPC_ENV what makes
+# paude use it.
+sess_home() {
+	if [ "$MODE" = root ]; then SHOME=$(scratch)/home; mkdir -p "$SHOME"
+	else SHOME=/home/$RUNUSER; fi
+	mkdir -p "$SHOME/.claude/plugins" "$SHOME/.claude/projects/p" "$SHOME/.config/git" \
+		"$SHOME/.config/gcloud" "$SHOME/.ssh"
+	printf '[user]\n\tname = Tester\n' >"$SHOME/.gitconfig"
+	echo '*.o' >"$SHOME/.config/git/ignore"
+	echo '{"type":"authorized_user"}' >"$SHOME/.config/gcloud/application_default_credentials.json"
+	chmod 600 "$SHOME/.config/gcloud/application_default_credentials.json"
+	echo '{"theme":"dark"}' >"$SHOME/.claude/settings.json"
+	echo "{\"p\":\"$SHOME/.claude/plugins/x\"}" >"$SHOME/.claude/plugins/installed_plugins.json"
+	echo history >"$SHOME/.claude/projects/p/h.jsonl"
+	echo history >"$SHOME/.claude/history.jsonl"
+	echo host-secret-text >"$IT_DIR/host-secret"
+	chmod 644 "$IT_DIR/host-secret"
+	ln -s "$IT_DIR/host-secret" "$SHOME/.claude/link"
+	mkfifo "$SHOME/.claude/fifo"
+	echo '{"hasCompletedOnboarding":true}' >"$SHOME/.claude.json"
+	echo key >"$SHOME/.ssh/id_ed25519"
+	[ "$MODE" = root ] || chown -R "$RUNUSER:" "$SHOME"
+}
+
+sess_credentials() {
+	local S=it-$$-cred H=/home/paude
+	[ "$MODE" = single ] && H=/root
+	sess_project
+	sess_home
+	HOME=$SHOME spc create --image host "$S"
+	status_is "$RC" 0 "create: $ERR"
+	spc exec "$S" -- sh -c 'cat ~/.gitconfig ~/.config/git/ignore ~/.config/gcloud/application_default_credentials.json ~/.claude/settings.json ~/.claude/plugins/installed_plugins.json ~/.claude.json'
+	status_is "$RC" 0 "the copied files: $ERR"
+	eq "$OUT" "[user]
+	name = Tester
+*.o
+{\"type\":\"authorized_user\"}
+{\"theme\":\"dark\"}
+{\"p\":\"$H/.claude/plugins/x\"}
+{\"hasCompletedOnboarding\":true}" "what the agent gets"
+	# read-only ones cannot be written, not even by the sandbox's root
+	spc exec -u root "$S" -- sh -c 'for f in ~paude/.gitconfig ~paude/.config/gcloud/application_default_credentials.json; do echo x >>"$f" && echo "wrote $f"; done; true'
+	not_contains "$OUT" wrote "read-only credentials were written"
+	spc exec "$S" -- sh -c 'ls -a ~ ~/.claude; grep -rs host-secret-text ~ /pvc /tmp; ls ~/.claude/projects ~/.ssh 2>&1'
+	not_contains "$OUT" host-secret-text "a symlink in ~/.claude was followed"
+	not_contains "$OUT" fifo "a fifo was copied"
+	not_contains "$OUT" link "a symlink was copied"
+	not_contains "$OUT" history "history was copied"
+	contains "$OUT" "No such file or directory" "projects and .ssh are absent"
+	not_contains "$OUT" id_ed25519 ".ssh was copied"
+	# ~/.claude is copied at the first start only; the read-only files at each
+	echo '{"theme":"light"}' >"$SHOME/.claude/settings.json"
+	printf '[user]\n\tname = Changed\n' >"$SHOME/.gitconfig"
+	spc stop "$S"
+	HOME=$SHOME spc start -d "$S"
+	status_is "$RC" 0 "start: $ERR"
+	spc exec "$S" -- sh -c 'cat ~/.claude/settings.json ~/.gitconfig'
+	eq "$OUT" "{\"theme\":\"dark\"}
+[user]
+	name = Changed" "after a restart"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 180
+t_session_credentials() {
+	in_private_host sess_credentials
 }
