@@ -312,3 +312,55 @@ sess_credentials() {
 t_session_credentials() {
 	in_private_host sess_credentials
 }
+
+# stub_api: the stub Messages API on 127.0.0.1 ($STUB_PORT, requests logged
+# as JSON lines to $STUB_LOG); stopped when the test's shell exits.
+stub_api() {
+	local d
+	d=$(mktemp -d "$IT_DIR/stub.XXXXXX")
+	STUB_LOG=$d/log
+	python3 "$IT_TOP/tests/tools/stub_anthropic.py" --port-file "$d/port" --log "$STUB_LOG" &
+	STUB_PID=$!
+	trap 'kill "$STUB_PID" 2>/dev/null' EXIT
+	wait_until 10 "the stub API to listen" '[ -s "$d/port" ]'
+	STUB_PORT=$(cat "$d/port")
+}
+
+sess_claude() {
+	local S=it-$$-claude key=sk-ant-it-0123456789abcdefghijklmnop
+	sess_project
+	sess_home
+	stub_api
+	# Claude Code's first-run dialogs are settled by the ~/.claude.json paude copies in.
+	echo '{"hasCompletedOnboarding":true,"projects":{"/pvc/workspace":{"hasTrustDialogAccepted":true}}}' >"$SHOME/.claude.json"
+	[ "$MODE" = root ] || chown "$RUNUSER:" "$SHOME/.claude.json"
+	HOME=$SHOME ANTHROPIC_API_KEY=$key PEXEC_ENV="ANTHROPIC_API_KEY=$key" \
+		spc create --image host --yolo --allowed-domains "api.test:$STUB_PORT" \
+		--resolve api.test:127.0.0.1 -e "ANTHROPIC_BASE_URL=http://api.test:$STUB_PORT" \
+		-e CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 -e DISABLE_AUTOUPDATER=1 "$S"
+	status_is "$RC" 0 "create: $ERR"
+	spc remote add --push "$S"
+	status_is "$RC" 0 "remote add --push: $ERR"
+	# The real Claude Code, through the proxy, against the stub: a tool_use
+	# turn runs git commit inside, then a text turn ends it.
+	spc exec "$S" -- claude -p "commit a file" --dangerously-skip-permissions
+	status_is "$RC" 0 "claude -p: $OUT $ERR"
+	contains "$OUT" "Done: the change is committed." "claude's answer"
+	contains "$(cat "$STUB_LOG")" '"kind": "tool_use"' "the stub's tool_use turn"
+	contains "$(cat "$STUB_LOG")" '"kind": "text"' "the stub's text turn"
+	sgit pull -q "paude-$S" main || fail "git pull paude-$S main"
+	eq "$(cat agent.txt)" agent-was-here "the agent's commit came back"
+	eq "$(sgit log -1 --format=%s)" "commit by claude" "the agent's commit message"
+	# The API key is in no file paude wrote.
+	if grep -rqs -- "$key" "$(sess_data_dir "$S")"; then fail "the API key was written to the session's files"; fi
+	# The proxy logged the API's requests in the session's audit log.
+	contains "$(cat "$(sess_data_dir "$S")/audit.jsonl")" "api.test" "the audit log"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 240
+t_session_claude() {
+	command -v claude >/dev/null || fail "claude is not installed (make deps installs it)"
+	in_private_host sess_claude
+}
