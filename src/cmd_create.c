@@ -9,6 +9,7 @@
 #include "image.h"
 #include "run_options.h"
 #include "session.h"
+#include "session_audit.h"
 #include "session_client.h"
 #include "session_spec.h"
 #include "shsplit.h"
@@ -356,6 +357,7 @@ static int create(struct create_opts *o, struct pd_session *s, struct pd_error *
 		(void)pd_layer_remove(p.dir, &ids, &ignore);
 		return pd_error_wrap(err, "create session '%s'", name);
 	}
+	pd_session_event(&p, "create", s->image);
 	if (s->agent_root)
 		pd_note("no subordinate ids for this user: the agent runs as the sandbox's "
 			"root (IS_SANDBOX=1), which is this user outside");

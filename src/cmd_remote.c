@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 #include "session.h"
+#include "session_audit.h"
 #include "session_client.h"
 #include "session_exec.h"
 #include "session_select.h"
@@ -169,10 +170,12 @@ static int remote_add(const char *name, bool push, struct pd_error *err)
 	snprintf(url, sizeof(url), "ext::%s exec -i %s -- %%S %s", cmd, name, PD_SESSION_WORKSPACE);
 	if (git(add, NULL, 0) != 0 && git(set, NULL, 0) != 0)
 		return pd_error_set_msg(err, EIO, "git remote add %s failed", remote);
+	pd_session_event(&p, "remote", url);
 	printf("Added git remote '%s'.\n", remote);
 	if (push) {
 		if (git(pushv, NULL, 0) != 0)
 			return pd_error_set_msg(err, EIO, "git push %s %s failed", remote, branch);
+		pd_session_event(&p, "push", branch);
 		printf("Pushed %s to %s.\n", branch, remote);
 	} else {
 		printf("To push: git push %s %s\n", remote, branch);

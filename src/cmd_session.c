@@ -7,6 +7,7 @@
  */
 #include "cli.h"
 #include "session.h"
+#include "session_audit.h"
 #include "session_client.h"
 #include "session_exec.h"
 #include "session_select.h"
@@ -78,10 +79,12 @@ static int cmd_start(int argc, char **argv, struct pd_error *err)
 	r = pd_session_load(&p, &s, err);
 	if (r == 0 && pd_session_probe(&p, NULL, 0) != PD_SESSION_RUNNING) {
 		r = pd_session_spawn(&p, err);
-		if (r == 0)
+		if (r == 0) {
+			pd_session_event(&p, "start", NULL);
 			printf("Session '%s' started.\n", name);
-		else
+		} else {
 			pd_error_wrap(err, "start session '%s'", name);
+		}
 	} else if (r == 0 && o.detach) {
 		printf("Session '%s' is already running.\n", name);
 	}
@@ -116,6 +119,8 @@ static int cmd_stop(int argc, char **argv, struct pd_error *err)
 	}
 	if (r == 0)
 		r = pd_session_stop(&p, err);
+	if (r > 0)
+		pd_session_event(&p, "stop", NULL);
 	close(lock);
 	if (r < 0)
 		return -1;
@@ -149,6 +154,7 @@ static int attach(const struct pd_session_paths *p, const struct pd_session *s, 
 	q = (struct pd_exec_req){ .argv = (const char *const *)argv,
 				  .tty = true,
 				  .interactive = true };
+	pd_session_event(p, "connect", NULL);
 	return pd_session_exec(p, &q, status, err);
 }
 

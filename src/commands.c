@@ -6,12 +6,35 @@
 #include <string.h>
 
 const struct pd_command *const pd_commands[] = {
-	&pd_cmd_create,  &pd_cmd_start,  &pd_cmd_stop,    &pd_cmd_connect,
-	&pd_cmd_list,    &pd_cmd_delete, &pd_cmd_exec,    &pd_cmd_remote,
-	&pd_cmd_run,     &pd_cmd_pull,   &pd_cmd_images,  &pd_cmd_image,
-	&pd_cmd_inspect, &pd_cmd_rmi,    &pd_cmd_save,    &pd_cmd_push,
-	&pd_cmd_login,   &pd_cmd_logout, &pd_cmd_proxy,   &pd_cmd_unshare,
-	&pd_cmd_system,  &pd_cmd_help,   &pd_cmd_version, &pd_cmd_supervise, NULL,
+	&pd_cmd_create,
+	&pd_cmd_start,
+	&pd_cmd_stop,
+	&pd_cmd_connect,
+	&pd_cmd_list,
+	&pd_cmd_delete,
+	&pd_cmd_exec,
+	&pd_cmd_remote,
+	&pd_cmd_allowed_domains,
+	&pd_cmd_blocked_domains,
+	&pd_cmd_logs,
+	&pd_cmd_status,
+	&pd_cmd_run,
+	&pd_cmd_pull,
+	&pd_cmd_images,
+	&pd_cmd_image,
+	&pd_cmd_inspect,
+	&pd_cmd_rmi,
+	&pd_cmd_save,
+	&pd_cmd_push,
+	&pd_cmd_login,
+	&pd_cmd_logout,
+	&pd_cmd_proxy,
+	&pd_cmd_unshare,
+	&pd_cmd_system,
+	&pd_cmd_help,
+	&pd_cmd_version,
+	&pd_cmd_supervise,
+	NULL,
 };
 
 const struct pd_command *pd_command_find(const char *name)
@@ -49,6 +72,6 @@ void pd_print_main_help(void)
 	       "Commands:\n");
 	for (const struct pd_command *const *c = pd_commands; *c; c++)
 		if ((*c)->summary)
-			printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+			printf("  %-16s %s\n", (*c)->name, (*c)->summary);
 	printf("\nRun 'paude help COMMAND' or 'paude COMMAND --help' for a command's options.\n");
 }

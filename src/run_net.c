@@ -299,6 +299,50 @@ static void detach(void *data)
 	pd_net_fds_close(&n->fds);
 }
 
+int pd_run_net_set_policy(struct pd_run_net *n, struct pd_sandbox *sb, char *const *entries,
+			  struct pd_error *err)
+{
+	uint16_t ports[PD_NET_MAX_PORTS + 4];
+	struct pd_policy *p;
+	size_t nent = 0, k;
+
+	while (entries && entries[nent])
+		nent++;
+	p = pd_policy_new((const char *const *)entries, nent, err);
+	if (!p)
+		return -1;
+	/* a port no earlier entry named: its transparent listener first */
+	k = pd_policy_ports(p, ports, sizeof(ports) / sizeof(ports[0]));
+	if (k > sizeof(ports) / sizeof(ports[0]))
+		k = sizeof(ports) / sizeof(ports[0]);
+	for (size_t i = 0; n->proxy && sb && i < k; i++) {
+		bool have = ports[i] == n->plan.proxy_port || ports[i] == n->plan.dns_port;
+		int fd;
+
+		for (size_t j = 0; j < n->plan.nports && !have; j++)
+			have = n->plan.ports[j] == ports[i];
+		if (have)
+			continue;
+		if (n->plan.nports == PD_NET_MAX_PORTS) {
+			pd_policy_unref(p);
+			return pd_error_set_msg(err, ENOSPC, "at most %d ports may be allowed",
+						PD_NET_MAX_PORTS);
+		}
+		fd = pd_sandbox_net_listen(pd_sandbox_ns_fd(sb, PD_NS_USER), n->fds.gwns, ports[i],
+					   err);
+		if (fd < 0 || pd_proxy_listen(n->proxy, fd, true, ports[i], err) < 0) {
+			pd_policy_unref(p);
+			return -1;
+		}
+		n->plan.ports[n->plan.nports++] = ports[i];
+	}
+	if (n->proxy)
+		pd_proxy_set_policy(n->proxy, p);
+	pd_policy_unref(n->policy);
+	n->policy = p;
+	return 0;
+}
+
 void pd_run_net_hooks(struct pd_run_net *n, struct pd_run_hooks *h)
 {
 	h->attach = attach;

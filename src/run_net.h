@@ -35,6 +35,17 @@ void pd_run_net_env(const struct pd_run_net *n, char ***env);
 /* pd_run_net_resolv_conf() - the sandbox's /etc/resolv.conf text. */
 const char *pd_run_net_resolv_conf(const struct pd_run_net *n);
 
+/*
+ * pd_run_net_set_policy() - replace the allowlist of a running sandbox @sb
+ * with @entries (NULL-terminated): new connections, DNS answers and the
+ * transparent path use it at once (a port no earlier entry named gets its
+ * listener in the gateway now).  Return: 0, or -1 with @err (bad entries:
+ * nothing changed).
+ */
+struct pd_sandbox;
+int pd_run_net_set_policy(struct pd_run_net *n, struct pd_sandbox *sb, char *const *entries,
+			  struct pd_error *err);
+
 /* pd_run_net_hooks() - the hooks for pd_run_owned(). */
 void pd_run_net_hooks(struct pd_run_net *n, struct pd_run_hooks *h);
 

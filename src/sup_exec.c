@@ -17,6 +17,7 @@
 #include "supervisor.h"
 #include "control.h"
 #include "run_options.h"
+#include "session_audit.h"
 #include "common/cleanup.h"
 #include "common/util.h"
 
@@ -148,6 +149,18 @@ static void signal_request(struct sup_client *c, const cJSON *req)
 		(void)syscall(SYS_pidfd_send_signal, c->proc->pidfd, (int)sig, NULL, 0);
 }
 
+/* The exec, with its argv, in the session's audit log. */
+static void log_exec(struct sup *sup, const struct pd_process *proc)
+{
+	char detail[1024];
+	size_t l;
+
+	snprintf(detail, sizeof(detail), "user=%s:", proc->user ? proc->user : "root");
+	for (char **a = proc->argv; *a && (l = strlen(detail)) < sizeof(detail) - 1; a++)
+		snprintf(detail + l, sizeof(detail) - l, " %s", *a);
+	pd_session_event(&sup->p, "exec", detail);
+}
+
 void sup_exec_request(struct sup_client *c, const cJSON *req)
 {
 	struct sup *sup = c->sup;
@@ -206,6 +219,7 @@ void sup_exec_request(struct sup_client *c, const cJSON *req)
 		mine[0] = master;
 		n = 1;
 	}
+	log_exec(sup, &proc);
 	ok = cJSON_CreateObject();
 	cJSON_AddBoolToObject(ok, "ok", true);
 	cJSON_AddNumberToObject(ok, "pid", c->proc->pid);

@@ -466,6 +466,47 @@ static void status_request(struct sup_client *c)
 	sup_client_send(c, o, NULL, 0);
 }
 
+#define POLICY_ENTRIES_MAX 1024
+
+/* Replace the proxy's allowlist: new connections and DNS answers follow it at once. */
+static void policy_request(struct sup_client *c, const cJSON *req)
+{
+	struct sup *sup = c->sup;
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "allowed_domains"), *e;
+	struct pd_error err = { 0 };
+	cleanup_strv char **v = pd_xcalloc(1, sizeof(char *));
+	cJSON *ok;
+
+	if (!sup->ss.net || !sup->running) {
+		sup_client_send(c,
+				pd_ctl_error_msg(sup->ss.net ? "the session is not running"
+							     : "the session has no proxy",
+						 1),
+				NULL, 0);
+		return;
+	}
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > POLICY_ENTRIES_MAX) {
+		sup_client_send(c, pd_ctl_error_msg("policy: a malformed request", 2), NULL, 0);
+		return;
+	}
+	cJSON_ArrayForEach (e, a) {
+		if (!cJSON_IsString(e)) {
+			sup_client_send(c, pd_ctl_error_msg("policy: a malformed request", 2), NULL,
+					0);
+			return;
+		}
+		pd_strv_push(&v, e->valuestring);
+	}
+	if (pd_run_net_set_policy(sup->ss.net, sup->sb, v, &err) < 0) {
+		sup_client_send(c, pd_ctl_error_msg(err.msg, 2), NULL, 0);
+		return;
+	}
+	fprintf(stderr, "paude supervisor: allowlist replaced (%zu entries)\n", pd_strv_len(v));
+	ok = cJSON_CreateObject();
+	cJSON_AddBoolToObject(ok, "ok", true);
+	sup_client_send(c, ok, NULL, 0);
+}
+
 static void on_client(struct pd_loop_source *src, uint32_t events, void *data)
 {
 	struct sup_client *c = data;
@@ -504,6 +545,8 @@ static void on_client(struct pd_loop_source *src, uint32_t events, void *data)
 		begin_stop(c->sup);
 		if (!c->sup->pid_src)
 			answer_stoppers(c->sup);
+	} else if (!strcmp(op->valuestring, "policy")) {
+		policy_request(c, req);
 	} else if (!strcmp(op->valuestring, "exec") || !strcmp(op->valuestring, "signal")) {
 		sup_exec_request(c, req);
 	} else {

@@ -364,3 +364,64 @@ t_session_claude() {
 	command -v claude >/dev/null || fail "claude is not installed (make deps installs it)"
 	in_private_host sess_claude
 }
+
+sess_policy() {
+	local S=it-$$-pol code
+	sess_project
+	stub_api
+	spc create --image host --allowed-domains claude --resolve origin.test:127.0.0.1 "$S"
+	status_is "$RC" 0 "create: $ERR"
+	fetch() {
+		spc exec "$S" -- curl -s -o /dev/null -w '%{http_code}' "http://origin.test:$STUB_PORT/x"
+	}
+	fetch
+	eq "$OUT" 403 "a host not allowed"
+	spc blocked-domains "$S"
+	status_is "$RC" 0 "blocked-domains: $ERR"
+	contains "$OUT" "paude allowed-domains $S --add origin.test" "blocked-domains names the fix"
+	# live: the running proxy follows at once
+	spc allowed-domains "$S" --add "origin.test:$STUB_PORT"
+	status_is "$RC" 0 "allowed-domains --add: $ERR"
+	fetch
+	eq "$OUT" 404 "reached the origin once allowed (its 404)"
+	spc allowed-domains "$S"
+	contains "$OUT" "origin.test:$STUB_PORT" "the allowlist shows it"
+	spc allowed-domains "$S" --add all
+	status_is "$RC" 2 "--add all"
+	spc allowed-domains "$S" --add a.test --remove b.test
+	status_is "$RC" 2 "--add with --remove"
+	spc allowed-domains "$S" --add 'bad..name'
+	[ "$RC" != 0 ] || fail "a bad entry was taken"
+	fetch
+	eq "$OUT" 404 "a refused change changed nothing"
+	spc allowed-domains "$S" --remove "origin.test:$STUB_PORT"
+	status_is "$RC" 0 "allowed-domains --remove: $ERR"
+	fetch
+	eq "$OUT" 403 "denied again once removed"
+	# kept across a restart
+	spc allowed-domains "$S" --add "origin.test:$STUB_PORT"
+	spc stop "$S"
+	spc start -d "$S"
+	status_is "$RC" 0 "start: $ERR"
+	fetch
+	eq "$OUT" 404 "the changed allowlist after a restart"
+	# the session's events are in its log
+	spc logs "$S"
+	status_is "$RC" 0 "logs: $ERR"
+	contains "$OUT" "create" "logs: create"
+	contains "$OUT" "policy" "logs: policy"
+	contains "$OUT" "exec" "logs: exec"
+	contains "$OUT" "origin.test" "logs: the proxy's decisions"
+	spc logs --json "$S"
+	printf '%s\n' "$OUT" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' ||
+		fail "logs --json: not JSON lines"
+	spc status "$S"
+	contains "$OUT" "Status:     running" "status"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 180
+t_session_policy() {
+	in_private_host sess_policy
+}
