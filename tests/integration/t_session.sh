@@ -366,7 +366,7 @@ t_session_claude() {
 }
 
 sess_policy() {
-	local S=it-$$-pol code
+	local S=it-$$-pol
 	sess_project
 	stub_api
 	spc create --image host --allowed-domains claude --resolve origin.test:127.0.0.1 "$S"

@@ -100,8 +100,8 @@ END_TEST
 /* More words than the table above holds. */
 START_TEST(test_many_words)
 {
-	static const char *const want[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
-					    "11", "12", "13", "14", "15", "16", "17", NULL };
+	static const char *const want[] = { "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",
+					    "10", "11", "12", "13", "14", "15", "16", "17", NULL };
 	char in[128] = "";
 	size_t n = 0;
 
@@ -114,7 +114,8 @@ END_TEST
 START_TEST(test_unclosed)
 {
 	static const char *const bad[] = {
-		"'", "\"", "a 'b", "a \"b", "'a'\"", "\"a\\\"", "\"\\\"", "a'b\"c'\"", "\"'", "x \"y\\",
+		"'",       "\"",     "a 'b",      "a \"b", "'a'\"",
+		"\"a\\\"", "\"\\\"", "a'b\"c'\"", "\"'",   "x \"y\\",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
