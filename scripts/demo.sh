@@ -6,6 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 PAUDE=${PAUDE:-${BUILD:-build}/paude}
+PAUDE=$(cd "$(dirname "$PAUDE")" && pwd)/$(basename "$PAUDE")
 
 # shellcheck disable=SC2016 # expanded by the sandbox's shell, not this one
 probe='
@@ -44,5 +45,44 @@ else
 	echo "rootless, as $(id -un):"
 	"$PAUDE" run --hostname demo host /bin/sh -c "$probe"
 fi
+
+# ---- a session: Claude Code works in the sandbox and commits; git pulls it back
+echo
+echo "paude demo: a session on \`host\` whose Claude Code talks to a stub Messages API"
+echo "through paude's proxy (no account needed), commits, and the commit is pulled back"
+work=$(mktemp -d /tmp/paude-demo-session.XXXXXX)
+stub_pid=
+session=demo-$$
+cleanup() {
+	"$PAUDE" delete "$session" --confirm >/dev/null 2>&1 || true
+	[ -z "$stub_pid" ] || kill "$stub_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+python3 tests/tools/stub_anthropic.py --port-file "$work/port" --log "$work/api.log" &
+stub_pid=$!
+i=0
+while [ ! -s "$work/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+port=$(cat "$work/port")
+mkdir -p "$work/home" "$work/project"
+# settle Claude Code's first-run dialogs the way a user's own ~/.claude.json does
+echo '{"hasCompletedOnboarding":true,"projects":{"/pvc/workspace":{"hasTrustDialogAccepted":true}}}' >"$work/home/.claude.json"
+cd "$work/project"
+git init -q -b main
+echo "# demo" >README.md
+git add README.md
+git -c user.email=demo@paude.test -c user.name=demo commit -qm "first commit"
+step() { echo; echo "\$ $*"; "$@"; }
+step env HOME="$work/home" ANTHROPIC_API_KEY=sk-ant-demo-key-0123456789 "$PAUDE" create --image host --yolo \
+	--allowed-domains "api.test:$port" --resolve api.test:127.0.0.1 \
+	-e "ANTHROPIC_BASE_URL=http://api.test:$port" -e CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
+	-e DISABLE_AUTOUPDATER=1 "$session"
+step "$PAUDE" remote add --push "$session"
+step "$PAUDE" exec "$session" -- claude -p "add a file and commit it" --dangerously-skip-permissions
+step git pull -q "paude-$session" main
+step git log --oneline
+step "$PAUDE" list
+step "$PAUDE" delete "$session" --confirm
+cd - >/dev/null
 echo
 echo "paude demo: done (exit 0); nothing was left on the host."

@@ -19,6 +19,18 @@ sess_procs() {
 	return 0
 }
 
+# On the way out, whatever happened: the sessions this test made are
+# deleted (root's live in the host's /var/lib/paude) and the stub stopped.
+sess_cleanup() {
+	local d n
+	[ -z "${STUB_PID:-}" ] || kill "$STUB_PID" 2>/dev/null
+	for d in "$(sess_data_dir x)"/../it-"$$"-*; do
+		[ -d "$d" ] || continue
+		n=${d##*/}
+		pexec "$PAUDE" delete "$n" --confirm >/dev/null 2>&1 || true
+	done
+}
+
 # spc ARGS...: `paude ARGS...` as the mode's user in the current directory;
 # OUT, ERR, RC.
 spc() {
@@ -41,6 +53,7 @@ sgit() {
 
 # A project: a git repository the mode's user owns, one commit on main.
 sess_project() {
+	trap sess_cleanup EXIT
 	PROJ=$(scratch)/proj
 	pexec mkdir "$PROJ"
 	cd "$PROJ" || fail "cd $PROJ"
@@ -321,7 +334,6 @@ stub_api() {
 	STUB_LOG=$d/log
 	python3 "$IT_TOP/tests/tools/stub_anthropic.py" --port-file "$d/port" --log "$STUB_LOG" &
 	STUB_PID=$!
-	trap 'kill "$STUB_PID" 2>/dev/null' EXIT
 	wait_until 10 "the stub API to listen" '[ -s "$d/port" ]'
 	STUB_PORT=$(cat "$d/port")
 }
