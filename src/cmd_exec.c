@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
@@ -29,12 +30,14 @@ static const char help[] =
 	"  -w, --workdir DIR         working directory (default /pvc/workspace)\n"
 	"  -e, --env K=V|K           set a variable (K alone: the host's value)\n"
 	"      --cap-add CAP         keep CAP (one of podman's defaults)\n"
+	"      --github-token T      GH_TOKEN for this command only (else\n"
+	"                            $PAUDE_GITHUB_TOKEN)\n"
 	"  -h, --help                this help\n"
 	"\n"
 	"Exit status: the command's; 125 paude failed; 126 not executable;\n"
 	"127 not found.\n";
 
-enum { OPT_CAP = 256 };
+enum { OPT_CAP = 256, OPT_TOKEN };
 
 static int cmd_exec(int argc, char **argv, struct pd_error *err)
 {
@@ -45,6 +48,7 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "cap-add", required_argument, NULL, OPT_CAP },
+		{ "github-token", required_argument, NULL, OPT_TOKEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -52,6 +56,7 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 	struct pd_session_paths p;
 	cleanup_strv char **env = NULL;
 	uint64_t caps = 0;
+	const char *token = NULL;
 	int c, status = 125;
 
 	optind = 1;
@@ -82,6 +87,9 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 			if (pd_parse_cap_add(optarg, &caps, err) < 0)
 				return -1;
 			break;
+		case OPT_TOKEN:
+			token = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -103,6 +111,11 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 		optind++;
 	if (optind >= argc)
 		return pd_usage_error(err, "exec: COMMAND is required");
+	/* GH_TOKEN for this process only: --github-token, else $PAUDE_GITHUB_TOKEN */
+	if (!token && getenv("PAUDE_GITHUB_TOKEN") && *getenv("PAUDE_GITHUB_TOKEN"))
+		token = getenv("PAUDE_GITHUB_TOKEN");
+	if (token)
+		pd_strv_push_take(&env, pd_xasprintf("GH_TOKEN=%s", token));
 	q.argv = (const char *const *)(argv + optind);
 	q.env = env;
 	q.caps = caps;

@@ -29,6 +29,7 @@
 /* Options shared by start, stop, connect: [-d] [--github-token T] [NAME]. */
 struct sess_opts {
 	const char *name;
+	const char *token; /* --github-token, else $PAUDE_GITHUB_TOKEN */
 	bool detach, confirm, json;
 };
 
@@ -40,6 +41,10 @@ static int parse(int argc, char **argv, const char *cmd, const char *flags, stru
 
 		if (strchr(flags, 'd') && (!strcmp(a, "-d") || !strcmp(a, "--detach")))
 			o->detach = true;
+		else if (strchr(flags, 't') && !strcmp(a, "--github-token") && i + 1 < argc)
+			o->token = argv[++i];
+		else if (strchr(flags, 't') && pd_str_has_prefix(a, "--github-token="))
+			o->token = a + strlen("--github-token=");
 		else if (strchr(flags, 'c') && !strcmp(a, "--confirm"))
 			o->confirm = true;
 		else if (strchr(flags, 'j') && !strcmp(a, "--json"))
@@ -54,6 +59,37 @@ static int parse(int argc, char **argv, const char *cmd, const char *flags, stru
 		else
 			return pd_usage_error(err, "%s: unexpected argument \"%s\"", cmd, a);
 	}
+	if (strchr(flags, 't') && !o->token && getenv("PAUDE_GITHUB_TOKEN") &&
+	    *getenv("PAUDE_GITHUB_TOKEN"))
+		o->token = getenv("PAUDE_GITHUB_TOKEN");
+	return 0;
+}
+
+/*
+ * The GitHub token into the tmux session's environment (memory only): the
+ * agent's new shells see it; paude writes it nowhere.
+ */
+static int give_token(const struct pd_session_paths *p, const char *token, struct pd_error *err)
+{
+	const char *argv[] = { "sh", "-c",
+			       "exec tmux set-environment -t claude GH_TOKEN \"$GH_TOKEN\"", NULL };
+	cleanup_free char *kv = NULL;
+	char *env[2] = { NULL, NULL };
+	struct pd_exec_req q = { .argv = argv };
+	int status = 0;
+
+	if (!token)
+		return 0;
+	kv = pd_xasprintf("GH_TOKEN=%s", token);
+	env[0] = kv;
+	q.env = env;
+	if (pd_session_exec(p, &q, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return pd_error_set_msg(err, EIO,
+					"could not give the session the GitHub token "
+					"(tmux set-environment: status %d)",
+					status);
 	return 0;
 }
 
@@ -70,7 +106,7 @@ static int cmd_start(int argc, char **argv, struct pd_error *err)
 	char name[PD_SESSION_NAME_MAX + 1];
 	int lock, status = 0, r;
 
-	if (parse(argc, argv, "start", "dn", &o, err) < 0 ||
+	if (parse(argc, argv, "start", "dnt", &o, err) < 0 ||
 	    pd_session_select(o.name, false, name, err) < 0 || pd_session_paths(name, &p, err) < 0)
 		return -1;
 	lock = pd_session_lock(&p, err);
@@ -89,6 +125,8 @@ static int cmd_start(int argc, char **argv, struct pd_error *err)
 		printf("Session '%s' is already running.\n", name);
 	}
 	close(lock);
+	if (r == 0)
+		r = give_token(&p, o.token, err);
 	if (r == 0 && !o.detach && isatty(STDIN_FILENO))
 		r = attach(&p, &s, &status, err);
 	pd_session_release(&s);
@@ -166,14 +204,14 @@ static int cmd_connect(int argc, char **argv, struct pd_error *err)
 	char name[PD_SESSION_NAME_MAX + 1];
 	int status = 0, r;
 
-	if (parse(argc, argv, "connect", "n", &o, err) < 0 ||
+	if (parse(argc, argv, "connect", "nt", &o, err) < 0 ||
 	    pd_session_select(o.name, true, name, err) < 0 || pd_session_paths(name, &p, err) < 0 ||
 	    pd_session_load(&p, &s, err) < 0)
 		return -1;
 	if (pd_session_probe(&p, NULL, 0) != PD_SESSION_RUNNING)
 		r = pd_session_not_running(name, err);
 	else
-		r = attach(&p, &s, &status, err);
+		r = give_token(&p, o.token, err) < 0 ? -1 : attach(&p, &s, &status, err);
 	pd_session_release(&s);
 	return r < 0 ? -1 : status;
 }
@@ -329,12 +367,14 @@ static int cmd_supervise(int argc, char **argv, struct pd_error *err)
 }
 
 static const char start_help[] =
-	"Usage: paude start [-d] [NAME]\n\nStart a stopped session and attach to its Claude "
-	"(tmux; Ctrl-b d detaches).\n  -d, --detach   do not attach\n";
+	"Usage: paude start [-d] [--github-token T] [NAME]\n\nStart a stopped session and attach "
+	"to its Claude (tmux; Ctrl-b d detaches).\n  -d, --detach          do not attach\n"
+	"      --github-token T  GH_TOKEN for the agent's shells, in memory only (else\n"
+	"                        $PAUDE_GITHUB_TOKEN; the host's GH_TOKEN never goes in)\n";
 static const char stop_help[] =
 	"Usage: paude stop [NAME]\n\nStop a running session; everything it has is kept.\n";
 static const char connect_help[] =
-	"Usage: paude connect [NAME]\n\nAttach to a running session's Claude (tmux session "
+	"Usage: paude connect [--github-token T] [NAME]\n\nAttach to a running session's Claude (tmux session "
 	"\"claude\"; Ctrl-b d detaches,\nreconnecting resumes it).\n";
 static const char delete_help[] =
 	"Usage: paude delete NAME --confirm\n\nStop and remove a session and everything it has, "

@@ -286,8 +286,19 @@ sess_credentials() {
 	[ "$MODE" = single ] && H=/root
 	sess_project
 	sess_home
-	HOME=$SHOME spc create --image host "$S"
+	# the host's GH_TOKEN never goes in
+	HOME=$SHOME GH_TOKEN=ghp_hostleak PEXEC_ENV="GH_TOKEN=ghp_hostleak" spc create --image host "$S"
 	status_is "$RC" 0 "create: $ERR"
+	spc exec "$S" -- sh -c 'echo "[$GH_TOKEN] $GH_CONFIG_DIR"; ls ~/.config/gh 2>&1'
+	contains "$OUT" "[] /tmp/gh-config" "GH_TOKEN and GH_CONFIG_DIR"
+	# a token for one exec: that process only
+	PAUDE_GITHUB_TOKEN=ghp_forexec PEXEC_ENV="PAUDE_GITHUB_TOKEN=ghp_forexec" \
+		spc exec "$S" -- sh -c 'echo "[$GH_TOKEN]"'
+	eq "$OUT" "[ghp_forexec]" "PAUDE_GITHUB_TOKEN on exec"
+	spc exec --github-token ghp_flag "$S" -- sh -c 'echo "[$GH_TOKEN]"'
+	eq "$OUT" "[ghp_flag]" "--github-token on exec"
+	spc exec "$S" -- sh -c 'echo "[$GH_TOKEN]"; tmux show-environment -t claude GH_TOKEN'
+	contains "$OUT" "[]" "the exec token stayed with its process"
 	spc exec "$S" -- sh -c 'cat ~/.gitconfig ~/.config/git/ignore ~/.config/gcloud/application_default_credentials.json ~/.claude/settings.json ~/.claude/plugins/installed_plugins.json ~/.claude.json'
 	status_is "$RC" 0 "the copied files: $ERR"
 	eq "$OUT" "[user]
@@ -311,8 +322,11 @@ sess_credentials() {
 	echo '{"theme":"light"}' >"$SHOME/.claude/settings.json"
 	printf '[user]\n\tname = Changed\n' >"$SHOME/.gitconfig"
 	spc stop "$S"
-	HOME=$SHOME spc start -d "$S"
+	HOME=$SHOME spc start -d --github-token ghp_forstart "$S"
 	status_is "$RC" 0 "start: $ERR"
+	spc exec "$S" -- tmux show-environment -t claude GH_TOKEN
+	eq "$OUT" "GH_TOKEN=ghp_forstart" "start --github-token: the tmux session's environment"
+	if grep -rqs ghp_ "$(sess_data_dir "$S")"; then fail "a GitHub token was written to the session's files"; fi
 	spc exec "$S" -- sh -c 'cat ~/.claude/settings.json ~/.gitconfig'
 	eq "$OUT" "{\"theme\":\"dark\"}
 [user]
