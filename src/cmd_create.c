@@ -11,6 +11,7 @@
 #include "session.h"
 #include "session_audit.h"
 #include "session_client.h"
+#include "session_git.h"
 #include "session_spec.h"
 #include "shsplit.h"
 #include "common/cleanup.h"
@@ -372,6 +373,8 @@ static int cmd_create(int argc, char **argv, struct pd_error *err)
 
 	if (r == 0)
 		r = create(&o, &s, err);
+	if (r == 0 && o.git)
+		r = pd_session_git_setup(s.name, err);
 	if (r == 0) {
 		printf("Session '%s' created and running.\n", s.name);
 		printf("  Network: %s\n", s.allowed_domains && s.allowed_domains[0]

@@ -14,6 +14,7 @@
 #include "session_audit.h"
 #include "session_client.h"
 #include "session_exec.h"
+#include "session_git.h"
 #include "session_select.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -129,7 +130,7 @@ static void current_branch(char *out, size_t cap)
 		snprintf(out, cap, "main");
 }
 
-static int remote_add(const char *name, bool push, struct pd_error *err)
+int pd_session_remote_add(const char *name, bool push, struct pd_error *err)
 {
 	struct pd_session_paths p;
 	char branch[256], cmd[PATH_MAX + 8], url[PATH_MAX + 128], remote[64], allow[64];
@@ -181,6 +182,73 @@ static int remote_add(const char *name, bool push, struct pd_error *err)
 		printf("To push: git push %s %s\n", remote, branch);
 	}
 	printf("To pull the agent's commits: git pull %s %s\n", remote, branch);
+	return 0;
+}
+
+/* An SSH remote URL as https (git@host:path, ssh://[user@]host[:port]/path); else a copy. */
+char *pd_git_https_url(const char *url)
+{
+	const char *at, *colon, *slash;
+
+	if (pd_str_has_prefix(url, "ssh://")) {
+		const char *h = url + 6;
+
+		at = strchr(h, '@');
+		slash = strchr(h, '/');
+		if (at && slash && at < slash)
+			h = at + 1;
+		if (!slash)
+			return pd_xstrdup(url);
+		colon = memchr(h, ':', (size_t)(slash - h));
+		return pd_xasprintf("https://%.*s%s", (int)((colon ? colon : slash) - h), h, slash);
+	}
+	at = strchr(url, '@');
+	colon = strchr(url, ':');
+	if (!strstr(url, "://") && at && colon && at < colon)
+		return pd_xasprintf("https://%.*s/%s", (int)(colon - at - 1), at + 1, colon + 1);
+	return pd_xstrdup(url);
+}
+
+int pd_session_git_setup(const char *name, struct pd_error *err)
+{
+	struct pd_session_paths p;
+	char remote[64], origin[4096];
+	const char *get_origin[] = { "git", "remote", "get-url", "origin", NULL };
+	const char *tags[] = { "git", "push", "-q", remote, "--tags", NULL };
+	const char *set_origin[] = { "sh",
+				     "-c",
+				     "git remote add origin \"$1\" 2>/dev/null || "
+				     "git remote set-url origin \"$1\"",
+				     "sh",
+				     NULL,
+				     NULL };
+	cleanup_free char *https = NULL;
+	struct pd_error ignore;
+	int status = 0;
+
+	if (in_repo(&ignore) < 0) {
+		fprintf(stderr, "paude: --git: not a git repository: no remote set up\n");
+		return 0;
+	}
+	if (pd_session_remote_add(name, true, err) < 0 || pd_session_paths(name, &p, err) < 0)
+		return -1;
+	snprintf(remote, sizeof(remote), "paude-%s", name);
+	if (git(tags, NULL, 0) != 0)
+		fprintf(stderr, "paude: --git: pushing the tags failed\n");
+	if (git(get_origin, origin, sizeof(origin)) != 0 || !origin[0])
+		return 0;
+	https = pd_git_https_url(origin);
+	set_origin[4] = https;
+	{
+		struct pd_exec_req q = { .argv = set_origin };
+
+		if (pd_session_exec(&p, &q, &status, err) < 0)
+			return -1;
+	}
+	if (status != 0)
+		fprintf(stderr, "paude: --git: setting origin inside failed (status %d)\n", status);
+	else
+		printf("Set origin inside the session to %s\n", https);
 	return 0;
 }
 
@@ -236,7 +304,7 @@ static int cmd_remote(int argc, char **argv, struct pd_error *err)
 	if (pd_session_select(name, false, sel, err) < 0)
 		return -1;
 	if (!strcmp(action, "add"))
-		return remote_add(sel, push, err) < 0 ? -1 : 0;
+		return pd_session_remote_add(sel, push, err) < 0 ? -1 : 0;
 	{
 		const char *rm[] = { "git", "remote", "remove", remote, NULL };
 

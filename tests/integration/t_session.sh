@@ -451,3 +451,28 @@ sess_policy() {
 t_session_policy() {
 	in_private_host sess_policy
 }
+
+sess_git() {
+	local S=it-$$-git
+	sess_project
+	sgit tag v1 || fail "git tag"
+	sgit remote add origin git@github.com:org/repo.git || fail "git remote add origin"
+	spc create --image host --git "$S"
+	status_is "$RC" 0 "create --git: $ERR"
+	contains "$OUT" "Pushed main to paude-$S."
+	spc exec "$S" -- sh -c 'git log --oneline | wc -l; git tag; git remote get-url origin'
+	eq "$OUT" "1
+v1
+https://github.com/org/repo.git" "create --git: the branch, the tags, origin as https"
+	spc remote list
+	contains "$OUT" "paude-$S" "remote list"
+	spc remote remove "$S"
+	status_is "$RC" 0 "remote remove: $ERR"
+	not_contains "$(sgit remote)" "paude-$S" "the remote after remote remove"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+t_session_git() {
+	in_private_host sess_git
+}
