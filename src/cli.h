@@ -35,6 +35,7 @@ extern const struct pd_command pd_cmd_list;
 extern const struct pd_command pd_cmd_delete;
 extern const struct pd_command pd_cmd_exec;
 extern const struct pd_command pd_cmd_remote;
+extern const struct pd_command pd_cmd_cp;
 extern const struct pd_command pd_cmd_allowed_domains;
 extern const struct pd_command pd_cmd_blocked_domains;
 extern const struct pd_command pd_cmd_logs;

@@ -13,6 +13,7 @@ const struct pd_command *const pd_commands[] = {
 	&pd_cmd_list,
 	&pd_cmd_delete,
 	&pd_cmd_exec,
+	&pd_cmd_cp,
 	&pd_cmd_remote,
 	&pd_cmd_allowed_domains,
 	&pd_cmd_blocked_domains,

@@ -67,6 +67,7 @@ static const char setup_script[] =
 	"    echo 'paude:x:1000:1000:paude:/home/paude:/bin/bash' >>/etc/passwd\n"
 	"  fi\n"
 	"  mkdir -p /home/paude /pvc/workspace\n"
+	"  [ \"$(stat -c %U /pvc)\" = paude ] || chown paude:paude /pvc\n"
 	"  [ \"$(stat -c %U /home/paude)\" = paude ] || chown paude:paude /home/paude\n"
 	"  [ \"$(stat -c %U /pvc/workspace)\" = paude ] || chown paude:paude /pvc/workspace\n"
 	"  for d in .config .config/git .config/gcloud; do\n"

@@ -24,7 +24,7 @@ sess_procs() {
 sess_cleanup() {
 	local d n
 	[ -z "${STUB_PID:-}" ] || kill "$STUB_PID" 2>/dev/null
-	for d in "$(sess_data_dir x)"/../it-"$$"-*; do
+	for d in "$(dirname "$(sess_data_dir x)")"/it-"$$"-*; do
 		[ -d "$d" ] || continue
 		n=${d##*/}
 		pexec "$PAUDE" delete "$n" --confirm >/dev/null 2>&1 || true
@@ -475,4 +475,76 @@ https://github.com/org/repo.git" "create --git: the branch, the tags, origin as 
 
 t_session_git() {
 	in_private_host sess_git
+}
+
+sess_cp() {
+	local S=it-$$-cp src dst
+	sess_project
+	spc create --image host "$S"
+	status_is "$RC" 0 "create: $ERR"
+	src=$(scratch)
+	pexec sh -c "mkdir -p '$src/tree/sub' && echo a >'$src/tree/a' && echo b >'$src/tree/sub/b' && ln -s /etc/shadow '$src/tree/link' && mkfifo '$src/tree/fifo'"
+	# into the session: a directory, under its own name, links as links
+	spc cp "$src/tree" "$S:"
+	status_is "$RC" 0 "cp into: $ERR"
+	spc exec "$S" -- sh -c 'cat tree/a tree/sub/b; readlink tree/link; [ -e tree/fifo ] || echo no-fifo; stat -c %U tree/a'
+	if [ "$MODE" = single ]; then
+		eq "$OUT" "a
+b
+/etc/shadow
+no-fifo
+root" "cp into the session"
+	else
+		eq "$OUT" "a
+b
+/etc/shadow
+no-fifo
+paude" "cp into the session"
+	fi
+	# a file to a new name
+	spc cp "$src/tree/a" "$S:renamed"
+	spc exec "$S" -- cat renamed
+	eq "$OUT" a "cp into, renamed"
+	# out of the session
+	dst=$(scratch)
+	spc exec "$S" -- sh -c 'mkdir -p out && echo x >out/f && ln -s / out/root'
+	spc cp "$S:out" "$dst"
+	status_is "$RC" 0 "cp out: $ERR"
+	eq "$(cat "$dst/out/f")" x "cp out: the file"
+	[ -L "$dst/out/root" ] || fail "cp out: the link is not a link"
+	spc cp "$S:out/f" "$dst/g"
+	eq "$(cat "$dst/g")" x "cp out, renamed"
+	# a hostile tar: the agent's own `tar` first on PATH writes a link to / and
+	# a file through it, then a member that climbs out
+	spc exec "$S" -- sh -c 'mkdir -p /pvc/.local/bin && cat >/pvc/.local/bin/tar <<"X"
+#!/usr/bin/python3
+import io, sys, tarfile
+t = tarfile.open(fileobj=sys.stdout.buffer, mode="w|")
+link = tarfile.TarInfo("x/link"); link.type = tarfile.SYMTYPE; link.linkname = "/"
+t.addfile(link)
+data = b"pwned\n"
+f = tarfile.TarInfo("x/link/tmp/it-pwned"); f.size = len(data)
+t.addfile(f, io.BytesIO(data))
+up = tarfile.TarInfo("x/../../it-climbed"); up.size = len(data)
+t.addfile(up, io.BytesIO(data))
+t.close()
+X
+chmod 755 /pvc/.local/bin/tar'
+	spc cp "$S:x" "$dst"
+	[ "$RC" != 0 ] || fail "a tar climbing out of the destination was taken"
+	contains "$ERR" "refused" "the climbing member is named"
+	[ ! -e /tmp/it-pwned ] || fail "cp wrote through a planted symlink: /tmp/it-pwned"
+	[ ! -e "$(dirname "$dst")/it-climbed" ] || fail "cp wrote outside the destination"
+	[ ! -e "$dst/../it-climbed" ] || fail "cp wrote outside the destination"
+	# the link resolved inside the destination: the file landed in it
+	[ -f "$dst/tmp/it-pwned" ] || fail "the file through the link did not stay inside the destination"
+	spc cp "$src/nothing" "$S:"
+	[ "$RC" != 0 ] || fail "cp of a missing file succeeded"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 180
+t_session_cp() {
+	in_private_host sess_cp
 }
