@@ -294,6 +294,7 @@ static int create(struct create_opts *o, struct pd_session *s, struct pd_error *
 	char name[PD_SESSION_NAME_MAX + 1], cwd[PATH_MAX];
 	const char *image = NULL;
 	cleanup_close int lock = -1;
+	cleanup_close int ids_lock = -1;
 	cleanup_strv char **args = NULL;
 	struct stat st;
 
@@ -330,7 +331,8 @@ static int create(struct create_opts *o, struct pd_session *s, struct pd_error *
 		return -1;
 	if (lstat(p.dir, &st) == 0)
 		return pd_error_set_msg(err, EEXIST, "Session '%s' already exists.", name);
-	if (pd_idmap_decide(&ids, false, err) < 0)
+	if (geteuid() == 0 ? pd_session_root_ids(&p.dirs, &ids, &ids_lock, err) < 0
+			   : pd_idmap_decide(&ids, false, err) < 0)
 		return -1;
 	pd_strlcpy(s->name, name, sizeof(s->name));
 	s->workspace = pd_xstrdup(cwd);

@@ -134,7 +134,9 @@ static int read_optional(const char *path, char **text, size_t *len, struct pd_e
 	return 0;
 }
 
-int pd_subid_root_range(uint32_t *ustart, uint32_t *gstart, struct pd_error *err)
+/* The entry of @user (@count ids) in both files, added when missing. */
+static int root_pool(const char *user, uint32_t count, uint32_t *ustart, uint32_t *gstart,
+		     struct pd_error *err)
 {
 	static const char *const files[2] = { "/etc/subuid", "/etc/subgid" };
 	cleanup_free char *u = NULL, *g = NULL;
@@ -148,8 +150,8 @@ int pd_subid_root_range(uint32_t *ustart, uint32_t *gstart, struct pd_error *err
 
 	if (read_optional(files[0], &u, &ul, err) < 0 || read_optional(files[1], &g, &gl, err) < 0)
 		return -1;
-	have_u = pd_subid_find(u, ul, PD_SUBID_USER, UINT32_MAX, PD_SUBID_COUNT, &ru);
-	have_g = pd_subid_find(g, gl, PD_SUBID_USER, UINT32_MAX, PD_SUBID_COUNT, &rg);
+	have_u = pd_subid_find(u, ul, user, UINT32_MAX, count, &ru);
+	have_g = pd_subid_find(g, gl, user, UINT32_MAX, count, &rg);
 	if (have_u && have_g) {
 		*ustart = ru.start;
 		*gstart = rg.start;
@@ -165,16 +167,15 @@ int pd_subid_root_range(uint32_t *ustart, uint32_t *gstart, struct pd_error *err
 	u = g = NULL;
 	if (read_optional(files[0], &u, &ul, err) < 0 || read_optional(files[1], &g, &gl, err) < 0)
 		goto out;
-	have_u = pd_subid_find(u, ul, PD_SUBID_USER, UINT32_MAX, PD_SUBID_COUNT, &ru);
-	have_g = pd_subid_find(g, gl, PD_SUBID_USER, UINT32_MAX, PD_SUBID_COUNT, &rg);
+	have_u = pd_subid_find(u, ul, user, UINT32_MAX, count, &ru);
+	have_g = pd_subid_find(g, gl, user, UINT32_MAX, count, &rg);
 	if (!have_u || !have_g) {
-		if (pd_subid_free_start(u, ul, g, gl, PAUDE_RANGE_FLOOR, PD_SUBID_COUNT, &fresh) <
-		    0) {
+		if (pd_subid_free_start(u, ul, g, gl, PAUDE_RANGE_FLOOR, count, &fresh) < 0) {
 			pd_error_set(err, errno,
-				     "no free 65536-id range in /etc/subuid and /etc/subgid");
+				     "no free %u-id range in /etc/subuid and /etc/subgid", count);
 			goto out;
 		}
-		snprintf(line, sizeof(line), "%s:%u:%u\n", PD_SUBID_USER, fresh, PD_SUBID_COUNT);
+		snprintf(line, sizeof(line), "%s:%u:%u\n", user, fresh, count);
 		if (!have_u && append_entry(files[0], u, ul, line, err) < 0)
 			goto out;
 		if (!have_g && append_entry(files[1], g, gl, line, err) < 0)
@@ -188,6 +189,17 @@ out:
 		if (locks[i][0])
 			unlink(locks[i]);
 	return r;
+}
+
+int pd_subid_root_range(uint32_t *ustart, uint32_t *gstart, struct pd_error *err)
+{
+	return root_pool(PD_SUBID_USER, PD_SUBID_COUNT, ustart, gstart, err);
+}
+
+int pd_subid_sessions_pool(uint32_t *ustart, uint32_t *gstart, struct pd_error *err)
+{
+	return root_pool(PD_SUBID_SESSIONS_USER, PD_SUBID_COUNT * PD_SESSIONS_POOL_SLOTS, ustart,
+			 gstart, err);
 }
 
 /* True when this process is in the initial user namespace (real root). */

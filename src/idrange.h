@@ -19,6 +19,15 @@
 int pd_subid_root_range(uint32_t *ustart, uint32_t *gstart, struct pd_error *err);
 
 /*
+ * pd_subid_sessions_pool() - the pool root-mode sessions take their own
+ * ranges from (podman's --userns=auto model): the "paude-sessions" entry of
+ * PD_SESSIONS_POOL_SLOTS ranges of 65536 ids, added when missing.
+ */
+#define PD_SUBID_SESSIONS_USER "paude-sessions"
+#define PD_SESSIONS_POOL_SLOTS 1024u
+int pd_subid_sessions_pool(uint32_t *ustart, uint32_t *gstart, struct pd_error *err);
+
+/*
  * pd_idmap_decide() - the plan for a sandbox of this caller: as root, the
  * "paude" range (added when missing); otherwise the user's own range, or a
  * single-id map.  @keep_id: podman's --userns=keep-id (rootless only).

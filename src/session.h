@@ -82,6 +82,15 @@ int pd_session_names(const struct pd_session_dirs *d, char ***out, struct pd_err
  */
 int pd_session_lock(const struct pd_session_paths *p, struct pd_error *err);
 
+/*
+ * pd_session_root_ids() - as root, a range of its own for a new session (a
+ * 65536-id slot of the sessions' pool no other session holds), so two
+ * sessions never share an id on disk or in the kernel.  *@lock_fd holds
+ * the allocation lock: keep it until the config is saved.
+ */
+int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *ids, int *lock_fd,
+			struct pd_error *err);
+
 /* pd_session_idmap() - the id plan @s was created with, for this caller. */
 int pd_session_idmap(const struct pd_session *s, struct pd_idmap_plan *ids, struct pd_error *err);
 

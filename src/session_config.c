@@ -344,3 +344,51 @@ int pd_session_idmap(const struct pd_session *s, struct pd_idmap_plan *ids, stru
 			s->name, idmap_names[s->idmap], idmap_names[ids->mode]);
 	return 0;
 }
+
+int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *ids, int *lock_fd,
+			struct pd_error *err)
+{
+	cleanup_strv char **names = NULL;
+	cleanup_free bool *used = pd_xcalloc(PD_SESSIONS_POOL_SLOTS, sizeof(bool));
+	cleanup_close int lock = -1;
+	char path[4200];
+	uint32_t pu, pg, slot;
+
+	*lock_fd = -1;
+	snprintf(path, sizeof(path), "%s/.ids.lock", d->data);
+	lock = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return pd_error_set(err, errno, "\"%s\"", path);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return pd_error_set(err, errno, "lock \"%s\"", path);
+	if (pd_subid_sessions_pool(&pu, &pg, err) < 0)
+		return pd_error_wrap(err, "the sessions' id pool");
+	if (pd_session_names(d, &names, err) < 0)
+		return -1;
+	for (char **nm = names; *nm; nm++) {
+		struct pd_session_paths p = { .dirs = *d };
+		struct pd_session other;
+		struct pd_error ignore;
+
+		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d->data, *nm) >=
+			    sizeof(p.dir) ||
+		    pd_session_load(&p, &other, &ignore) < 0)
+			continue;
+		if (other.idmap == PD_IDMAP_ROOT && other.uid_start >= pu &&
+		    (other.uid_start - pu) / PD_SUBID_COUNT < PD_SESSIONS_POOL_SLOTS)
+			used[(other.uid_start - pu) / PD_SUBID_COUNT] = true;
+		pd_session_release(&other);
+	}
+	for (slot = 0; slot < PD_SESSIONS_POOL_SLOTS && used[slot]; slot++)
+		;
+	if (slot == PD_SESSIONS_POOL_SLOTS)
+		return pd_error_set_msg(
+			err, ENOSPC,
+			"every one of the %u id ranges of root's sessions is taken: "
+			"delete a session",
+			PD_SESSIONS_POOL_SLOTS);
+	pd_idmap_plan_root(ids, pu + slot * PD_SUBID_COUNT, pg + slot * PD_SUBID_COUNT);
+	*lock_fd = steal_fd(&lock);
+	return 0;
+}

@@ -548,3 +548,39 @@ chmod 755 /pvc/.local/bin/tar'
 t_session_cp() {
 	in_private_host sess_cp
 }
+
+sess_ranges() {
+	local a=it-$$-ra b=it-$$-rb ma mb
+	sess_project
+	spc create --image host "$a"
+	status_is "$RC" 0 "create $a: $ERR"
+	spc create --image host "$b"
+	status_is "$RC" 0 "create $b: $ERR"
+	spc exec "$a" -- sh -c 'tr -s " " </proc/self/uid_map'
+	ma=$OUT
+	spc exec "$b" -- sh -c 'tr -s " " </proc/self/uid_map'
+	mb=$OUT
+	case $MODE in
+	root)
+		# podman's --userns=auto model: each session a range of its own,
+		# from the "paude-sessions" pool, apart from `paude run`'s
+		[ "$ma" != "$mb" ] || fail "two root sessions share an id range: $ma"
+		not_contains "$ma" " $(paude_range_start) " "a session on paude run's range"
+		grep -q '^paude-sessions:' /etc/subuid || fail "no paude-sessions pool in /etc/subuid"
+		;;
+	*)
+		eq "$ma" "$mb" "rootless sessions both map the user's own ids"
+		;;
+	esac
+	spc stop "$a"
+	spc start -d "$a"
+	spc exec "$a" -- sh -c 'tr -s " " </proc/self/uid_map'
+	eq "$OUT" "$ma" "a session keeps its range across a restart"
+	spc delete "$a" --confirm
+	spc delete "$b" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+t_session_id_ranges() {
+	in_private_host sess_ranges
+}
