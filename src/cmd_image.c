@@ -18,6 +18,7 @@
  * It asks first, unless -f; without a terminal to ask on, -f is needed.
  */
 #include "cli.h"
+#include "session.h"
 #include "idrange.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -60,10 +61,10 @@ static const char *hex_of(const char *digest)
 	return h ? h : "";
 }
 
-/* Whether a sandbox runs @img (it holds the image's record). */
-static bool image_busy(struct pd_store *s, const struct pd_store_image *img)
+/* Whether a sandbox runs @img (it holds the image's record), or a session pinned it. */
+static bool image_busy(struct pd_store *s, const struct pd_store_image *img, char **pins)
 {
-	return pd_store_image_busy(s, img->manifest);
+	return pd_store_image_busy(s, img->manifest) || listed(pins, img->manifest);
 }
 
 static bool is_hex64(const char *s)
@@ -101,13 +102,15 @@ static int prune(struct pd_store *s, bool all, const struct pd_idmap_plan *ids, 
 	size_t n = 0, nl = 0, nb = 0, nt = 0, nk = 0;
 	int r = -1;
 
+	cleanup_strv char **pins = pd_session_pinned_images();
+
 	if (pd_store_images(s, &imgs, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct pd_store_image *img = &imgs[i];
 		bool named = img->names && img->names[0];
 
-		if ((all || !named) && !image_busy(s, img)) {
+		if ((all || !named) && !image_busy(s, img, pins)) {
 			if (pd_store_image_remove(s, img, err) < 0)
 				goto out;
 			printf("%.12s\n", hex_of(img->manifest));

@@ -6,6 +6,7 @@
  * digests stay what the registry served).
  */
 #include "cli.h"
+#include "session.h"
 #include "image.h"
 #include "pull.h"
 #include "save_archive.h"
@@ -159,6 +160,13 @@ static int cmd_rmi(int argc, char **argv, struct pd_error *err)
 					     "image \"%s\" is in use by a running sandbox: stop it "
 					     "first, or give -f (its layers stay with the sandbox)",
 					     argv[i]);
+		else if (!force && pd_session_pinning(img.manifest))
+			r = pd_error_set_msg(
+				err, EBUSY,
+				"image \"%s\" is pinned by session '%s': delete the "
+				"session first, or give -f (the session will not start "
+				"again)",
+				argv[i], pd_session_pinning(img.manifest));
 		else if (pd_store_image_remove(s, &img, err) < 0)
 			r = -1;
 		else

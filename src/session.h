@@ -94,4 +94,12 @@ int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *i
 /* pd_session_idmap() - the id plan @s was created with, for this caller. */
 int pd_session_idmap(const struct pd_session *s, struct pd_idmap_plan *ids, struct pd_error *err);
 
+/*
+ * pd_session_pinned_images() - the image ids every session of this user
+ * pinned (running or stopped): `image prune` keeps them.  Never NULL.
+ */
+char **pd_session_pinned_images(void);
+/* pd_session_pinning() - the name of a session that pinned @manifest, or NULL. */
+const char *pd_session_pinning(const char *manifest);
+
 #endif

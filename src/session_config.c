@@ -392,3 +392,53 @@ int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *i
 	*lock_fd = steal_fd(&lock);
 	return 0;
 }
+
+char **pd_session_pinned_images(void)
+{
+	struct pd_session_dirs d;
+	struct pd_error ignore;
+	cleanup_strv char **names = NULL;
+	char **pins = pd_xcalloc(1, sizeof(char *));
+
+	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0)
+		return pins;
+	for (char **nm = names; *nm; nm++) {
+		struct pd_session_paths p = { .dirs = d };
+		struct pd_session s;
+
+		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d.data, *nm) >= sizeof(p.dir) ||
+		    pd_session_load(&p, &s, &ignore) < 0)
+			continue;
+		if (s.image_id)
+			pd_strv_push(&pins, s.image_id);
+		pd_session_release(&s);
+	}
+	return pins;
+}
+
+const char *pd_session_pinning(const char *manifest)
+{
+	static char who[PD_SESSION_NAME_MAX + 1];
+	struct pd_session_dirs d;
+	struct pd_error ignore;
+	cleanup_strv char **names = NULL;
+
+	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0)
+		return NULL;
+	for (char **nm = names; *nm; nm++) {
+		struct pd_session_paths p = { .dirs = d };
+		struct pd_session s;
+		bool hit;
+
+		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d.data, *nm) >= sizeof(p.dir) ||
+		    pd_session_load(&p, &s, &ignore) < 0)
+			continue;
+		hit = s.image_id && !strcmp(s.image_id, manifest);
+		pd_session_release(&s);
+		if (hit) {
+			pd_strlcpy(who, *nm, sizeof(who));
+			return who;
+		}
+	}
+	return NULL;
+}

@@ -23,7 +23,8 @@ sess_procs() {
 # deleted (root's live in the host's /var/lib/paude) and the stub stopped.
 sess_cleanup() {
 	local d n
-	[ -z "${STUB_PID:-}" ] || kill "$STUB_PID" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	[ -z "${STUB_PID:-}" ] || kill $STUB_PID 2>/dev/null
 	for d in "$(dirname "$(sess_data_dir x)")"/it-"$$"-*; do
 		[ -d "$d" ] || continue
 		n=${d##*/}
@@ -347,7 +348,7 @@ stub_api() {
 	d=$(mktemp -d "$IT_DIR/stub.XXXXXX")
 	STUB_LOG=$d/log
 	python3 "$IT_TOP/tests/tools/stub_anthropic.py" --port-file "$d/port" --log "$STUB_LOG" &
-	STUB_PID=$!
+	STUB_PID="${STUB_PID:-} $!"
 	wait_until 10 "the stub API to listen" '[ -s "$d/port" ]'
 	STUB_PORT=$(cat "$d/port")
 }
@@ -583,4 +584,72 @@ sess_ranges() {
 
 t_session_id_ranges() {
 	in_private_host sess_ranges
+}
+
+# A registry of the test's own on 127.0.0.1 ($REG), stopped with the test.
+sess_registry() {
+	local d
+	d=$(mktemp -d "$IT_DIR/reg.XXXXXX")
+	mkdir -p "$d/data"
+	printf 'version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:0\n  secret: paude-it-secret\n' "$d" >"$d/config.yml"
+	docker-registry serve "$d/config.yml" </dev/null >"$d/log" 2>&1 &
+	STUB_PID="${STUB_PID:-} $!"
+	wait_until 10 "docker-registry to listen" "grep -qs 'listening on 127.0.0.1:[0-9]' '$d/log'"
+	REG=127.0.0.1:$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$d/log" | head -n 1)
+}
+
+sess_pinned() {
+	local S=it-$$-pin img l
+	sess_project
+	# root's store is the host's: a private one for this test
+	if [ "$MODE" = root ]; then
+		mkdir -p /var/lib/paude/storage
+		mount -t tmpfs -o mode=700 it-store /var/lib/paude/storage
+	fi
+	sess_registry
+	# the busybox rootfs with stand-ins for what a session needs
+	l=$(mktemp -d "$IT_DIR/layer.XXXXXX")
+	cp -a "$IT_DIR/rootfs-root/." "$l/"
+	for c in tmux git claude; do printf '#!/bin/sh\nexit 0\n' >"$l/bin/$c"; chmod 755 "$l/bin/$c"; done
+	ln -sf busybox "$l/bin/bash"
+	python3 "$IT_TOP/tests/oci/mkimage.py" push "$REG" it/fake:1 --cmd /bin/sh --layer "$l" >/dev/null ||
+		fail "push the test image"
+	img=$REG/it/fake:1
+	# an image without claude and tmux: refused at create, naming them, nothing left
+	rm "$l/bin/claude" "$l/bin/tmux"
+	python3 "$IT_TOP/tests/oci/mkimage.py" push "$REG" it/lacking:1 --cmd /bin/sh --layer "$l" >/dev/null ||
+		fail "push the lacking image"
+	spc create --image "$REG/it/lacking:1" "$S"
+	[ "$RC" != 0 ] || fail "a session on an image without claude was created"
+	contains "$ERR" "lacks: tmux claude" "create names what the image lacks"
+	[ ! -e "$(sess_data_dir "$S")" ] || fail "a refused create left the session's files"
+	spc create --image "$img" "$S"
+	status_is "$RC" 0 "create on $img: $ERR"
+	spc status "$S"
+	contains "$OUT" "@ sha256:" "status shows the pinned digest"
+	spc rmi "$img"
+	[ "$RC" != 0 ] || fail "rmi removed a running session's image"
+	spc stop "$S"
+	spc rmi "$img"
+	[ "$RC" != 0 ] || fail "rmi removed a stopped session's image"
+	contains "$ERR" "pinned by session '$S'" "rmi names the session"
+	spc image prune -a -f
+	status_is "$RC" 0 "image prune: $ERR"
+	spc images
+	contains "$OUT" "$REG/it/fake" "a stopped session's image survives prune -a"
+	spc start -d "$S"
+	status_is "$RC" 0 "start after prune: $ERR"
+	spc stop "$S"
+	spc rmi -f "$img"
+	status_is "$RC" 0 "rmi -f: $ERR"
+	spc start -d "$S"
+	[ "$RC" != 0 ] || fail "a session whose image is gone started"
+	contains "$ERR" "pinned at create" "start names the pinned image"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 180
+t_session_pinned_image() {
+	in_private_host sess_pinned
 }
