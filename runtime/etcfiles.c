@@ -64,7 +64,8 @@ static int write_files(const struct pd_sandbox_spec *spec, int etc, bool lenient
 		const struct pd_etc_file *ef = &spec->etc_files[i];
 
 		if (strchr(ef->name, '/') || !ef->name[0] || ef->name[0] == '.')
-			return pd_error_set(err, EINVAL, "/etc/%s: not a file name of /etc", ef->name);
+			return pd_error_set(err, EINVAL, "/etc/%s: not a file name of /etc",
+					    ef->name);
 		if (pd_replace_file_at(etc, ef->name, ef->data, strlen(ef->data), 0644, err) < 0) {
 			if (lenient &&
 			    (err->code == EACCES || err->code == EPERM || err->code == EOVERFLOW))

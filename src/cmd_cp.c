@@ -66,9 +66,15 @@ static int parse_side(const char *arg, struct side *s, struct pd_error *err)
 		pd_strlcpy(s->path, colon + 1, sizeof(s->path));
 	else
 		snprintf(s->path, sizeof(s->path), "%s/%s", PD_SESSION_WORKSPACE, colon + 1);
-	/* "x/" and "x/." name x */
-	for (size_t n = strlen(s->path); n > 1 && s->path[n - 1] == '/'; n--)
-		s->path[n - 1] = '\0';
+	/* "x/", "x/." and "x/./" name x */
+	for (size_t n = strlen(s->path); n > 1;) {
+		if (s->path[n - 1] == '/')
+			s->path[--n] = '\0';
+		else if (n > 2 && s->path[n - 1] == '.' && s->path[n - 2] == '/')
+			s->path[n -= 2] = '\0';
+		else
+			break;
+	}
 	return 0;
 }
 
@@ -172,6 +178,8 @@ static int copy_out(const struct pd_session_paths *p, const char *src, const cha
 
 	dir_of(src, sdir, sizeof(sdir));
 	base_of(src, sbase, sizeof(sbase));
+	if (!strcmp(sbase, ".") || !strcmp(sbase, "..") || !strcmp(sbase, "/"))
+		return pd_usage_error(err, "cp: \"%s\" names no file of the session", src);
 	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode)) {
 		pd_strlcpy(ddir, dst, sizeof(ddir));
 	} else {

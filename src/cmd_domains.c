@@ -281,7 +281,7 @@ static int cmd_blocked(int argc, char **argv, struct pd_error *err)
 		    cJSON_IsString(host)) {
 			if (raw)
 				puts(line);
-			for (i = 0; i < nt && strcmp(t[i].host, host->valuestring); i++)
+			for (i = 0; i < nt && strcmp(t[i].host, host->valuestring) != 0; i++)
 				;
 			if (i == nt) {
 				t = pd_xreallocarray(t, nt + 1, sizeof(*t));

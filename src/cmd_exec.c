@@ -112,8 +112,11 @@ static int cmd_exec(int argc, char **argv, struct pd_error *err)
 	if (optind >= argc)
 		return pd_usage_error(err, "exec: COMMAND is required");
 	/* GH_TOKEN for this process only: --github-token, else $PAUDE_GITHUB_TOKEN */
-	if (!token && getenv("PAUDE_GITHUB_TOKEN") && *getenv("PAUDE_GITHUB_TOKEN"))
-		token = getenv("PAUDE_GITHUB_TOKEN");
+	if (!token) {
+		const char *t = getenv("PAUDE_GITHUB_TOKEN");
+
+		token = t && *t ? t : NULL;
+	}
 	if (token)
 		pd_strv_push_take(&env, pd_xasprintf("GH_TOKEN=%s", token));
 	q.argv = (const char *const *)(argv + optind);

@@ -141,13 +141,10 @@ int pd_session_remote_add(const char *name, bool push, struct pd_error *err)
 	const char *add[] = { "git", "remote", "add", remote, url, NULL };
 	const char *set[] = { "git", "remote", "set-url", remote, url, NULL };
 	const char *pushv[] = { "git", "push", "-q", remote, branch, NULL };
-	const char *init[] = { "sh",
-			       "-c",
-			       "cd /pvc/workspace && { [ -d .git ] || git init -q -b \"$1\"; } && "
-			       "git config receive.denyCurrentBranch updateInstead",
-			       "sh",
-			       branch,
-			       NULL };
+	static const char script[] =
+		"cd /pvc/workspace && { [ -d .git ] || git init -q -b \"$1\"; } && "
+		"git config receive.denyCurrentBranch updateInstead";
+	const char *init[] = { "sh", "-c", script, "sh", branch, NULL };
 	struct pd_exec_req q = { .argv = init };
 	int status = 0;
 
@@ -215,13 +212,10 @@ int pd_session_git_setup(const char *name, struct pd_error *err)
 	char remote[64], origin[4096];
 	const char *get_origin[] = { "git", "remote", "get-url", "origin", NULL };
 	const char *tags[] = { "git", "push", "-q", remote, "--tags", NULL };
-	const char *set_origin[] = { "sh",
-				     "-c",
-				     "git remote add origin \"$1\" 2>/dev/null || "
-				     "git remote set-url origin \"$1\"",
-				     "sh",
-				     NULL,
-				     NULL };
+	static const char script[] =
+		"git remote add origin \"$1\" 2>/dev/null || "
+		"git remote set-url origin \"$1\"";
+	const char *set_origin[] = { "sh", "-c", script, "sh", NULL, NULL };
 	cleanup_free char *https = NULL;
 	struct pd_error ignore;
 	int status = 0;

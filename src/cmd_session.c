@@ -59,9 +59,11 @@ static int parse(int argc, char **argv, const char *cmd, const char *flags, stru
 		else
 			return pd_usage_error(err, "%s: unexpected argument \"%s\"", cmd, a);
 	}
-	if (strchr(flags, 't') && !o->token && getenv("PAUDE_GITHUB_TOKEN") &&
-	    *getenv("PAUDE_GITHUB_TOKEN"))
-		o->token = getenv("PAUDE_GITHUB_TOKEN");
+	if (strchr(flags, 't') && !o->token) {
+		const char *t = getenv("PAUDE_GITHUB_TOKEN");
+
+		o->token = t && *t ? t : NULL;
+	}
 	return 0;
 }
 

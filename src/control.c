@@ -169,14 +169,25 @@ int pd_ctl_recv(int sock, cJSON **msg, int *fds, size_t cap, size_t *n, struct p
 		return pd_error_set_msg(
 			err, EPROTO, "a malformed control message (%zd bytes, %zu fds)", r, ngot);
 	}
-	*msg = cJSON_ParseWithLength(buf, (size_t)r);
+	{
+		const char *end = NULL;
+
+		*msg = cJSON_ParseWithLengthOpts(buf, (size_t)r, &end, false);
+		/* one object and nothing after it but blanks */
+		for (; *msg && end && end < buf + r; end++)
+			if (*end != ' ' && *end != '\n' && *end != '\t' && *end != '\r') {
+				cJSON_Delete(*msg);
+				*msg = NULL;
+			}
+	}
 	if (!*msg || !cJSON_IsObject(*msg)) {
 		cJSON_Delete(*msg);
 		*msg = NULL;
 		close_all(got, ngot);
 		return pd_error_set_msg(err, EPROTO, "a control message that is not a JSON object");
 	}
-	memcpy(fds, got, ngot * sizeof(int));
+	if (ngot)
+		memcpy(fds, got, ngot * sizeof(int));
 	*n = ngot;
 	return 1;
 }

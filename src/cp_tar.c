@@ -177,7 +177,7 @@ static int add_entry(struct wr *w, int dirfd, const char *base, const char *name
 		archive_entry_set_filetype(e, S_ISDIR(st.st_mode) ? AE_IFDIR : AE_IFREG);
 		archive_entry_set_size(e, S_ISREG(st.st_mode) ? st.st_size : 0);
 	}
-	if (archive_write_header(w->a, e) != ARCHIVE_OK) {
+	if (archive_write_header(w->a, e) < ARCHIVE_WARN) {
 		wr_fail(w, name, err);
 		goto out;
 	}
@@ -220,9 +220,10 @@ int pd_cp_write_tar(const char *path, const char *top, int fd, struct pd_error *
 	const char *base = copy;
 	int r = -1;
 
-	/* the path's own last component is not followed either */
-	if (slash && slash[1] == '\0' && slash != copy)
-		*slash = '\0', slash = strrchr(copy, '/');
+	/* the path's own last component is not followed either; "x//" is x */
+	for (size_t n = strlen(copy); n > 1 && copy[n - 1] == '/'; n--)
+		copy[n - 1] = '\0';
+	slash = strrchr(copy, '/');
 	if (slash) {
 		*slash = '\0';
 		base = slash + 1;
@@ -292,8 +293,8 @@ static int parent_of(int destdir, char *name, const char **base, struct pd_error
 	}
 }
 
-static int extract_file(struct archive *a, int dir, const char *base, const char *name, mode_t mode,
-			struct pd_error *err)
+static int extract_file(struct archive *a, struct archive_entry *e, int dir, const char *base,
+			const char *name, mode_t mode, struct pd_error *err)
 {
 	cleanup_close int fd = -1;
 	const void *block;
@@ -302,10 +303,10 @@ static int extract_file(struct archive *a, int dir, const char *base, const char
 	int r;
 
 	for (int tries = 0; tries < 2 && fd < 0; tries++) {
-		fd = openat(dir, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    mode & 0777);
-		if (fd < 0 && (errno == ELOOP || errno == EISDIR || errno == ENXIO))
-			(void)unlinkat(dir, base, errno == EISDIR ? AT_REMOVEDIR : 0);
+		if (fd < 0 && errno == EEXIST && unlinkat(dir, base, 0) < 0 && errno == EISDIR)
+			(void)unlinkat(dir, base, AT_REMOVEDIR);
 	}
 	if (fd < 0)
 		return pd_error_set(err, errno, "\"%s\"", name);
@@ -316,6 +317,9 @@ static int extract_file(struct archive *a, int dir, const char *base, const char
 	if (r != ARCHIVE_EOF)
 		return pd_error_set_msg(err, EIO, "\"%s\": %s", name,
 					archive_error_string(a) ? archive_error_string(a) : "tar");
+	/* a sparse file's trailing hole has no data block: the size is the header's */
+	if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
+		return pd_error_set(err, errno, "write \"%s\"", name);
 	(void)fchmod(fd, mode & 0777);
 	return 0;
 }
@@ -329,6 +333,13 @@ static int extract_one(struct archive *a, struct archive_entry *e, int destdir, 
 	unsigned int type = archive_entry_filetype(e);
 	mode_t mode = archive_entry_perm(e) & 0777;
 
+	const char *raw = archive_entry_pathname(e);
+	const char *hl = archive_entry_hardlink(e);
+
+	/* a hard link: another name of a member already extracted */
+	if (type == AE_IFDIR && raw && raw[0] != '/' && raw[strspn(raw, "./")] == '\0' &&
+	    !strstr(raw, ".."))
+		return 0; /* "./": the destination itself */
 	if (pd_cp_member_name(archive_entry_pathname(e), top, name, sizeof(name)) < 0)
 		return pd_error_set_msg(err, EINVAL, "a member named \"%s\": refused",
 					archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
@@ -338,6 +349,26 @@ static int extract_one(struct archive *a, struct archive_entry *e, int destdir, 
 		if (fd < 0)
 			return -1;
 		close(fd);
+		return 0;
+	}
+	if (hl) {
+		char src[PATH_MAX];
+		const char *sbase;
+		cleanup_close int sdir = -1;
+
+		if (pd_cp_member_name(hl, top, src, sizeof(src)) < 0)
+			return pd_error_set_msg(err, EINVAL, "\"%s\": a link to \"%s\": refused",
+						name, hl);
+		sdir = parent_of(destdir, src, &sbase, err);
+		if (sdir < 0)
+			return -1;
+		dir = parent_of(destdir, name, &base, err);
+		if (dir < 0)
+			return -1;
+		(void)unlinkat(dir, base, 0);
+		/* no AT_SYMLINK_FOLLOW: a symlink at @src is linked, never followed */
+		if (linkat(sdir, sbase, dir, base, 0) < 0)
+			return pd_error_set(err, errno, "link \"%s\" to \"%s\"", name, src);
 		return 0;
 	}
 	if (type != AE_IFREG && type != AE_IFLNK) {
@@ -357,7 +388,7 @@ static int extract_one(struct archive *a, struct archive_entry *e, int destdir, 
 			return pd_error_set(err, errno, "symlink \"%s\"", name);
 		return 0;
 	}
-	return extract_file(a, dir, base, name, mode, err);
+	return extract_file(a, e, dir, base, name, mode, err);
 }
 
 int pd_cp_extract(int fd, int destdir, const char *top, struct pd_error *err)

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #define CONFIG_MAX (1u << 20)
+/* cJSON writes 15 significant digits: larger numbers would not come back exact */
+#define JSON_NUM_MAX 999999999999999ull
 
 static const char *const idmap_names[] = { "root", "subid", "single" };
 
@@ -88,7 +90,7 @@ static int get_str(const cJSON *o, const char *key, bool optional, char **out, s
 	*out = NULL;
 	if (!v && optional)
 		return 0;
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (!v || !cJSON_IsString(v) || !v->valuestring)
 		return pd_error_set(err, EINVAL, "field \"%s\": not a string", key);
 	*out = pd_xstrdup(v->valuestring);
 	return 0;
@@ -148,7 +150,7 @@ static int parse(const cJSON *o, struct pd_session *s, struct pd_error *err)
 
 	if (!cJSON_IsObject(o))
 		return pd_error_set(err, EINVAL, "not a JSON object");
-	if (get_str(o, "name", false, &name, err) < 0)
+	if (get_str(o, "name", false, &name, err) < 0 || !name)
 		return -1;
 	if (strlen(name) > PD_SESSION_NAME_MAX)
 		return pd_error_set(err, EINVAL, "field \"name\": too long");
@@ -156,18 +158,19 @@ static int parse(const cJSON *o, struct pd_session *s, struct pd_error *err)
 	if (get_str(o, "workspace", false, &s->workspace, err) < 0 ||
 	    get_str(o, "image", false, &s->image, err) < 0 ||
 	    get_str(o, "image_id", true, &s->image_id, err) < 0 ||
-	    get_u64(o, "created", INT64_MAX / 2, &created, err) < 0 ||
+	    get_u64(o, "created", JSON_NUM_MAX, &created, err) < 0 ||
 	    get_strv(o, "args", &s->args, err) < 0 || get_bool(o, "yolo", &s->yolo, err) < 0 ||
 	    get_strv(o, "allowed_domains", &s->allowed_domains, err) < 0 ||
 	    get_strv(o, "resolve", &s->resolve, err) < 0 || get_strv(o, "env", &s->env, err) < 0 ||
-	    get_u64(o, "memory", UINT64_MAX / 2, &s->memory, err) < 0 ||
+	    get_u64(o, "memory", JSON_NUM_MAX, &s->memory, err) < 0 ||
 	    get_u64(o, "pids", UINT32_MAX, &s->pids, err) < 0 ||
 	    get_u64(o, "cpu_quota_us", UINT32_MAX, &s->cpu_quota_us, err) < 0 ||
 	    get_u64(o, "cpu_period_us", UINT32_MAX, &s->cpu_period_us, err) < 0 ||
 	    get_str(o, "idmap", false, &idmap, err) < 0 ||
 	    get_u64(o, "uid_start", UINT32_MAX, &us, err) < 0 ||
 	    get_u64(o, "gid_start", UINT32_MAX, &gs, err) < 0 ||
-	    get_bool(o, "agent_root", &s->agent_root, err) < 0)
+	    get_bool(o, "agent_root", &s->agent_root, err) < 0 || !idmap || !s->workspace ||
+	    !s->image)
 		return -1;
 	s->created = (time_t)created;
 	s->uid_start = (uint32_t)us;
@@ -186,12 +189,19 @@ static int parse(const cJSON *o, struct pd_session *s, struct pd_error *err)
 
 int pd_session_from_json(const char *text, size_t len, struct pd_session *s, struct pd_error *err)
 {
-	cJSON *o = cJSON_ParseWithLength(text, len);
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	if (!o)
 		return pd_error_set(err, EINVAL, "not valid JSON");
+	for (; end && end < text + len; end++) {
+		if (*end != ' ' && *end != '\n' && *end != '\t' && *end != '\r') {
+			cJSON_Delete(o);
+			return pd_error_set(err, EINVAL, "text after the JSON object");
+		}
+	}
 	r = parse(o, s, err);
 	cJSON_Delete(o);
 	if (r < 0)
@@ -291,10 +301,18 @@ int pd_session_names(const struct pd_session_dirs *d, char ***out, struct pd_err
 		struct stat st;
 		char cfg[PD_SESSION_NAME_MAX + sizeof(PD_SESSION_CONFIG) + 2];
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) > PD_SESSION_NAME_MAX)
+		/* only what the other commands can open: a valid name, a real
+		 * directory (not a link to one) holding a regular config */
+		if (strlen(e->d_name) > PD_SESSION_NAME_MAX ||
+		    strspn(e->d_name, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+			    strlen(e->d_name) ||
+		    e->d_name[0] == '-' ||
+		    fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
 			continue;
-		snprintf(cfg, sizeof(cfg), "%s/%s", e->d_name, PD_SESSION_CONFIG);
-		if (fstatat(dirfd(dir), cfg, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		if ((size_t)snprintf(cfg, sizeof(cfg), "%s/%s", e->d_name, PD_SESSION_CONFIG) >=
+			    sizeof(cfg) ||
+		    fstatat(dirfd(dir), cfg, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		pd_strv_push(&v, e->d_name);
 	}
@@ -400,7 +418,8 @@ char **pd_session_pinned_images(void)
 	cleanup_strv char **names = NULL;
 	char **pins = pd_xcalloc(1, sizeof(char *));
 
-	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0)
+	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0 ||
+	    !names)
 		return pins;
 	for (char **nm = names; *nm; nm++) {
 		struct pd_session_paths p = { .dirs = d };
@@ -423,7 +442,8 @@ const char *pd_session_pinning(const char *manifest)
 	struct pd_error ignore;
 	cleanup_strv char **names = NULL;
 
-	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0)
+	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0 ||
+	    !names)
 		return NULL;
 	for (char **nm = names; *nm; nm++) {
 		struct pd_session_paths p = { .dirs = d };

@@ -16,7 +16,7 @@ int pd_session_select(const char *name, bool running_only, char *out, struct pd_
 {
 	struct pd_session_dirs d;
 	cleanup_strv char **names = NULL;
-	cleanup_strv char **found = NULL;
+	cleanup_strv char **found = pd_xcalloc(1, sizeof(char *));
 	char cwd[PATH_MAX], list[PD_ERROR_MSG_MAX / 2] = "";
 	size_t n;
 

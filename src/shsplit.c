@@ -18,7 +18,7 @@ int pd_shsplit(const char *s, char ***out, struct pd_error *err)
 
 	*out = NULL;
 	for (const char *c = s; *c; c++) {
-		if (*c == ' ' || *c == '\t' || *c == '\n') {
+		if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') {
 			if (in_word) {
 				w[n] = '\0';
 				pd_strv_push(&v, w);
@@ -29,8 +29,12 @@ int pd_shsplit(const char *s, char ***out, struct pd_error *err)
 		}
 		in_word = true;
 		if (*c == '\\') {
-			if (c[1])
-				c++;
+			if (!c[1]) {
+				free(w);
+				pd_strv_free(v);
+				return pd_error_set_msg(err, EINVAL, "No escaped character");
+			}
+			c++;
 			w[n++] = *c;
 		} else if (*c == '\'') {
 			const char *e = strchr(c + 1, '\'');

@@ -100,11 +100,7 @@ static void exec_done(struct sup_proc *p, int status)
 		c->wants_stop = false;
 		pd_loop_remove(c->src);
 		c->src = NULL;
-		for (struct sup_client **pp = &c->sup->clients; *pp; pp = &(*pp)->next)
-			if (*pp == c) {
-				*pp = c->next;
-				break;
-			}
+		sup_client_unlink(c);
 		free(c);
 	}
 }

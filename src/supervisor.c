@@ -441,19 +441,29 @@ void sup_client_send(struct sup_client *c, cJSON *msg, const int *fds, size_t n)
 	cJSON_Delete(msg);
 }
 
-static void client_free(struct sup_client *c)
+void sup_client_unlink(struct sup_client *c)
 {
-	struct sup *sup = c->sup;
-
-	for (struct sup_client **pp = &sup->clients; *pp; pp = &(*pp)->next)
+	for (struct sup_client **pp = &c->sup->clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
+	c->next = NULL;
+}
+
+/* Free @c, which is on no list. */
+static void client_destroy(struct sup_client *c)
+{
 	pd_loop_remove(c->src);
 	pd_close(c->fd);
 	sup_proc_free(c->proc);
 	free(c);
+}
+
+static void client_free(struct sup_client *c)
+{
+	sup_client_unlink(c);
+	client_destroy(c);
 }
 
 static void status_request(struct sup_client *c)
@@ -638,8 +648,12 @@ static void teardown(struct sup *sup)
 {
 	char path[4200];
 
-	while (sup->clients)
-		client_free(sup->clients);
+	while (sup->clients) {
+		struct sup_client *c = sup->clients;
+
+		sup->clients = c->next;
+		client_destroy(c);
+	}
 	pd_loop_remove(sup->listen_src);
 	pd_close(sup->listen_fd);
 	pd_loop_remove(sup->sync_src);

@@ -75,6 +75,8 @@ void sup_exec_request(struct sup_client *c, const cJSON *req);
 /* sup_exec.c: the process of @c ended or the client went: tidy up. */
 void sup_exec_hangup(struct sup_client *c);
 void sup_client_send(struct sup_client *c, cJSON *msg, const int *fds, size_t n);
+/* sup_client_unlink() - take @c off its supervisor's list of clients. */
+void sup_client_unlink(struct sup_client *c);
 
 /* pd_supervise() - `paude supervise NAME`: the whole life of a running session. */
 int pd_supervise(const char *name, struct pd_error *err);

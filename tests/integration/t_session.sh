@@ -653,3 +653,35 @@ sess_pinned() {
 t_session_pinned_image() {
 	in_private_host sess_pinned
 }
+
+sess_connect() {
+	local S=it-$$-conn o e
+	sess_project
+	# claude --version exits at once: the tmux session keeps a shell
+	spc create --image host -a "--version" "$S"
+	status_is "$RC" 0 "create: $ERR"
+	o=$(mktemp -p "$IT_DIR" out.XXXXXX)
+	e=$(mktemp -p "$IT_DIR" err.XXXXXX)
+	RC=0
+	pexec "$PTYRUN" --timeout 30 --send-after 1500 'echo marker-$((6*7))\r' \
+		--send-after 3000 '\x02d' -- "$PAUDE" connect "$S" >"$o" 2>"$e" </dev/null || RC=$?
+	status_is "$RC" 0 "connect, then Ctrl-b d: $(cat "$o" "$e")"
+	contains "$(cat "$o")" "detached" "tmux says it detached"
+	contains "$(cat "$e")" "termios-restored yes" "the terminal is restored"
+	spc exec "$S" -- tmux capture-pane -p -t claude
+	contains "$OUT" "marker-42" "what was typed ran in the session's shell"
+	contains "$OUT" "(Claude Code)" "claude ran in the tmux session"
+	# reattach: the same tmux session, its screen again
+	RC=0
+	pexec "$PTYRUN" --timeout 30 --send-after 2000 '\x02d' -- "$PAUDE" connect "$S" >"$o" 2>"$e" </dev/null || RC=$?
+	status_is "$RC" 0 "reconnect: $(cat "$o" "$e")"
+	contains "$(cat "$o")" "marker-42" "reattached to the same session"
+	rm -f "$o" "$e"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+# it-timeout: 120
+t_session_connect() {
+	in_private_host sess_connect
+}

@@ -242,8 +242,12 @@ static char *object_of(size_t len)
 
 	ck_assert_uint_ge(len, 8);
 	memset(t, 'x', len);
-	memcpy(t, "{\"a\":\"", 6);
-	memcpy(t + len - 2, "\"}", 3);
+	t[0] = '{';
+	t[1] = t[3] = t[5] = t[len - 2] = '"';
+	t[2] = 'a';
+	t[4] = ':';
+	t[len - 1] = '}';
+	t[len] = '\0';
 	return t;
 }
 

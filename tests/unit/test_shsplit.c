@@ -153,6 +153,20 @@ START_TEST(test_long)
 }
 END_TEST
 
+/* Carriage returns separate (--args with Windows line endings); a trailing backslash escapes nothing. */
+START_TEST(test_cr_and_trailing_backslash)
+{
+	static const char *const two[] = { "a", "b", NULL };
+	struct pd_error e = { 0 };
+	char **v = NULL;
+
+	expect_split("a\r\nb\r", two);
+	ck_assert_int_eq(pd_shsplit("a\\", &v, &e), -1);
+	ck_assert_ptr_null(v);
+	EXPECT_STR(e.msg, "No escaped character");
+}
+END_TEST
+
 static Suite *shsplit_suite(void)
 {
 	Suite *s = suite_create("shsplit");
@@ -162,6 +176,7 @@ static Suite *shsplit_suite(void)
 	tcase_add_test(tc, test_many_words);
 	tcase_add_test(tc, test_unclosed);
 	tcase_add_test(tc, test_long);
+	tcase_add_test(tc, test_cr_and_trailing_backslash);
 	suite_add_tcase(s, tc);
 	return s;
 }
