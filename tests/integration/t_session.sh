@@ -121,6 +121,9 @@ paude" "the agent's user"
 	# The tmux session of the agent is there.
 	spc exec "$S" -- tmux has-session -t claude
 	status_is "$RC" 0 "tmux session claude: $ERR"
+	# the writable layer persists: what root installs outside the volume stays
+	spc exec -u root "$S" -- sh -c 'mkdir -p /opt/tool && echo v1 >/opt/tool/version'
+	status_is "$RC" 0 "install into the writable layer: $ERR"
 	# stop: exec refused, data kept.
 	spc stop "$S"
 	status_is "$RC" 0 "stop: $ERR"
@@ -135,6 +138,8 @@ paude" "the agent's user"
 	status_is "$RC" 0 "start -d: $ERR"
 	spc exec "$S" -- cat /pvc/workspace/g
 	eq "$OUT" two "the workspace across stop/start"
+	spc exec "$S" -- cat /opt/tool/version
+	eq "$OUT" v1 "the writable layer across stop/start"
 	spc exec "$S" -- tmux has-session -t claude
 	status_is "$RC" 0 "tmux session claude after start: $ERR"
 	# delete: nothing left.
@@ -248,6 +253,11 @@ sess_cli() {
 	contains "$OUT" "TOKEN=***" "--dry-run masks values"
 	not_contains "$OUT" secret "--dry-run masks values"
 	[ ! -e "$(sess_data_dir it-dry)" ] || fail "--dry-run created the session"
+	# the sandbox's loopback is its own: refused, with the fix
+	spc create --image host -e ANTHROPIC_BASE_URL=http://127.0.0.1:8080 it-lo
+	[ "$RC" != 0 ] || fail "a loopback ANTHROPIC_BASE_URL was taken"
+	contains "$ERR" "--resolve" "the loopback refusal names the fix"
+	[ ! -e "$(sess_data_dir it-lo)" ] || fail "a refused create left files"
 	spc remote frob
 	status_is "$RC" 2 "remote frob"
 	contains "$ERR" "Unknown action: frob"
