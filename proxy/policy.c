@@ -1175,3 +1175,12 @@ next:;
 	}
 	return k;
 }
+
+size_t pd_policy_entries(const struct pd_policy *p, const char **out, size_t cap)
+{
+	if (!p)
+		return 0;
+	for (size_t i = 0; i < p->n && i < cap; i++)
+		out[i] = p->rules[i].text;
+	return p->n;
+}

@@ -199,6 +199,15 @@ size_t pd_policy_ipv4_nets(const struct pd_policy *p, struct in_addr *nets, uint
  */
 int pd_policy_display(const struct pd_policy *p, char *out, size_t cap);
 
+/*
+ * pd_policy_entries() - every entry of the policy, groups expanded: what the
+ * user wrote, and "group:entry" for what a group brought in; in order.
+ * @out: receives up to @cap pointers, valid as long as @p
+ *
+ * Return: how many there are in all.
+ */
+size_t pd_policy_entries(const struct pd_policy *p, const char **out, size_t cap);
+
 /* A name pinned to an address (--resolve HOST:ADDR). */
 struct pd_pin {
 	char name[PD_NAME_MAX + 1]; /* normalized */

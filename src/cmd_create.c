@@ -14,6 +14,7 @@
 #include "session_git.h"
 #include "session_spec.h"
 #include "shsplit.h"
+#include "proxy/policy.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -233,11 +234,25 @@ static void dry_run(const struct create_opts *o, const char *name, const char *i
 	printf("Backend:          local\n");
 	printf("Image:            %s\n", image);
 	printf("Allowed domains: ");
-	if (!o->allowed)
-		printf(" default");
-	for (char **a = o->allowed; a && *a; a++)
-		printf(" %s", *a);
-	printf("\nResolve:         ");
+	{
+		struct pd_error e2 = { 0 };
+		struct pd_policy *pol = pd_policy_new((const char *const *)o->allowed,
+						      pd_strv_len(o->allowed), &e2);
+		const char *ents[256];
+		size_t n = pol ? pd_policy_entries(pol, ents, 256) : 0;
+		char summary[512] = "";
+
+		if (!pol) {
+			printf(" (refused: %s)", e2.msg);
+		} else {
+			(void)pd_policy_display(pol, summary, sizeof(summary));
+			printf(" %s\n", summary);
+		}
+		for (size_t i = 0; i < n && i < 256; i++)
+			printf("                  %s\n", ents[i]);
+		pd_policy_unref(pol);
+	}
+	printf("Resolve:         ");
 	for (char **a = o->resolve; a && *a; a++)
 		printf(" %s", *a);
 	printf("\nMounts:           <session volume> -> /pvc (workspace /pvc/workspace)\n");
@@ -378,10 +393,16 @@ static int cmd_create(int argc, char **argv, struct pd_error *err)
 	if (r == 0 && o.git)
 		r = pd_session_git_setup(s.name, err);
 	if (r == 0) {
+		struct pd_error e2 = { 0 };
+		struct pd_policy *pol = pd_policy_new((const char *const *)s.allowed_domains,
+						      pd_strv_len(s.allowed_domains), &e2);
+		char summary[512] = "";
+
+		if (pol)
+			(void)pd_policy_display(pol, summary, sizeof(summary));
+		pd_policy_unref(pol);
 		printf("Session '%s' created and running.\n", s.name);
-		printf("  Network: %s\n", s.allowed_domains && s.allowed_domains[0]
-						  ? "allowlist (custom)"
-						  : "allowlist (default)");
+		printf("  Network: %s\n", summary);
 		if (s.yolo)
 			printf("  Mode: YOLO (no permission prompts)\n");
 		printf("To start working:\n  paude connect %s\n", s.name);

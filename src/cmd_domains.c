@@ -94,7 +94,14 @@ static char **changed(char *const *cur, enum change how, char *const *vals, stru
 
 static void print_list(char *const *v)
 {
-	printf("Network: %s\n", v && v[0] ? "allowlist" : "allowlist (default)");
+	struct pd_error e2 = { 0 };
+	struct pd_policy *pol = pd_policy_new((const char *const *)v, pd_strv_len(v), &e2);
+	char summary[512] = "";
+
+	if (pol)
+		(void)pd_policy_display(pol, summary, sizeof(summary));
+	pd_policy_unref(pol);
+	printf("Network: %s\n", summary);
 	if (!v || !v[0])
 		printf("default\n");
 	for (; v && *v; v++)

@@ -146,9 +146,14 @@ int pd_session_remote_add(const char *name, bool push, struct pd_error *err)
 		"git config receive.denyCurrentBranch updateInstead";
 	const char *init[] = { "sh", "-c", script, "sh", branch, NULL };
 	struct pd_exec_req q = { .argv = init };
+	cleanup_close int lock = -1;
 	int status = 0;
 
 	if (in_repo(err) < 0 || pd_session_paths(name, &p, err) < 0)
+		return -1;
+	/* remote setup changes the session: serialized with start, stop, delete */
+	lock = pd_session_lock(&p, err);
+	if (lock < 0)
 		return -1;
 	if (pd_session_probe(&p, NULL, 0) != PD_SESSION_RUNNING)
 		return pd_session_not_running(name, err);

@@ -251,6 +251,7 @@ sess_cli() {
 	spc create --image host --dry-run -e TOKEN=secret it-dry
 	status_is "$RC" 0 "--dry-run: $ERR"
 	contains "$OUT" "TOKEN=***" "--dry-run masks values"
+	contains "$OUT" "claude:.anthropic.com" "--dry-run expands the groups"
 	not_contains "$OUT" secret "--dry-run masks values"
 	[ ! -e "$(sess_data_dir it-dry)" ] || fail "--dry-run created the session"
 	# the sandbox's loopback is its own: refused, with the fix
