@@ -216,7 +216,7 @@ int pd_cp_write_tar(const char *path, const char *top, int fd, struct pd_error *
 	struct wr w = { .fd = fd };
 	cleanup_free char *copy = pd_xstrdup(path);
 	cleanup_close int parent = -1;
-	char *slash = strrchr(copy, '/');
+	char *slash;
 	const char *base = copy;
 	int r = -1;
 
