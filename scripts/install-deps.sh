@@ -11,7 +11,7 @@ uidmap busybox-static util-linux passwd iproute2 procps
 valgrind cppcheck clang-tidy clang-format shellcheck keyutils
 python3 openssl curl
 docker-registry skopeo umoci zstd apache2-utils
-git tmux bash
+git tmux bash debootstrap
 "
 need=""
 for p in $PKGS; do

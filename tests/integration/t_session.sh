@@ -696,3 +696,92 @@ sess_connect() {
 t_session_connect() {
 	in_private_host sess_connect
 }
+
+# The Debian image the issue asks for: debootstrap --variant=minbase with
+# git, tmux, bash and ca-certificates, and the host's Claude Code, as one
+# uncompressed tar cached in /var/cache/paude-tests (made once per machine:
+# the mirror is Debian's own, as apt's).
+SESS_DEB_CACHE=/var/cache/paude-tests
+sess_debian_tar() {
+	local r t=$SESS_DEB_CACHE/agent-bookworm.tar
+	if [ ! -s "$t" ]; then
+		mkdir -p "$SESS_DEB_CACHE"
+		r=$(mktemp -d /var/tmp/paude-it-deb.XXXXXX)
+		debootstrap --variant=minbase --include=git,tmux,bash,ca-certificates bookworm "$r" \
+			>"$SESS_DEB_CACHE/debootstrap.log" 2>&1 ||
+			{ rm -rf "$r"; fail "debootstrap failed: $(tail -n 3 "$SESS_DEB_CACHE/debootstrap.log")"; }
+		install -m 0755 /usr/local/bin/claude "$r/usr/local/bin/claude"
+		rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*
+		tar -C "$r" --numeric-owner -cf "$t.tmp" --exclude='./dev/*' --exclude='./proc/*' \
+			--exclude='./sys/*' . || { rm -rf "$r" "$t.tmp"; fail "tar of the debian root"; }
+		mv "$t.tmp" "$t"
+		rm -rf "$r"
+	fi
+	echo "$t"
+}
+
+# A .deb of one file, for dpkg -i inside.
+sess_deb() {
+	local d
+	d=$(mktemp -d "$IT_DIR/deb.XXXXXX")
+	mkdir -p "$d/pkg/DEBIAN" "$d/pkg/usr/share/paude-it-hello"
+	printf 'Package: paude-it-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: it <it@paude.test>\nDescription: a test package\n' >"$d/pkg/DEBIAN/control"
+	echo hello-from-deb >"$d/pkg/usr/share/paude-it-hello/hello.txt"
+	dpkg-deb --root-owner-group -b "$d/pkg" "$d/hello.deb" >/dev/null || fail "dpkg-deb"
+	chmod 755 "$d"
+	chmod 644 "$d/hello.deb"
+	echo "$d/hello.deb"
+}
+
+sess_debian() {
+	local S=it-$$-deb tar deb img
+	sess_project
+	tar=$(sess_debian_tar)
+	deb=$(sess_deb)
+	if [ "$MODE" = root ]; then
+		mkdir -p /var/lib/paude/storage
+		mount -t tmpfs -o mode=700 it-store /var/lib/paude/storage
+	else
+		# the store and the sessions on disk, not in the test's small home
+		PEXEC_ENV="XDG_DATA_HOME=$(scratch)"
+		export PEXEC_ENV
+	fi
+	sess_registry
+	python3 "$IT_TOP/tests/oci/mkimage.py" push "$REG" it/debian:1 --compression none \
+		--cmd /bin/bash --layer-tar "$tar" >/dev/null || fail "push the debian image"
+	img=$REG/it/debian:1
+	spc create --image "$img" "$S"
+	status_is "$RC" 0 "create on $img: $ERR"
+	spc remote add --push "$S"
+	status_is "$RC" 0 "remote add --push: $ERR"
+	spc exec "$S" -- sh -c 'echo deb > d && git add d && git -c user.email=a@a -c user.name=agent commit -qm deb && git log --oneline | wc -l'
+	status_is "$RC" 0 "exec commit: $ERR"
+	eq "$OUT" 2 "commits inside"
+	sgit pull -q "paude-$S" main || fail "git pull paude-$S main"
+	eq "$(cat d)" deb "the agent's commit came back"
+	# a package, installed by the sandbox's root with podman-default caps
+	spc cp "$deb" "$S:hello.deb"
+	status_is "$RC" 0 "cp the .deb in: $ERR"
+	spc exec -u root --cap-add CHOWN --cap-add DAC_OVERRIDE --cap-add FOWNER "$S" -- dpkg -i /pvc/workspace/hello.deb
+	status_is "$RC" 0 "dpkg -i: $OUT $ERR"
+	spc stop "$S"
+	status_is "$RC" 0 "stop: $ERR"
+	spc exec "$S" -- true
+	status_is "$RC" 125 "exec into the stopped session"
+	spc start -d "$S"
+	status_is "$RC" 0 "start: $ERR"
+	spc exec "$S" -- sh -c 'cat /pvc/workspace/d /usr/share/paude-it-hello/hello.txt; dpkg-query -W -f "\${Status}\n" paude-it-hello'
+	eq "$OUT" "deb
+hello-from-deb
+install ok installed" "the workspace and the package across stop/start"
+	spc exec "$S" -- tmux display-message -p -t claude '#{pane_start_command}'
+	contains "$OUT" "claude --continue" "the agent resumes its conversation after a restart"
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+	not_contains "$(sgit remote)" "paude-$S" "the remote after delete"
+}
+
+# it-timeout: 900
+t_session_debian() {
+	in_private_host sess_debian
+}
