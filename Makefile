@@ -203,6 +203,7 @@ bench: $(BUILD)/paude tools
 	BUILD=$(BUILD) bench/startup.sh
 	BUILD=$(BUILD) bench/network.sh
 	BUILD=$(BUILD) bench/pull.sh
+	BUILD=$(BUILD) bench/session.sh
 
 deps:
 	scripts/install-deps.sh

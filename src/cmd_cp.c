@@ -199,7 +199,8 @@ static int copy_out(const struct pd_session_paths *p, const char *src, const cha
 		struct pd_error e2 = { 0 };
 
 		close(pfd[1]);
-		if (pd_cp_extract(pfd[0], destfd, rename_top ? top : NULL, &e2) < 0) {
+		/* every member under the one name the user asked for */
+		if (pd_cp_extract(pfd[0], destfd, rename_top ? top : sbase, &e2) < 0) {
 			fprintf(stderr, "paude: cp: %s\n", e2.msg);
 			_exit(1);
 		}

@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/util.h"
+#include "proxy/name.h"
 #include "proxy/policy.h"
 
 #include <cjson/cJSON.h>
@@ -242,6 +243,30 @@ static int by_count(const void *a, const void *b)
 	return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->host, y->host);
 }
 
+/*
+ * One denied host, with the command that allows it: only for a real host
+ * name, in its normalized form.  The sandbox chooses what it asks for, and
+ * a line to copy into a shell must not carry its metacharacters: anything
+ * else is shown with every byte outside [a-z0-9.-_] as '?', and no command.
+ */
+static void print_blocked(const char *session, const char *host, unsigned long n)
+{
+	char norm[PD_NAME_MAX + 1], shown[64];
+	const char *reason = NULL;
+	size_t k = 0;
+
+	if (pd_name_normalize(host, strlen(host), norm, sizeof(norm), &reason) == 0) {
+		printf("%-40s %6lu   paude allowed-domains %s --add %s\n", norm, n, session, norm);
+		return;
+	}
+	for (const char *c = host; *c && k < sizeof(shown) - 4; c++)
+		shown[k++] = strchr("abcdefghijklmnopqrstuvwxyz0123456789.-_", *c) ? *c : '?';
+	if (host[0] && k == sizeof(shown) - 4)
+		memcpy(shown + k, "...", 3), k += 3;
+	shown[k] = '\0';
+	printf("%-40s %6lu   (not a host name: %s)\n", shown, n, reason ? reason : "refused");
+}
+
 static int cmd_blocked(int argc, char **argv, struct pd_error *err)
 {
 	const char *name = NULL;
@@ -304,8 +329,7 @@ static int cmd_blocked(int argc, char **argv, struct pd_error *err)
 		else
 			qsort(t, nt, sizeof(*t), by_count);
 		for (size_t i = 0; i < nt; i++)
-			printf("%-40s %6lu   paude allowed-domains %s --add %s\n", t[i].host,
-			       t[i].n, name, t[i].host);
+			print_blocked(name, t[i].host, t[i].n);
 	}
 	for (size_t i = 0; i < nt; i++)
 		free(t[i].host);

@@ -135,12 +135,14 @@ int pd_session_remote_add(const char *name, bool push, struct pd_error *err)
 	struct pd_session_paths p;
 	char branch[256], cmd[PATH_MAX + 8], url[PATH_MAX + 128], remote[64], allow[64];
 	const char *get_allow[] = { "git", "config", "--local", "protocol.ext.allow", NULL };
-	const char *set_allow[] = {
-		"git", "config", "--local", "protocol.ext.allow", "always", NULL
-	};
+	/* "user": the ext:: URLs the user names (git pull paude-NAME) run, those
+	 * git would follow from repository content (a submodule) do not */
+	const char *set_allow[] = { "git", "config", "--local", "protocol.ext.allow", "user", NULL };
 	const char *add[] = { "git", "remote", "add", remote, url, NULL };
 	const char *set[] = { "git", "remote", "set-url", remote, url, NULL };
 	const char *pushv[] = { "git", "push", "-q", remote, branch, NULL };
+	char tagopt[96];
+	const char *notags[] = { "git", "config", "--local", tagopt, "--no-tags", NULL };
 	static const char script[] =
 		"cd /pvc/workspace && { [ -d .git ] || git init -q -b \"$1\"; } && "
 		"git config receive.denyCurrentBranch updateInstead";
@@ -173,6 +175,10 @@ int pd_session_remote_add(const char *name, bool push, struct pd_error *err)
 	snprintf(url, sizeof(url), "ext::%s exec -i %s -- %%S %s", cmd, name, PD_SESSION_WORKSPACE);
 	if (git(add, NULL, 0) != 0 && git(set, NULL, 0) != 0)
 		return pd_error_set_msg(err, EIO, "git remote add %s failed", remote);
+	/* the agent's tags stay in the sandbox unless asked for */
+	snprintf(tagopt, sizeof(tagopt), "remote.%s.tagOpt", remote);
+	if (git(notags, NULL, 0) != 0)
+		return pd_error_set_msg(err, EIO, "git config %s failed", tagopt);
 	pd_session_event(&p, "remote", url);
 	printf("Added git remote '%s'.\n", remote);
 	if (push) {
@@ -208,6 +214,15 @@ char *pd_git_https_url(const char *url)
 	colon = strchr(url, ':');
 	if (!strstr(url, "://") && at && colon && at < colon)
 		return pd_xasprintf("https://%.*s/%s", (int)(colon - at - 1), at + 1, colon + 1);
+	/* http(s)://user:token@host/...: the credentials stay on the host */
+	if (strstr(url, "://")) {
+		const char *h = strstr(url, "://") + 3;
+		const char *end = h + strcspn(h, "/");
+		const char *a = memchr(h, '@', (size_t)(end - h));
+
+		if (a)
+			return pd_xasprintf("%.*s%s", (int)(h - url), url, a + 1);
+	}
 	return pd_xstrdup(url);
 }
 

@@ -73,8 +73,11 @@ static int parse(int argc, char **argv, const char *cmd, const char *flags, stru
  */
 static int give_token(const struct pd_session_paths *p, const char *token, struct pd_error *err)
 {
-	const char *argv[] = { "sh", "-c",
-			       "exec tmux set-environment -t claude GH_TOKEN \"$GH_TOKEN\"", NULL };
+	/* printf is the shell's own: the token is in no process's argv, where
+	 * /proc would show it to everyone on the host */
+	static const char script[] =
+		"printf 'set-environment -t claude GH_TOKEN %s\\n' \"$GH_TOKEN\" | tmux source-file -";
+	const char *argv[] = { "sh", "-c", script, NULL };
 	cleanup_free char *kv = NULL;
 	char *env[2] = { NULL, NULL };
 	struct pd_exec_req q = { .argv = argv };
@@ -82,6 +85,12 @@ static int give_token(const struct pd_session_paths *p, const char *token, struc
 
 	if (!token)
 		return 0;
+	/* a token is letters, digits and '_' (it goes into a tmux command) */
+	if (!token[0] || strspn(token,
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				"0123456789_") != strlen(token))
+		return pd_usage_error(err,
+				      "--github-token: not a GitHub token (letters, digits, _)");
 	kv = pd_xasprintf("GH_TOKEN=%s", token);
 	env[0] = kv;
 	q.env = env;

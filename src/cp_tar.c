@@ -5,11 +5,13 @@
  * Into a session: the host path is walked beneath directory fds with
  * O_NOFOLLOW, so a symlink is sent as a link and never read through.
  * Out of a session: the tar is untrusted.  Each member's name is cleaned
- * (pd_cp_member_name), its parent is made or found with openat2's
- * RESOLVE_IN_ROOT from the destination's fd (a symlink planted earlier in
- * the same archive resolves inside the destination, never outside), and the
- * last component is created with O_NOFOLLOW (a symlink already there is
- * replaced, not written through).  Only directories, regular files and
+ * (pd_cp_member_name; the caller gives the top name, so every member lands
+ * under the one object the user named), its parent is made or found with
+ * openat2's RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS from the destination's fd
+ * (a symlink, planted earlier in the same archive or already there, is
+ * never traversed: such a member fails the copy), and the last component is
+ * created with O_NOFOLLOW (a symlink already there is replaced, not written
+ * through).  Only directories, regular files and
  * symlinks are made; set-id bits are dropped; owners are the caller's.
  */
 #include "cp_tar.h"
@@ -286,7 +288,8 @@ static int parent_of(int destdir, char *name, const char **base, struct pd_error
 	*slash = '\0';
 	*base = slash + 1;
 	{
-		int fd = pd_mkdirs_in_root(destdir, name, 0755, "destination", err);
+		int fd = pd_mkdirs_in_root_x(destdir, name, 0755, RESOLVE_NO_SYMLINKS,
+					     "destination", err);
 
 		*slash = '/';
 		return fd;
@@ -304,7 +307,7 @@ static int extract_file(struct archive *a, struct archive_entry *e, int dir, con
 
 	for (int tries = 0; tries < 2 && fd < 0; tries++) {
 		fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    mode & 0777);
+			    mode & 0755);
 		if (fd < 0 && errno == EEXIST && unlinkat(dir, base, 0) < 0 && errno == EISDIR)
 			(void)unlinkat(dir, base, AT_REMOVEDIR);
 	}
@@ -320,7 +323,8 @@ static int extract_file(struct archive *a, struct archive_entry *e, int dir, con
 	/* a sparse file's trailing hole has no data block: the size is the header's */
 	if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
 		return pd_error_set(err, errno, "write \"%s\"", name);
-	(void)fchmod(fd, mode & 0777);
+	/* never group- or world-writable in the user's tree, whatever the sandbox said */
+	(void)fchmod(fd, mode & 0755);
 	return 0;
 }
 
@@ -344,7 +348,8 @@ static int extract_one(struct archive *a, struct archive_entry *e, int destdir, 
 		return pd_error_set_msg(err, EINVAL, "a member named \"%s\": refused",
 					archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
 	if (type == AE_IFDIR) {
-		int fd = pd_mkdirs_in_root(destdir, name, 0755, "destination", err);
+		int fd = pd_mkdirs_in_root_x(destdir, name, 0755, RESOLVE_NO_SYMLINKS,
+					     "destination", err);
 
 		if (fd < 0)
 			return -1;

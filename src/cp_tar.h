@@ -30,8 +30,9 @@ int pd_cp_write_tar(const char *path, const char *top, int fd, struct pd_error *
 
 /*
  * pd_cp_extract() - extract the tar read from @fd under the directory
- * @destdir: every name through pd_cp_member_name() (with @top), every path
- * resolved inside @destdir (RESOLVE_IN_ROOT), the final component never
+ * @destdir: every name through pd_cp_member_name() (with @top: give one,
+ * so that every member lands under it), every parent resolved inside
+ * @destdir without traversing any symlink, the final component never
  * followed; directories, regular files (no set-id bits) and symlinks only,
  * owned by the caller.  Return: 0, or -1 with @err naming the member.
  */

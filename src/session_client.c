@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,6 +59,41 @@ int pd_session_control(const struct pd_session_paths *p, struct pd_error *err)
 	return fd;
 }
 
+/* The pid of the living supervisor of @p (it holds the alive lock), or 0. */
+static pid_t alive_pid(const struct pd_session_paths *p)
+{
+	char path[4200];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", p->run, PD_SUPERVISOR_LOCK);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		return 0;
+	return fl.l_pid;
+}
+
+/*
+ * A supervisor that is alive but does not answer (busy, or stuck in its
+ * start): signalled through a pidfd taken while it still held the lock, so
+ * the pid cannot be another process's; SIGKILL after 30 s.
+ */
+static int stop_unanswering(const struct pd_session_paths *p, pid_t pid, struct pd_error *err)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0 || alive_pid(p) != pid)
+		return 0; /* gone meanwhile */
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
+		return pd_error_set(err, errno, "stop the session's supervisor");
+	if (poll(&pfd, 1, 30000) == 0) {
+		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		(void)poll(&pfd, 1, 10000);
+	}
+	return 0;
+}
+
 enum pd_session_state pd_session_probe(const struct pd_session_paths *p, char *why, size_t cap)
 {
 	struct pd_error err = { 0 };
@@ -83,6 +120,11 @@ enum pd_session_state pd_session_probe(const struct pd_session_paths *p, char *w
 			return PD_SESSION_RUNNING;
 		}
 	}
+	if (alive_pid(p) > 0) { /* alive, only busy: running all the same */
+		if (why && cap)
+			snprintf(why, cap, "its supervisor does not answer (%s)", err.msg);
+		return PD_SESSION_RUNNING;
+	}
 	if (why && cap) {
 		cleanup_free char *text = NULL;
 		size_t len = 0;
@@ -100,7 +142,8 @@ enum pd_session_state pd_session_probe(const struct pd_session_paths *p, char *w
 /* Remove what a supervisor that is gone left in RUN/NAME. */
 static void clear_run_dir(const struct pd_session_paths *p)
 {
-	static const char *const names[] = { PD_SESSION_SOCKET, "supervisor.pid", "error" };
+	static const char *const names[] = { PD_SESSION_SOCKET, "supervisor.pid", "error",
+					     PD_SUPERVISOR_LOCK };
 	char path[4200];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -122,15 +165,25 @@ static _Noreturn void exec_supervisor(const struct pd_session_paths *p, int read
 		_exit(125);
 	if (fork() != 0)
 		_exit(0);
+	/* nothing of the caller's but what it is given: no other fd, not its cwd */
+	if (ready != PD_SUPERVISOR_READY_FD) {
+		if (dup2(ready, PD_SUPERVISOR_READY_FD) < 0)
+			_exit(125);
+		ready = PD_SUPERVISOR_READY_FD;
+	}
+	(void)fcntl(ready, F_SETFD, 0);
+	if (chdir("/") < 0)
+		_exit(125);
 	snprintf(log, sizeof(log), "%s/supervisor.log", p->dir);
+	/* fds 0-2 anew, without close-on-exec (opened above 3, then dup2'd) */
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (fd < 0 || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 4)) < 0 || dup2(fd, 1) < 0 ||
+	    dup2(fd, 2) < 0)
 		_exit(125);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || dup2(fd, 0) < 0)
+	if (fd < 0 || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 4)) < 0 || dup2(fd, 0) < 0)
 		_exit(125);
-	if (dup2(ready, PD_SUPERVISOR_READY_FD) < 0)
-		_exit(125);
+	(void)close_range(4, ~0U, 0);
 	/* by its path, so it is called "paude", not "exe" */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
@@ -149,6 +202,9 @@ int pd_session_spawn(const struct pd_session_paths *p, struct pd_error *err)
 	int pipefd[2], st;
 	pid_t pid;
 
+	if (alive_pid(p) > 0)
+		return pd_error_set_msg(err, EBUSY,
+					"the session's supervisor still runs: stop it first");
 	clear_run_dir(p);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return pd_error_set(err, errno, "pipe");
@@ -200,15 +256,27 @@ int pd_session_stop(const struct pd_session_paths *p, struct pd_error *err)
 		return 1;
 	}
 	fd = pd_session_control(p, err);
-	if (fd < 0)
-		return -1;
-	pidfd = pd_ctl_peer_pidfd(fd);
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "op", "stop");
-	ans = pd_ctl_call(fd, req, fds, 0, &n, err);
-	cJSON_Delete(req);
-	if (!ans)
-		return -1;
+	if (fd >= 0) {
+		pidfd = pd_ctl_peer_pidfd(fd);
+		req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "op", "stop");
+		ans = pd_ctl_call(fd, req, fds, 0, &n, err);
+		cJSON_Delete(req);
+	} else {
+		ans = NULL;
+	}
+	if (!ans) {
+		pid_t pid = alive_pid(p);
+
+		if (pid <= 0)
+			return -1;
+		pd_error_clear(err);
+		if (stop_unanswering(p, pid, err) < 0)
+			return -1;
+		if (alive_pid(p) <= 0)
+			clear_run_dir(p);
+		return 1;
+	}
 	cJSON_Delete(ans);
 	/* Done when the supervisor is: it removed its run directory then. */
 	if (pidfd >= 0) {

@@ -67,6 +67,66 @@ static const struct {
 	  ".config/gcloud/application_default_credentials.json" },
 };
 
+/* Sections of a gitconfig that carry credentials, or host paths: never copied. */
+static const char *const gitconfig_dropped[] = {
+	"credential", "http",    "url",       "github",    "hub",
+	"gh",         "include", "includeif", "sendemail", NULL,
+};
+
+static bool word_in(const char *w, size_t n, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && !strncasecmp(w, list[i], n))
+			return true;
+	return false;
+}
+
+char *pd_gitconfig_filter(const char *text, size_t len, size_t *out_len)
+{
+	char *out = pd_xmalloc(len + 1);
+	bool skip_section = false, cont_skip = false, cont = false;
+	size_t k = 0;
+
+	for (size_t i = 0; i < len;) {
+		const char *line = text + i, *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) + 1 : len - i;
+		const char *p = line;
+		bool drop;
+
+		i += n;
+		while (p < line + n && (*p == ' ' || *p == '\t'))
+			p++;
+		if (cont) {
+			drop = cont_skip; /* a continued value goes with its key */
+		} else if (p < line + n && *p == '[') {
+			size_t w = strcspn(p + 1, " \t.]\"\n");
+
+			skip_section = word_in(p + 1, w, gitconfig_dropped);
+			drop = skip_section;
+		} else {
+			size_t w = strcspn(p, " \t=\n");
+			char key[64];
+
+			snprintf(key, sizeof(key), "%.*s", (int)(w < 63 ? w : 63), p);
+			for (char *c = key; *c; c++)
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+			drop = skip_section || strstr(key, "token") || strstr(key, "password") ||
+			       strstr(key, "extraheader") || strstr(key, "askpass") ||
+			       strstr(key, "secret");
+		}
+		/* a value ending in a backslash goes on on the next line */
+		cont = n >= 2 && line[n - 1] == '\n' && line[n - 2] == '\\';
+		cont_skip = drop;
+		if (!drop) {
+			memcpy(out + k, line, n);
+			k += n;
+		}
+	}
+	out[k] = '\0';
+	*out_len = k;
+	return out;
+}
+
 int pd_creds_stage(const char *home, const char *dir, const char *agent_home,
 		   struct pd_mount **mounts, size_t *n, struct pd_error *err)
 {
@@ -91,6 +151,14 @@ int pd_creds_stage(const char *home, const char *dir, const char *agent_home,
 		if (hfd < 0 ||
 		    pd_read_file_at(hfd, staged[i].src, 0, COPY_MAX, &text, &len, &ignore) < 0)
 			continue;
+		if (i == 0) { /* ~/.gitconfig: without credentials */
+			size_t flen = 0;
+			char *f = pd_gitconfig_filter(text, len, &flen);
+
+			free(text);
+			text = f;
+			len = flen;
+		}
 		if (pd_replace_file_at(dfd, name, text, len, 0644, err) < 0)
 			return pd_error_wrap(err, "\"%s\"", dir);
 		*mounts = pd_xreallocarray(*mounts, *n + 1, sizeof(**mounts));

@@ -3,8 +3,9 @@
  * session_creds.h - what of the user's credentials and settings a session
  * gets, as the predecessor's security table says and no further
  * (session_creds.c):
- *   ~/.gitconfig, ~/.config/git/ignore, gcloud's ADC file: copied at each
- *       start into DATA/NAME/creds/ and bound read-only into the agent's home;
+ *   ~/.gitconfig (without credentials), ~/.config/git/ignore, gcloud's ADC
+ *       file: copied at each start into DATA/NAME/creds/ and bound
+ *       read-only into the agent's home;
  *   ~/.claude/ (without history, projects, todos, caches, debug, ...) and
  *       ~/.claude.json: copied in at the first start, plugin paths rewritten
  *       for the agent's home, never copied back;
@@ -34,5 +35,13 @@ int pd_creds_stage(const char *home, const char *dir, const char *agent_home,
  * nothing to copy.
  */
 int pd_creds_claude_seed(const char *home, const char *agent_home, int *out, struct pd_error *err);
+
+/*
+ * pd_gitconfig_filter() - @text (a gitconfig) without what carries
+ * credentials or host paths: the credential, http, url (insteadOf may hold a
+ * token), github, hub, gh, include, includeIf and sendemail sections, and
+ * any key naming a token, password, secret, askpass or extraHeader (heap).
+ */
+char *pd_gitconfig_filter(const char *text, size_t len, size_t *out_len);
 
 #endif

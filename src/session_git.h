@@ -24,7 +24,10 @@ int pd_session_remote_add(const char *name, bool push, struct pd_error *err);
  */
 int pd_session_git_setup(const char *name, struct pd_error *err);
 
-/* pd_git_https_url() - git@host:path and ssh://[user@]host[:port]/path as https (heap). */
+/*
+ * pd_git_https_url() - git@host:path and ssh://[user@]host[:port]/path as
+ * https; any URL's user and password dropped (heap).
+ */
 char *pd_git_https_url(const char *url);
 
 #endif

@@ -91,24 +91,36 @@ static void host_files(struct pd_session_spec *ss, bool agent_root)
 	ss->spec.n_etc_files = 3;
 }
 
-static void build_env(struct pd_session_spec *ss, const struct pd_session *s, char *const *host_env)
+/*
+ * The environment of the agent (@agent), or of a process of another user:
+ * the sandbox's root for the setup step and `exec -u`, which must never run
+ * what the agent planted, so its PATH has no directory the agent writes
+ * (/pvc/.local/bin, ~/.local/bin come first for the agent only) and its
+ * HOME is root's.
+ */
+static char **build_env(struct pd_session_spec *ss, const struct pd_session *s,
+			char *const *host_env, bool agent)
 {
 	char **env = pd_strv_dup(ss->img.env);
-	char buf[4096];
+	char buf[4096], path[3500];
+	const char *home = agent ? ss->home : "/root";
 
 	if (!env)
 		env = pd_xcalloc(1, sizeof(char *));
 	if (!pd_env_get(env, "PATH"))
 		pd_env_set(&env,
 			   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	snprintf(buf, sizeof(buf), "PATH=/pvc/.local/bin:%s/.local/bin:%s", ss->home,
-		 pd_env_get(env, "PATH"));
-	pd_env_set(&env, buf);
+	snprintf(path, sizeof(path), "PATH=%s", pd_env_get(env, "PATH"));
+	if (agent) {
+		snprintf(buf, sizeof(buf), "PATH=/pvc/.local/bin:%s/.local/bin:%s", ss->home,
+			 pd_env_get(env, "PATH"));
+		pd_env_set(&env, buf);
+	}
 	if (!pd_env_get(env, "LANG"))
 		pd_env_set(&env, "LANG=C.UTF-8");
-	snprintf(buf, sizeof(buf), "HOME=%s", ss->home);
+	snprintf(buf, sizeof(buf), "HOME=%s", home);
 	pd_env_set(&env, buf);
-	snprintf(buf, sizeof(buf), "USER=%s", ss->user ? ss->user : "root");
+	snprintf(buf, sizeof(buf), "USER=%s", agent && ss->user ? ss->user : "root");
 	pd_env_set(&env, buf);
 	pd_env_set(&env, "TERM=xterm-256color");
 	pd_env_set(&env, "SHELL=/bin/bash");
@@ -122,7 +134,9 @@ static void build_env(struct pd_session_spec *ss, const struct pd_session *s, ch
 	if (ss->net)
 		pd_run_net_env(ss->net, &env);
 	pd_env_merge(&env, s->env, pd_strv_len(s->env));
-	ss->env = env;
+	if (!agent)
+		pd_env_set(&env, path);
+	return env;
 }
 
 static int add_pvc(struct pd_session_spec *ss, const struct pd_session_paths *p)
@@ -177,7 +191,8 @@ int pd_session_spec_build(const struct pd_session *s, const struct pd_session_pa
 		if (!ss->net)
 			return -1;
 	}
-	build_env(ss, s, host_env);
+	ss->env = build_env(ss, s, host_env, true);
+	ss->root_env = s->agent_root ? pd_strv_dup(ss->env) : build_env(ss, s, host_env, false);
 	add_pvc(ss, p);
 	{
 		char creds[4200];
@@ -223,6 +238,7 @@ void pd_session_spec_release(struct pd_session_spec *ss)
 	free(ss->layer_dir);
 	free(ss->fix_hint);
 	pd_strv_free(ss->env);
+	pd_strv_free(ss->root_env);
 	memset(ss, 0, sizeof(*ss));
 }
 

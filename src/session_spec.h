@@ -21,7 +21,8 @@ struct pd_session_spec {
 	struct pd_etc_file etc[3];
 	char *passwd, *group, *gitconfig;
 	char *layer_dir;
-	char **env; /* the agent's environment */
+	char **env;      /* the agent's environment */
+	char **root_env; /* another user's (root's): nothing the agent planted on PATH */
 	struct pd_run_net *net;
 	char *fix_hint;
 	char hostname[64];

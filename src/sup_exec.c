@@ -157,6 +157,20 @@ static void log_exec(struct sup *sup, const struct pd_process *proc)
 	pd_session_event(&sup->p, "exec", detail);
 }
 
+/* @user (as exec -u names it) is the agent's: its name, its uid, or name:group forms of them. */
+static bool is_agent(const struct sup *sup, const char *user)
+{
+	const char *agent = sup->ss.user ? sup->ss.user : "root";
+	const char *uid = sup->ss.user ? "1000" : "0";
+	size_t n;
+
+	if (!user)
+		return true;
+	n = strcspn(user, ":");
+	return (strlen(agent) == n && !strncmp(user, agent, n)) ||
+	       (strlen(uid) == n && !strncmp(user, uid, n));
+}
+
 void sup_exec_request(struct sup_client *c, const cJSON *req)
 {
 	struct sup *sup = c->sup;
@@ -187,12 +201,13 @@ void sup_exec_request(struct sup_client *c, const cJSON *req)
 		refuse(c, "exec: a malformed request", 125);
 		return;
 	}
-	env = pd_strv_dup(sup->ss.env);
+	proc.user = get_str(req, "user") ? get_str(req, "user") : sup->ss.user;
+	/* another user than the agent never gets the agent's PATH or HOME */
+	env = pd_strv_dup(is_agent(sup, proc.user) ? sup->ss.env : sup->ss.root_env);
 	pd_env_merge(&env, adds, pd_strv_len(adds));
 	proc.argv = argv;
 	proc.env = env;
 	proc.workdir = get_str(req, "workdir") ? get_str(req, "workdir") : PD_SESSION_WORKSPACE;
-	proc.user = get_str(req, "user") ? get_str(req, "user") : sup->ss.user;
 	proc.caps = get_num(req, "caps", UINT64_MAX / 2) & allowed_caps();
 	proc.tty = tty;
 	if (tty) {
@@ -209,6 +224,7 @@ void sup_exec_request(struct sup_client *c, const cJSON *req)
 	pd_close(child[1]);
 	if (child[2] != child[1])
 		pd_close(child[2]);
+	child[0] = child[1] = child[2] = -1;
 	if (!c->proc)
 		goto fail;
 	if (tty) {
@@ -224,6 +240,10 @@ void sup_exec_request(struct sup_client *c, const cJSON *req)
 		pd_close(mine[i]);
 	return;
 fail:
+	pd_close(child[0]);
+	pd_close(child[1]);
+	if (child[2] != child[1])
+		pd_close(child[2]);
 	for (size_t i = 0; i < 3; i++)
 		pd_close(mine[i]);
 	pd_close(master);

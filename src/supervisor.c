@@ -51,9 +51,14 @@
 #include <unistd.h>
 
 #define STOP_GRACE_MS 10000
+#define START_TIMEOUT_MS 300000
 #define OUTPUT_MAX 4096
 
-/* The setup step (3. above), run by the image's sh as the sandbox's root. */
+/*
+ * The setup step (3. above), run by the image's sh as the sandbox's root with
+ * root's environment (no PATH entry the agent can write: nothing it planted
+ * runs with these capabilities).
+ */
 static const char setup_script[] =
 	"set -e\n"
 	"missing=\n"
@@ -67,13 +72,20 @@ static const char setup_script[] =
 	"    echo 'paude:x:1000:1000:paude:/home/paude:/bin/bash' >>/etc/passwd\n"
 	"  fi\n"
 	"  mkdir -p /home/paude /pvc/workspace\n"
-	"  [ \"$(stat -c %U /pvc)\" = paude ] || chown paude:paude /pvc\n"
-	"  [ \"$(stat -c %U /home/paude)\" = paude ] || chown paude:paude /home/paude\n"
-	"  [ \"$(stat -c %U /pvc/workspace)\" = paude ] || chown paude:paude /pvc/workspace\n"
-	"  for d in .config .config/git .config/gcloud; do\n"
-	"    [ ! -d /home/paude/$d ] || [ \"$(stat -c %U /home/paude/$d)\" = paude ] ||\n"
-	"      chown paude:paude /home/paude/$d\n"
+	/* the agent's own directories; a link there (the agent made it) is
+	 * never followed by chown: refused, or left alone */
+	"  for p in /pvc /pvc/workspace /home/paude; do\n"
+	"    if [ -L \"$p\" ]; then echo \"$p is a symbolic link\"; exit 4; fi\n"
+	"    [ \"$(stat -c %U \"$p\")\" = paude ] || chown -h paude:paude \"$p\"\n"
 	"  done\n"
+	"  if [ ! -L /home/paude/.config ]; then\n"
+	"    for d in .config .config/git .config/gcloud; do\n"
+	"      p=/home/paude/$d\n"
+	"      if [ -d \"$p\" ] && [ ! -L \"$p\" ] && [ \"$(stat -c %U \"$p\")\" != paude ]; then\n"
+	"        chown -h paude:paude \"$p\"\n"
+	"      fi\n"
+	"    done\n"
+	"  fi\n"
 	"else\n"
 	"  mkdir -p /pvc/workspace\n"
 	"fi\n"
@@ -121,9 +133,16 @@ static void proc_ready(struct pd_loop_source *src, uint32_t events, void *data)
 
 	(void)src;
 	(void)events;
-	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+	if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		if (errno == EINTR)
+			return;
+		/* cannot be reaped (someone else did): never spin on its pidfd */
+		status = 255;
+	} else if (si.si_pid == 0) {
 		return;
-	status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	} else {
+		status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	}
 	pd_loop_remove(p->src);
 	p->src = NULL;
 	p->pid = 0;
@@ -179,6 +198,11 @@ void sup_proc_output(struct sup_proc *p, char *buf, size_t cap)
 	(void)fcntl(p->out, F_SETFL, O_NONBLOCK);
 	n = read(p->out, buf, cap - 1);
 	buf[n > 0 ? n : 0] = '\0';
+	/* the sandbox wrote it, a terminal will show it: no control bytes */
+	for (ssize_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] == 0x7f ||
+		    (unsigned char)buf[i] >= 0x80)
+			buf[i] = buf[i] == '\n' ? '\n' : '?';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 }
@@ -203,6 +227,19 @@ void sup_proc_free(struct sup_proc *p)
 
 static int listen_control(struct sup *sup, struct pd_error *err);
 
+/* Setting up, seeding, starting the agent took too long: the agent may be stalling it. */
+static void on_start_timeout(struct pd_loop_source *src, uint64_t n, void *data)
+{
+	struct sup *sup = data;
+	struct pd_error err = { 0 };
+
+	(void)src;
+	(void)n;
+	pd_error_set_msg(&err, ETIMEDOUT, "the session did not start within %d s",
+			 START_TIMEOUT_MS / 1000);
+	fail(sup, &err);
+}
+
 static void agent_started(struct sup_proc *p, int status)
 {
 	struct sup *sup = p->sup;
@@ -211,6 +248,8 @@ static void agent_started(struct sup_proc *p, int status)
 
 	sup_proc_output(p, out, sizeof(out));
 	sup_proc_free(p);
+	if (sup->stopping) /* asked to stop while starting: go no further */
+		return;
 	if (status != 0) {
 		pd_error_set_msg(&err, EIO,
 				 "the agent's tmux session did not start (status %d)%s%s", status,
@@ -218,10 +257,8 @@ static void agent_started(struct sup_proc *p, int status)
 		fail(sup, &err);
 		return;
 	}
-	if (listen_control(sup, &err) < 0) {
-		fail(sup, &err);
-		return;
-	}
+	pd_loop_remove(sup->start_timer);
+	sup->start_timer = NULL;
 	sup->running = true;
 	say_ready(sup, "ok");
 	fprintf(stderr, "paude supervisor: session '%s' running\n", sup->s.name);
@@ -254,6 +291,8 @@ static void seed_done(struct sup_proc *p, int status)
 
 	sup_proc_output(p, out, sizeof(out));
 	sup_proc_free(p);
+	if (sup->stopping) /* asked to stop while starting: go no further */
+		return;
 	/* a copy that failed leaves the agent to sign in again: said, not fatal */
 	if (status != 0)
 		fprintf(stderr, "paude supervisor: copying ~/.claude in failed (status %d): %s\n",
@@ -289,6 +328,8 @@ static void setup_done(struct sup_proc *p, int status)
 
 	sup_proc_output(p, out, sizeof(out));
 	sup_proc_free(p);
+	if (sup->stopping) /* asked to stop while starting: go no further */
+		return;
 	if (status == 3 && pd_str_has_prefix(out, "the image lacks:")) {
 		pd_error_set_msg(&err, ENOENT,
 				 "image %s: %s (a session needs tmux, git, bash and claude)",
@@ -316,7 +357,7 @@ static void run_setup(struct sup *sup)
 	};
 	struct pd_process proc = {
 		.argv = (char **)argv,
-		.env = sup->ss.env,
+		.env = sup->ss.root_env,
 		.workdir = "/",
 		.caps = (1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_FOWNER),
 		.stdio = { -1, -1, -1 },
@@ -471,7 +512,10 @@ static void status_request(struct sup_client *c)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddBoolToObject(o, "ok", true);
-	cJSON_AddStringToObject(o, "state", c->sup->running ? "running" : "stopping");
+	cJSON_AddStringToObject(o, "state",
+				c->sup->stopping  ? "stopping"
+				: c->sup->running ? "running"
+						  : "starting");
 	cJSON_AddNumberToObject(o, "pid", getpid());
 	cJSON_AddStringToObject(o, "image", c->sup->s.image);
 	sup_client_send(c, o, NULL, 0);
@@ -604,6 +648,12 @@ static int listen_control(struct sup *sup, struct pd_error *err)
 	sup->listen_fd = pd_ctl_listen(path, err);
 	if (sup->listen_fd < 0)
 		return -1;
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0)
+			sup->sock_ino = st.st_ino;
+	}
 	sup->listen_src =
 		pd_loop_add_fd(sup->loop, sup->listen_fd, EPOLLIN, on_accept, sup, "control", err);
 	if (!sup->listen_src)
@@ -663,15 +713,45 @@ static void teardown(struct sup *sup)
 	pd_sandbox_destroy(sup->sb);
 	if (sup->attached && sup->hooks.detach)
 		sup->hooks.detach(sup->hooks.data);
+	pd_loop_remove(sup->start_timer);
 	snprintf(path, sizeof(path), "%s/%s", sup->p.run, PD_SESSION_SOCKET);
-	unlink(path);
+	{
+		struct stat st;
+
+		/* only our own socket: never another supervisor's */
+		if (sup->sock_ino && stat(path, &st) == 0 && st.st_ino == sup->sock_ino)
+			unlink(path);
+	}
 	if (sup->status == 0) {
 		snprintf(path, sizeof(path), "%s/supervisor.pid", sup->p.run);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/error", sup->p.run);
 		unlink(path);
+		/* still held (the fd closes last): whoever looks now sees no file */
+		snprintf(path, sizeof(path), "%s/%s", sup->p.run, PD_SUPERVISOR_LOCK);
+		unlink(path);
 		rmdir(sup->p.run);
 	}
+}
+
+/*
+ * RUN/NAME/supervisor.lock, write-locked (fcntl) for the supervisor's whole
+ * life: a client that gets no answer on the socket still knows the
+ * supervisor is alive (F_GETLK names it), and never takes its place.
+ */
+static int hold_alive_lock(struct sup *sup, struct pd_error *err)
+{
+	char path[4200];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	snprintf(path, sizeof(path), "%s/%s", sup->p.run, PD_SUPERVISOR_LOCK);
+	sup->alive_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (sup->alive_fd < 0)
+		return pd_error_set(err, errno, "\"%s\"", path);
+	if (fcntl(sup->alive_fd, F_SETLK, &fl) < 0)
+		return pd_error_set(err, errno == EAGAIN || errno == EACCES ? EBUSY : errno,
+				    "\"%s\": another supervisor runs this session", path);
+	return 0;
 }
 
 static void mark_started(struct sup *sup)
@@ -687,7 +767,9 @@ static void mark_started(struct sup *sup)
 
 int pd_supervise(const char *name, struct pd_error *err)
 {
-	struct sup sup = { .ready_fd = PD_SUPERVISOR_READY_FD, .listen_fd = -1, .seed_fd = -1 };
+	struct sup sup = {
+		.ready_fd = PD_SUPERVISOR_READY_FD, .listen_fd = -1, .seed_fd = -1, .alive_fd = -1
+	};
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigset_t stops;
 	int r = -1;
@@ -700,12 +782,15 @@ int pd_supervise(const char *name, struct pd_error *err)
 	sigaddset(&stops, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stops, NULL);
 	sigaction(SIGPIPE, &ign, NULL);
+	signal(SIGCHLD, SIG_DFL); /* its children are reaped through their pidfds */
 	if (pd_session_paths(name, &sup.p, err) < 0 || pd_session_load(&sup.p, &sup.s, err) < 0)
 		goto out;
 	if (mkdir(sup.p.run, 0700) < 0 && errno != EEXIST) {
 		pd_error_set(err, errno, "mkdir \"%s\"", sup.p.run);
 		goto out;
 	}
+	if (hold_alive_lock(&sup, err) < 0)
+		goto out;
 	mark_started(&sup);
 	if (pd_session_spec_build(&sup.s, &sup.p, environ, &sup.ss, err) < 0)
 		goto out;
@@ -713,7 +798,12 @@ int pd_supervise(const char *name, struct pd_error *err)
 	    pd_creds_claude_seed(getenv("HOME"), sup.ss.home, &sup.seed_fd, err) < 0)
 		goto out;
 	sup.loop = pd_loop_new(err);
-	if (!sup.loop || sandbox_up(&sup, &stops, err) < 0)
+	/* the control socket from the start: `stop` works while it starts */
+	if (!sup.loop || sandbox_up(&sup, &stops, err) < 0 || listen_control(&sup, err) < 0)
+		goto out;
+	sup.start_timer = pd_loop_add_timer(sup.loop, START_TIMEOUT_MS, false, on_start_timeout,
+					    &sup, "start", err);
+	if (!sup.start_timer)
 		goto out;
 	if (pd_loop_run(sup.loop, err) < 0)
 		goto out;
@@ -727,6 +817,7 @@ out:
 		teardown(&sup);
 	pd_loop_free(sup.loop);
 	pd_close(sup.seed_fd);
+	pd_close(sup.alive_fd); /* last: the supervisor is gone once this lock is */
 	pd_session_spec_release(&sup.ss);
 	pd_session_release(&sup.s);
 	say_ready(&sup, "error the supervisor ended before the session was ready");

@@ -18,6 +18,8 @@
 
 /* The supervisor's readiness report goes to this fd (an inherited pipe). */
 #define PD_SUPERVISOR_READY_FD 3
+/* In the run directory: write-locked (fcntl) by the living supervisor. */
+#define PD_SUPERVISOR_LOCK "supervisor.lock"
 
 struct sup;
 
@@ -51,9 +53,11 @@ struct sup {
 	struct pd_run_hooks hooks;
 	bool attached, running, stopping, first_start;
 	int ready_fd;
-	int seed_fd; /* the ~/.claude copy, first start only */
+	int seed_fd;    /* the ~/.claude copy, first start only */
+	int alive_fd;   /* holds RUN/NAME/supervisor.lock while the supervisor lives */
+	ino_t sock_ino; /* our control socket's, so teardown removes only ours */
 	int listen_fd;
-	struct pd_loop_source *sync_src, *pid_src, *sig_src, *listen_src, *kill_timer;
+	struct pd_loop_source *sync_src, *pid_src, *sig_src, *listen_src, *kill_timer, *start_timer;
 	struct sup_client *clients;
 	int status; /* the supervisor's exit status */
 };

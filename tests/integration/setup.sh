@@ -57,6 +57,8 @@ it_setup() {
 	IT_LOGS=$IT_DIR/logs
 	mkdir -p "$IT_LOGS" "$IT_DIR/bin"
 	cp "$BUILD/paude" "$BUILD/tests/pd-probe" "$BUILD/tests/ptyrun" "$BUILD/tests/pd-drive" "$IT_DIR/bin/"
+	# tools the tests run from a private host, where the tree (under /tmp in CI) is hidden
+	cp "$TOP/tests/tools/stub_anthropic.py" "$TOP/tests/oci/mkimage.py" "$IT_DIR/bin/"
 	make_user "$IT_SUB_USER" with-subids || return 1
 	make_user "$IT_SINGLE_USER" || return 1
 	make_rootfs "$IT_DIR/rootfs-root" || return 1

@@ -25,7 +25,10 @@ START_TEST(test_https_url)
 		   "https://gitlab.example.com/g/r.git");
 	expect_url("ssh://host.test/r", "https://host.test/r");
 	expect_url("https://github.com/org/repo.git", "https://github.com/org/repo.git");
-	expect_url("http://user@host.test:8080/r.git", "http://user@host.test:8080/r.git");
+	expect_url("http://user@host.test:8080/r.git", "http://host.test:8080/r.git");
+	expect_url("https://x-access-token:ghp_SECRET@github.com/o/r.git",
+		   "https://github.com/o/r.git");
+	expect_url("https://github.com/a@b/r.git", "https://github.com/a@b/r.git");
 	expect_url("/srv/git/repo.git", "/srv/git/repo.git");
 	expect_url("ssh://", "ssh://");
 	expect_url("", "");
