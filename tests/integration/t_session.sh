@@ -802,3 +802,36 @@ install ok installed" "the workspace and the package across stop/start"
 t_session_debian() {
 	in_private_host sess_debian
 }
+
+sess_limits() {
+	local S=it-$$-lim sup d
+	sess_project
+	if [ "$MODE" != root ]; then
+		# no writable cgroup rootless on this host: refused as `run` refuses it
+		spc create --image host --memory 64m "$S"
+		[ "$RC" != 0 ] || fail "--memory was taken without a writable cgroup"
+		contains "$ERR" "--memory needs a writable cgroup and none is available here" "the error"
+		[ ! -e "$(sess_data_dir "$S")" ] || fail "a refused create left files"
+		return 0
+	fi
+	spc create --image host --memory 64m --pids-limit 200 --cpus 1 "$S"
+	status_is "$RC" 0 "create with limits: $ERR"
+	sup=$(sess_supervisor_pid "$S")
+	d=$(find "$(cg_dir memory)" -maxdepth 1 -name "paude-$sup-*" -type d | head -n 1)
+	[ -n "$d" ] || fail "no memory cgroup of the session's sandbox"
+	eq "$(cat "$d/memory.limit_in_bytes")" 67108864 "the session's memory limit"
+	d=$(find "$(cg_dir pids)" -maxdepth 1 -name "paude-$sup-*" -type d | head -n 1)
+	eq "$(cat "$d/pids.max")" 201 "the session's task limit (one more for paude's init, as run)"
+	# an exec joins the same cgroup
+	spc exec "$S" -- sleep 7.123 &
+	wait_until 10 "the exec's process" '[ -n "$(pgrep -fx "sleep 7.123")" ]'
+	contains "$(cat "/proc/$(pgrep -fx "sleep 7.123" | head -n 1)/cgroup")" "paude-$sup-" \
+		"the exec's process is in the session's cgroup"
+	wait
+	spc delete "$S" --confirm
+	status_is "$RC" 0 "delete: $ERR"
+}
+
+t_session_limits() {
+	in_private_host sess_limits
+}
