@@ -295,7 +295,8 @@ static int cmd_delete(int argc, char **argv, struct pd_error *err)
 
 /* ---- list ---- */
 
-static void list_row(const struct pd_session *s, enum pd_session_state st, bool json, cJSON *arr)
+static void list_row(const struct pd_session *s, enum pd_session_state st, bool json, cJSON *arr,
+		     int width)
 {
 	char created[32], ws[48];
 	struct tm tm;
@@ -319,8 +320,8 @@ static void list_row(const struct pd_session *s, enum pd_session_state st, bool 
 		snprintf(ws, sizeof(ws), "...%s", s->workspace + n - 37);
 	else
 		snprintf(ws, sizeof(ws), "%s", s->workspace);
-	printf("%-25s %-12s %-12s %-40s %s\n", s->name, "local", pd_session_state_name(st), ws,
-	       created);
+	printf("%-*s %-12s %-12s %-40s %s\n", width, s->name, "local", pd_session_state_name(st),
+	       ws, created);
 }
 
 static int cmd_list(int argc, char **argv, struct pd_error *err)
@@ -329,10 +330,14 @@ static int cmd_list(int argc, char **argv, struct pd_error *err)
 	struct pd_session_dirs d;
 	cleanup_strv char **names = NULL;
 	cJSON *arr = NULL;
+	int width = 25; /* the predecessor's, wider for longer names */
 
 	if (parse(argc, argv, "list", "j", &o, err) < 0 || pd_session_dirs_get(&d, err) < 0 ||
 	    pd_session_names(&d, &names, err) < 0)
 		return -1;
+	for (char **nm = names; *nm; nm++)
+		if ((int)strlen(*nm) > width)
+			width = (int)strlen(*nm);
 	if (o.json) {
 		arr = cJSON_CreateArray();
 	} else if (!names[0]) {
@@ -344,9 +349,9 @@ static int cmd_list(int argc, char **argv, struct pd_error *err)
 		       "  5. git pull paude-NAME BRANCH (brings its commits back)\n");
 		return 0;
 	} else {
-		printf("%-25s %-12s %-12s %-40s %s\n", "NAME", "BACKEND", "STATUS", "WORKSPACE",
-		       "CREATED");
-		printf("%.*s\n", 108,
+		printf("%-*s %-12s %-12s %-40s %s\n", width, "NAME", "BACKEND", "STATUS",
+		       "WORKSPACE", "CREATED");
+		printf("%.*s\n", 83 + width,
 		       "------------------------------------------------------------------------"
 		       "------------------------------------------------------------");
 	}
@@ -357,7 +362,7 @@ static int cmd_list(int argc, char **argv, struct pd_error *err)
 
 		if (pd_session_paths(*nm, &p, &e2) < 0 || pd_session_load(&p, &s, &e2) < 0)
 			continue;
-		list_row(&s, pd_session_probe(&p, NULL, 0), o.json, arr);
+		list_row(&s, pd_session_probe(&p, NULL, 0), o.json, arr, width);
 		pd_session_release(&s);
 	}
 	if (arr) {
