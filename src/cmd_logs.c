@@ -200,10 +200,23 @@ static void status_one(const struct pd_session_paths *p, const struct pd_session
 	       s->agent_root ? "root (no subordinate ids; IS_SANDBOX=1)" : "paude (uid 1000)");
 }
 
+/* One running session's row of `status`; the header before the first. */
+static int running_row(const struct pd_session_paths *p, const struct pd_session *s, void *data)
+{
+	bool *any = data;
+
+	if (pd_session_probe(p, NULL, 0) != PD_SESSION_RUNNING)
+		return 0;
+	if (!*any)
+		printf("%-25s %-12s %-40s %s\n", "SESSION", "BACKEND", "WORKSPACE", "IMAGE");
+	*any = true;
+	printf("%-25s %-12s %-40s %s\n", s->name, "local", s->workspace, s->image);
+	return 0;
+}
+
 static int cmd_status(int argc, char **argv, struct pd_error *err)
 {
 	struct pd_session_dirs d;
-	cleanup_strv char **names = NULL;
 	bool any = false;
 
 	if (argc > 2)
@@ -220,24 +233,8 @@ static int cmd_status(int argc, char **argv, struct pd_error *err)
 		pd_session_release(&s);
 		return 0;
 	}
-	if (pd_session_dirs_get(&d, err) < 0 || pd_session_names(&d, &names, err) < 0)
+	if (pd_session_dirs_get(&d, err) < 0 || pd_session_each(&d, running_row, &any, err) < 0)
 		return -1;
-	for (char **nm = names; *nm; nm++) {
-		struct pd_session_paths p;
-		struct pd_session s;
-		struct pd_error e2;
-
-		if (pd_session_paths(*nm, &p, &e2) < 0 || pd_session_load(&p, &s, &e2) < 0)
-			continue;
-		if (pd_session_probe(&p, NULL, 0) == PD_SESSION_RUNNING) {
-			if (!any)
-				printf("%-25s %-12s %-40s %s\n", "SESSION", "BACKEND", "WORKSPACE",
-				       "IMAGE");
-			any = true;
-			printf("%-25s %-12s %-40s %s\n", s.name, "local", s.workspace, s.image);
-		}
-		pd_session_release(&s);
-	}
 	if (!any)
 		printf("No running sessions.\n");
 	return 0;

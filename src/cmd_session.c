@@ -324,6 +324,20 @@ static void list_row(const struct pd_session *s, enum pd_session_state st, bool 
 	       ws, created);
 }
 
+struct list_ctx {
+	bool json;
+	cJSON *arr;
+	int width;
+};
+
+static int list_one(const struct pd_session_paths *p, const struct pd_session *s, void *data)
+{
+	struct list_ctx *lc = data;
+
+	list_row(s, pd_session_probe(p, NULL, 0), lc->json, lc->arr, lc->width);
+	return 0;
+}
+
 static int cmd_list(int argc, char **argv, struct pd_error *err)
 {
 	struct sess_opts o = { 0 };
@@ -355,15 +369,13 @@ static int cmd_list(int argc, char **argv, struct pd_error *err)
 		       "------------------------------------------------------------------------"
 		       "------------------------------------------------------------");
 	}
-	for (char **nm = names; *nm; nm++) {
-		struct pd_session_paths p;
-		struct pd_session s;
-		struct pd_error e2;
+	{
+		struct list_ctx lc = { .json = o.json, .arr = arr, .width = width };
 
-		if (pd_session_paths(*nm, &p, &e2) < 0 || pd_session_load(&p, &s, &e2) < 0)
-			continue;
-		list_row(&s, pd_session_probe(&p, NULL, 0), o.json, arr, width);
-		pd_session_release(&s);
+		if (pd_session_each(&d, list_one, &lc, err) < 0) {
+			cJSON_Delete(arr);
+			return -1;
+		}
 	}
 	if (arr) {
 		char *text = cJSON_Print(arr);

@@ -77,6 +77,16 @@ void pd_session_release(struct pd_session *s);
 int pd_session_names(const struct pd_session_dirs *d, char ***out, struct pd_error *err);
 
 /*
+ * pd_session_each() - @fn(paths, session, @data) for every session of @d
+ * whose config loads, in name order; a nonzero return of @fn ends the walk
+ * and is returned.  Return: 0 when every one was seen, -1 with @err.
+ */
+typedef int (*pd_session_fn)(const struct pd_session_paths *p, const struct pd_session *s,
+			     void *data);
+int pd_session_each(const struct pd_session_dirs *d, pd_session_fn fn, void *data,
+		    struct pd_error *err);
+
+/*
  * pd_session_lock() - the lock of state-changing commands on session @name
  * (RUN/NAME.lock, flock, waited for).  Return: the fd holding it, or -1.
  */

@@ -321,6 +321,32 @@ int pd_session_names(const struct pd_session_dirs *d, char ***out, struct pd_err
 	return 0;
 }
 
+int pd_session_each(const struct pd_session_dirs *d, pd_session_fn fn, void *data,
+		    struct pd_error *err)
+{
+	cleanup_strv char **names = NULL;
+
+	if (pd_session_names(d, &names, err) < 0 || !names)
+		return -1;
+	for (char **nm = names; *nm; nm++) {
+		struct pd_session_paths p = { .dirs = *d };
+		struct pd_session s;
+		struct pd_error ignore;
+		int r;
+
+		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d->data, *nm) >=
+			    sizeof(p.dir) ||
+		    (size_t)snprintf(p.run, sizeof(p.run), "%s/%s", d->run, *nm) >= sizeof(p.run) ||
+		    pd_session_load(&p, &s, &ignore) < 0)
+			continue;
+		r = fn(&p, &s, data);
+		pd_session_release(&s);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int pd_session_lock(const struct pd_session_paths *p, struct pd_error *err)
 {
 	char path[4200];
@@ -363,10 +389,26 @@ int pd_session_idmap(const struct pd_session *s, struct pd_idmap_plan *ids, stru
 	return 0;
 }
 
+struct pool_use {
+	uint32_t pu;
+	bool *used;
+};
+
+/* The pool slot @s holds, if any. */
+static int mark_used(const struct pd_session_paths *p, const struct pd_session *s, void *data)
+{
+	struct pool_use *u = data;
+
+	(void)p;
+	if (s->idmap == PD_IDMAP_ROOT && s->uid_start >= u->pu &&
+	    (s->uid_start - u->pu) / PD_SUBID_COUNT < PD_SESSIONS_POOL_SLOTS)
+		u->used[(s->uid_start - u->pu) / PD_SUBID_COUNT] = true;
+	return 0;
+}
+
 int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *ids, int *lock_fd,
 			struct pd_error *err)
 {
-	cleanup_strv char **names = NULL;
 	cleanup_free bool *used = pd_xcalloc(PD_SESSIONS_POOL_SLOTS, sizeof(bool));
 	cleanup_close int lock = -1;
 	char path[4200];
@@ -382,21 +424,11 @@ int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *i
 			return pd_error_set(err, errno, "lock \"%s\"", path);
 	if (pd_subid_sessions_pool(&pu, &pg, err) < 0)
 		return pd_error_wrap(err, "the sessions' id pool");
-	if (pd_session_names(d, &names, err) < 0)
-		return -1;
-	for (char **nm = names; *nm; nm++) {
-		struct pd_session_paths p = { .dirs = *d };
-		struct pd_session other;
-		struct pd_error ignore;
+	{
+		struct pool_use u = { .pu = pu, .used = used };
 
-		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d->data, *nm) >=
-			    sizeof(p.dir) ||
-		    pd_session_load(&p, &other, &ignore) < 0)
-			continue;
-		if (other.idmap == PD_IDMAP_ROOT && other.uid_start >= pu &&
-		    (other.uid_start - pu) / PD_SUBID_COUNT < PD_SESSIONS_POOL_SLOTS)
-			used[(other.uid_start - pu) / PD_SUBID_COUNT] = true;
-		pd_session_release(&other);
+		if (pd_session_each(d, mark_used, &u, err) < 0)
+			return -1;
 	}
 	for (slot = 0; slot < PD_SESSIONS_POOL_SLOTS && used[slot]; slot++)
 		;
@@ -411,54 +443,50 @@ int pd_session_root_ids(const struct pd_session_dirs *d, struct pd_idmap_plan *i
 	return 0;
 }
 
+static int add_pin(const struct pd_session_paths *p, const struct pd_session *s, void *data)
+{
+	(void)p;
+	if (s->image_id)
+		pd_strv_push(data, s->image_id);
+	return 0;
+}
+
 char **pd_session_pinned_images(void)
 {
 	struct pd_session_dirs d;
 	struct pd_error ignore;
-	cleanup_strv char **names = NULL;
 	char **pins = pd_xcalloc(1, sizeof(char *));
 
-	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0 ||
-	    !names)
-		return pins;
-	for (char **nm = names; *nm; nm++) {
-		struct pd_session_paths p = { .dirs = d };
-		struct pd_session s;
-
-		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d.data, *nm) >= sizeof(p.dir) ||
-		    pd_session_load(&p, &s, &ignore) < 0)
-			continue;
-		if (s.image_id)
-			pd_strv_push(&pins, s.image_id);
-		pd_session_release(&s);
-	}
+	if (pd_session_dirs_paths(&d, &ignore) == 0)
+		(void)pd_session_each(&d, add_pin, &pins, &ignore);
 	return pins;
+}
+
+struct pin_query {
+	const char *manifest;
+	char who[PD_SESSION_NAME_MAX + 1];
+};
+
+static int find_pin(const struct pd_session_paths *p, const struct pd_session *s, void *data)
+{
+	struct pin_query *q = data;
+
+	(void)p;
+	if (!s->image_id || strcmp(s->image_id, q->manifest) != 0)
+		return 0;
+	pd_strlcpy(q->who, s->name, sizeof(q->who));
+	return 1;
 }
 
 const char *pd_session_pinning(const char *manifest)
 {
-	static char who[PD_SESSION_NAME_MAX + 1];
+	static struct pin_query q;
 	struct pd_session_dirs d;
 	struct pd_error ignore;
-	cleanup_strv char **names = NULL;
 
-	if (pd_session_dirs_paths(&d, &ignore) < 0 || pd_session_names(&d, &names, &ignore) < 0 ||
-	    !names)
+	q = (struct pin_query){ .manifest = manifest };
+	if (pd_session_dirs_paths(&d, &ignore) < 0 ||
+	    pd_session_each(&d, find_pin, &q, &ignore) != 1)
 		return NULL;
-	for (char **nm = names; *nm; nm++) {
-		struct pd_session_paths p = { .dirs = d };
-		struct pd_session s;
-		bool hit;
-
-		if ((size_t)snprintf(p.dir, sizeof(p.dir), "%s/%s", d.data, *nm) >= sizeof(p.dir) ||
-		    pd_session_load(&p, &s, &ignore) < 0)
-			continue;
-		hit = s.image_id && !strcmp(s.image_id, manifest);
-		pd_session_release(&s);
-		if (hit) {
-			pd_strlcpy(who, *nm, sizeof(who));
-			return who;
-		}
-	}
-	return NULL;
+	return q.who;
 }

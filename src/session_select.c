@@ -12,40 +12,48 @@
 #include <string.h>
 #include <unistd.h>
 
+struct selection {
+	bool running_only, any;
+	char cwd[PATH_MAX];
+	char ***found;
+};
+
+static int consider(const struct pd_session_paths *p, const struct pd_session *s, void *data)
+{
+	struct selection *sel = data;
+
+	if (!sel->any && strcmp(s->workspace, sel->cwd) != 0)
+		return 0;
+	if (sel->running_only && pd_session_probe(p, NULL, 0) != PD_SESSION_RUNNING)
+		return 0;
+	pd_strv_push(sel->found, s->name);
+	return 0;
+}
+
 int pd_session_select(const char *name, bool running_only, char *out, struct pd_error *err)
 {
 	struct pd_session_dirs d;
-	cleanup_strv char **names = NULL;
 	cleanup_strv char **found = pd_xcalloc(1, sizeof(char *));
-	char cwd[PATH_MAX], list[PD_ERROR_MSG_MAX / 2] = "";
+	struct selection sel = { .running_only = running_only };
+	char list[PD_ERROR_MSG_MAX / 2] = "";
 	size_t n;
 
 	if (name) {
 		pd_strlcpy(out, name, PD_SESSION_NAME_MAX + 1);
 		return pd_session_name_check(name, "/", err) < 0 ? (err->status = 2, -1) : 0;
 	}
-	if (pd_session_dirs_get(&d, err) < 0 || pd_session_names(&d, &names, err) < 0)
+	if (pd_session_dirs_get(&d, err) < 0)
 		return -1;
-	if (!getcwd(cwd, sizeof(cwd)))
-		cwd[0] = '\0';
-	for (int pass = 0; pass < 2 && pd_strv_len(found) == 0; pass++) {
-		for (char **nm = names; *nm; nm++) {
-			struct pd_session_paths p;
-			struct pd_session s;
-			struct pd_error ignore;
-			bool match;
-
-			if (pd_session_paths(*nm, &p, &ignore) < 0 ||
-			    pd_session_load(&p, &s, &ignore) < 0)
-				continue;
-			match = pass == 1 || !strcmp(s.workspace, cwd);
-			pd_session_release(&s);
-			if (!match)
-				continue;
-			if (running_only && pd_session_probe(&p, NULL, 0) != PD_SESSION_RUNNING)
-				continue;
-			pd_strv_push(&found, *nm);
-		}
+	if (!getcwd(sel.cwd, sizeof(sel.cwd)))
+		sel.cwd[0] = '\0';
+	/* the directory's own session first, else any */
+	sel.found = &found;
+	if (pd_session_each(&d, consider, &sel, err) < 0)
+		return -1;
+	if (!found[0]) {
+		sel.any = true;
+		if (pd_session_each(&d, consider, &sel, err) < 0)
+			return -1;
 	}
 	n = pd_strv_len(found);
 	if (n == 1) {
