@@ -271,7 +271,6 @@ static int cmd_blocked(int argc, char **argv, struct pd_error *err)
 {
 	const char *name = NULL;
 	bool raw = false;
-	struct pd_session_paths p;
 	cleanup_free char *text = NULL;
 	struct tally *t = NULL;
 	size_t nt = 0, len = 0;
@@ -290,16 +289,8 @@ static int cmd_blocked(int argc, char **argv, struct pd_error *err)
 	}
 	if (!name)
 		return pd_usage_error(err, "blocked-domains: NAME is required");
-	if (pd_session_paths(name, &p, err) < 0)
+	if (pd_session_audit_of(name, path, sizeof(path), err) < 0)
 		return -1;
-	{
-		struct pd_session s;
-
-		if (pd_session_load(&p, &s, err) < 0)
-			return -1;
-		pd_session_release(&s);
-	}
-	pd_session_audit_path(&p, path, sizeof(path));
 	if (pd_read_file_at(AT_FDCWD, path, 0, AUDIT_READ_MAX, &text, &len, err) < 0 &&
 	    err->code != ENOENT)
 		return -1;

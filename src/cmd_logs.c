@@ -116,7 +116,6 @@ static int cmd_logs(int argc, char **argv, struct pd_error *err)
 {
 	const char *name = NULL;
 	bool follow = false, json = false;
-	struct pd_session_paths p;
 	char path[4200], buf[LINE_MAX_LEN];
 	size_t len = 0;
 	int fd;
@@ -135,16 +134,8 @@ static int cmd_logs(int argc, char **argv, struct pd_error *err)
 	}
 	if (!name)
 		return pd_usage_error(err, "logs: NAME is required");
-	if (pd_session_paths(name, &p, err) < 0)
+	if (pd_session_audit_of(name, path, sizeof(path), err) < 0)
 		return -1;
-	{
-		struct pd_session s;
-
-		if (pd_session_load(&p, &s, err) < 0)
-			return -1;
-		pd_session_release(&s);
-	}
-	pd_session_audit_path(&p, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && (errno != ENOENT || !follow))
 		return errno == ENOENT ? 0 : pd_error_set(err, errno, "\"%s\"", path);

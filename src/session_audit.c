@@ -33,3 +33,15 @@ void pd_session_event(const struct pd_session_paths *p, const char *event, const
 			  });
 	pd_audit_close(a);
 }
+
+int pd_session_audit_of(const char *name, char *path, size_t cap, struct pd_error *err)
+{
+	struct pd_session_paths p;
+	struct pd_session s;
+
+	if (pd_session_paths(name, &p, err) < 0 || pd_session_load(&p, &s, err) < 0)
+		return -1;
+	pd_session_release(&s);
+	pd_session_audit_path(&p, path, cap);
+	return 0;
+}

@@ -15,4 +15,7 @@ void pd_session_event(const struct pd_session_paths *p, const char *event, const
 /* pd_session_audit_path() - DATA/NAME/audit.jsonl into @out. */
 void pd_session_audit_path(const struct pd_session_paths *p, char *out, size_t cap);
 
+/* pd_session_audit_of() - the audit log's path of the existing session @name (else an error). */
+int pd_session_audit_of(const char *name, char *path, size_t cap, struct pd_error *err);
+
 #endif

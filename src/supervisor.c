@@ -227,6 +227,19 @@ void sup_proc_free(struct sup_proc *p)
 
 static int listen_control(struct sup *sup, struct pd_error *err);
 
+/*
+ * A start-up step ended: its output into @out, the process freed.
+ * Return: false when the supervisor was asked to stop meanwhile (go no further).
+ */
+static bool step_end(struct sup_proc *p, char *out, size_t cap)
+{
+	struct sup *sup = p->sup;
+
+	sup_proc_output(p, out, cap);
+	sup_proc_free(p);
+	return !sup->stopping;
+}
+
 /* Setting up, seeding, starting the agent took too long: the agent may be stalling it. */
 static void on_start_timeout(struct pd_loop_source *src, uint64_t n, void *data)
 {
@@ -246,9 +259,7 @@ static void agent_started(struct sup_proc *p, int status)
 	struct pd_error err = { 0 };
 	char out[OUTPUT_MAX];
 
-	sup_proc_output(p, out, sizeof(out));
-	sup_proc_free(p);
-	if (sup->stopping) /* asked to stop while starting: go no further */
+	if (!step_end(p, out, sizeof(out)))
 		return;
 	if (status != 0) {
 		pd_error_set_msg(&err, EIO,
@@ -289,9 +300,7 @@ static void seed_done(struct sup_proc *p, int status)
 	struct sup *sup = p->sup;
 	char out[OUTPUT_MAX];
 
-	sup_proc_output(p, out, sizeof(out));
-	sup_proc_free(p);
-	if (sup->stopping) /* asked to stop while starting: go no further */
+	if (!step_end(p, out, sizeof(out)))
 		return;
 	/* a copy that failed leaves the agent to sign in again: said, not fatal */
 	if (status != 0)
@@ -326,9 +335,7 @@ static void setup_done(struct sup_proc *p, int status)
 	struct pd_error err = { 0 };
 	char out[OUTPUT_MAX];
 
-	sup_proc_output(p, out, sizeof(out));
-	sup_proc_free(p);
-	if (sup->stopping) /* asked to stop while starting: go no further */
+	if (!step_end(p, out, sizeof(out)))
 		return;
 	if (status == 3 && pd_str_has_prefix(out, "the image lacks:")) {
 		pd_error_set_msg(&err, ENOENT,
