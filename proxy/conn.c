@@ -43,6 +43,7 @@
 static void want_events(struct conn *c);
 static void relay_client(struct pd_loop_source *src, uint32_t events, void *data);
 static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *data);
+static void head_forward(struct conn *c);
 
 /* ---- audit and close ---- */
 
@@ -96,6 +97,7 @@ void pd_conn_close(struct conn *c)
 	free(c->buf);
 	free(c->up);
 	free(c->down);
+	free(c->rbuf);
 	pd_policy_unref(c->policy);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -116,21 +118,44 @@ static void close_reset(struct conn *c)
 	pd_conn_close(c);
 }
 
+/*
+ * Queue @n bytes of @a for the client behind what is still unsent (@append)
+ * or instead of it; the buffer is kept and reused.
+ */
+static int queue_down(struct conn *c, const char *a, size_t n, bool append)
+{
+	size_t keep = append ? c->down_len - c->down_off : 0;
+
+	if (keep + n > c->down_cap) {
+		char *nb = malloc(keep + n);
+
+		if (!nb)
+			return -1;
+		if (keep)
+			memcpy(nb, c->down + c->down_off, keep);
+		free(c->down);
+		c->down = nb;
+		c->down_cap = keep + n;
+	} else if (keep && c->down_off) {
+		memmove(c->down, c->down + c->down_off, keep);
+	}
+	if (n)
+		memcpy(c->down + keep, a, n);
+	c->down_len = keep + n;
+	c->down_off = 0;
+	return 0;
+}
+
 /* Send @text to the client, then wait (briefly) for it to close. */
 static void answer(struct conn *c, int status, const char *body)
 {
 	char tmp[2048];
 	size_t n = pd_http_error_response(tmp, sizeof(tmp), status, body);
 
-	free(c->down);
-	c->down = malloc(n ? n : 1);
-	if (!c->down) {
+	if (queue_down(c, tmp, n, false) < 0) {
 		close_reset(c);
 		return;
 	}
-	memcpy(c->down, tmp, n);
-	c->down_len = n;
-	c->down_off = 0;
 	pd_loop_remove(c->usrc);
 	c->usrc = NULL;
 	if (c->ufd >= 0) {
@@ -228,6 +253,12 @@ static void set_events(struct conn *c, struct pd_loop_source *src, uint32_t ev)
 	}
 }
 
+/* Upstream is read into rbuf (a response head, a chunked body), not spliced. */
+static bool reads_response(const struct conn *c)
+{
+	return c->http && (!c->resp_body || c->u2c.chunked);
+}
+
 static void want_events(struct conn *c)
 {
 	uint32_t ce = 0, ue = 0;
@@ -247,7 +278,8 @@ static void want_events(struct conn *c)
 			ce |= EPOLLIN;
 		if (c->down_off < c->down_len || c->u2c.inpipe)
 			ce |= EPOLLOUT;
-		if (pump_wants_read(&c->u2c))
+		if (reads_response(c) ? (!c->u2c.rd_done && c->down_off == c->down_len)
+				      : pump_wants_read(&c->u2c))
 			ue |= EPOLLIN;
 		if (c->up_off < c->up_len || c->c2u.inpipe)
 			ue |= EPOLLOUT;
@@ -307,6 +339,7 @@ static int pump_read(struct pump *p, int from)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0) {
 		p->rd_done = true;
+		p->truncated = p->limit != UINT64_MAX;
 		return 0;
 	}
 	p->inpipe += (size_t)n;
@@ -368,9 +401,212 @@ static int chunked_read(struct conn *c)
 	memcpy(c->up, c->buf, (size_t)k);
 	c->up_len = (size_t)k;
 	c->up_off = 0;
-	if (done)
+	if (done) {
+		/* what follows the body is the next request's */
 		c->c2u.rd_done = true;
+		memmove(c->buf, c->buf + k, (size_t)n - (size_t)k);
+		c->len = (size_t)n - (size_t)k;
+	}
 	return 0;
+}
+
+/* ---- plain HTTP responses ---- */
+
+#define MAX_INTERIM 8 /* 1xx heads per request */
+
+/* Upstream's response is unusable: a 502 if the client has seen nothing yet. */
+static int bad_response(struct conn *c, const char *why)
+{
+	snprintf(c->cause, sizeof(c->cause), "a bad response from upstream: %s", why);
+	if (c->interim || c->u2c.bytes) {
+		pd_conn_close(c);
+		return 1;
+	}
+	fail_upstream(c, 502);
+	return 1;
+}
+
+/* The body after a head: @rest bytes that came with it, then the framing's way. */
+static int response_body(struct conn *c, const struct pd_http_response *r, const char *rest,
+			 size_t nrest)
+{
+	struct pump *p = &c->u2c;
+	size_t take = 0;
+	bool done = false;
+
+	switch (r->framing) {
+	case PD_HTTP_FRAME_NONE:
+		p->rd_done = true;
+		break;
+	case PD_HTTP_FRAME_LENGTH:
+		take = nrest < r->content_length ? nrest : (size_t)r->content_length;
+		p->limit = r->content_length - take;
+		p->rd_done = p->limit == 0;
+		break;
+	case PD_HTTP_FRAME_CHUNKED: {
+		ssize_t k;
+
+		pd_http_chunked_init(&p->ch);
+		k = nrest ? pd_http_chunked_scan(&p->ch, rest, nrest, &done) : 0;
+		if (k < 0)
+			return bad_response(c,
+					    p->ch.error ? p->ch.error : "malformed chunked body");
+		take = (size_t)k;
+		p->chunked = !done;
+		p->rd_done = done;
+		break;
+	}
+	case PD_HTTP_FRAME_CLOSE:
+	default:
+		take = nrest;
+		c->keep_alive = false;
+		break;
+	}
+	if (queue_down(c, rest, take, true) < 0)
+		return -1;
+	p->bytes += take;
+	c->resp_body = true;
+	if (!p->chunked) {
+		free(c->rbuf);
+		c->rbuf = NULL;
+	}
+	return 0;
+}
+
+/* Heads in rbuf: pass 1xx on, then the final one; 0 when more is needed. */
+static int response_heads(struct conn *c)
+{
+	for (;;) {
+		struct pd_http_response r;
+		const char *why = NULL;
+		char head[PD_HTTP_RESPONSE_HEAD_MAX + PD_HTTP_RESPONSE_GROWTH];
+		size_t hl = pd_http_head_end(c->rbuf, c->rlen, &c->rscan);
+		ssize_t n;
+
+		if (!hl)
+			return c->rlen == PD_HTTP_RESPONSE_HEAD_MAX
+				       ? bad_response(c, "the response head is too large")
+				       : 0;
+		if (pd_http_parse_response(c->rbuf, hl, c->head_req, &r, &why) < 0)
+			return bad_response(c, why);
+		if (r.status >= 200 && r.framing == PD_HTTP_FRAME_CLOSE)
+			c->keep_alive = false;
+		n = pd_http_response_head(c->rbuf, &r, c->keep_alive || r.status < 200, head,
+					  sizeof(head));
+		if (n < 0)
+			return bad_response(c, "the response head does not fit");
+		if (r.status < 200) {
+			/* HTTP/1.0 has no 1xx: such a client never sees one */
+			if (++c->interim > MAX_INTERIM)
+				return bad_response(c, "too many interim responses");
+			if (c->minor && queue_down(c, head, (size_t)n, true) < 0)
+				return -1;
+			memmove(c->rbuf, c->rbuf + hl, c->rlen - hl);
+			c->rlen -= hl;
+			c->rscan = 0;
+			continue;
+		}
+		if (queue_down(c, head, (size_t)n, true) < 0)
+			return -1;
+		c->u2c.bytes += (uint64_t)n;
+		return response_body(c, &r, c->rbuf + hl, c->rlen - hl);
+	}
+}
+
+/*
+ * One read from upstream while a response is parsed, not spliced: its head
+ * (into rbuf), or a chunked body (through rbuf, scanned, into down).
+ * Return: 0 go on, -1 failed (errno or cause), 1 the connection was answered
+ * or closed here.
+ */
+static int response_read(struct conn *c)
+{
+	bool done = false;
+	ssize_t n, k;
+
+	if (c->u2c.rd_done || c->down_off < c->down_len)
+		return 0;
+	if (!c->rbuf) {
+		c->rbuf = malloc(PD_HTTP_RESPONSE_HEAD_MAX);
+		if (!c->rbuf)
+			return -1;
+	}
+	if (!c->resp_body) {
+		n = recv(c->ufd, c->rbuf + c->rlen, PD_HTTP_RESPONSE_HEAD_MAX - c->rlen,
+			 MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (n == 0)
+			return bad_response(c, "it closed before a complete head");
+		c->rlen += (size_t)n;
+		return response_heads(c);
+	}
+	n = recv(c->ufd, c->rbuf, PD_HTTP_RESPONSE_HEAD_MAX, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		snprintf(c->cause, sizeof(c->cause), "upstream ended the chunked body early");
+		return -1;
+	}
+	k = pd_http_chunked_scan(&c->u2c.ch, c->rbuf, (size_t)n, &done);
+	if (k < 0) {
+		snprintf(c->cause, sizeof(c->cause), "a malformed chunked body from upstream: %s",
+			 c->u2c.ch.error ? c->u2c.ch.error : "?");
+		return -1;
+	}
+	if (queue_down(c, c->rbuf, (size_t)k, true) < 0)
+		return -1;
+	c->u2c.bytes += (uint64_t)k;
+	if (done) {
+		c->u2c.rd_done = true;
+		c->u2c.chunked = false;
+		free(c->rbuf);
+		c->rbuf = NULL;
+	}
+	return 0;
+}
+
+/* A response is complete and the client may go on: wait for its next request. */
+static void next_request(struct conn *c)
+{
+	struct pump *ps[2] = { &c->c2u, &c->u2c };
+
+	audit(c, true, NULL);
+	pd_loop_remove(c->usrc);
+	c->usrc = NULL;
+	close(c->ufd);
+	c->ufd = -1;
+	for (size_t i = 0; i < 2; i++) {
+		struct pump *p = ps[i];
+
+		p->full = 0;
+		p->limit = UINT64_MAX;
+		p->bytes = 0;
+		p->rd_done = p->wr_done = p->truncated = p->chunked = false;
+	}
+	c->method[0] = c->host[0] = c->norm[0] = '\0';
+	c->port = 0;
+	c->pinned = false;
+	c->rule = NULL;
+	pd_policy_unref(c->policy);
+	c->policy = NULL;
+	c->naddrs = c->ai = 0;
+	memset(&c->peer, 0, sizeof(c->peer));
+	c->cause[0] = '\0';
+	free(c->up);
+	c->up = NULL;
+	c->up_len = c->up_off = 0;
+	c->down_len = c->down_off = 0;
+	c->rlen = c->rscan = 0;
+	c->resp_body = c->keep_alive = c->head_req = false;
+	c->interim = 0;
+	c->audited = false;
+	c->st = C_HEAD;
+	c->t0 = pd_proxy_now_ms();
+	c->deadline = c->t0 + c->proxy->opts.head_timeout_ms;
+	want_events(c);
+	if (c->len) /* pipelined: it is here already */
+		head_forward(c);
 }
 
 /* After any progress: pass half-closes on, end the connection when both are done. */
@@ -387,6 +623,14 @@ static void settle(struct conn *c)
 	}
 	if (uc->rd_done && !uc->inpipe && c->down_off == c->down_len && !uc->wr_done) {
 		uc->wr_done = true;
+		if (c->http && uc->truncated) {
+			snprintf(c->cause, sizeof(c->cause),
+				 "upstream closed before the end of the response");
+			pd_conn_close(c);
+			return;
+		}
+		if (c->http && c->keep_alive && cu->rd_done)
+			return next_request(c);
 		if (c->http) { /* the response is complete: no more on this connection */
 			audit(c, true, NULL);
 			(void)shutdown(c->cfd, SHUT_WR);
@@ -453,7 +697,14 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 		if (flush_up(c) < 0 || (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
 			return relay_fail(c, errno);
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && reads_response(c)) {
+		int r = response_read(c);
+
+		if (r > 0)
+			return;
+		if (r < 0 || flush(c->cfd, c->down, c->down_len, &c->down_off) < 0)
+			return relay_fail(c, errno);
+	} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		for (int round = 0; round < PUMP_ROUNDS; round++) {
 			if (pump_read(&c->u2c, c->ufd) < 0)
 				return relay_fail(c, errno);
@@ -504,7 +755,9 @@ static void connected(struct conn *c)
 
 	c->peer = c->addrs[c->ai];
 	(void)setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (make_pipe(&c->c2u) < 0 || make_pipe(&c->u2c) < 0) {
+	/* a connection's next request keeps its pipes (empty by now) */
+	if ((c->c2u.pipe[0] < 0 && make_pipe(&c->c2u) < 0) ||
+	    (c->u2c.pipe[0] < 0 && make_pipe(&c->u2c) < 0)) {
 		snprintf(c->cause, sizeof(c->cause), "pipe: %s", pd_strerror(errno));
 		return fail_upstream(c, 502);
 	}
@@ -515,13 +768,9 @@ static void connected(struct conn *c)
 		c->http = false;
 	} else if (pd_http_parse_request(c->buf, c->len, &req, &status, &reason) == 1 &&
 		   req.connect) {
-		if (set_up(c, c->buf + req.head_len, c->len - req.head_len, NULL, 0) < 0)
+		if (set_up(c, c->buf + req.head_len, c->len - req.head_len, NULL, 0) < 0 ||
+		    queue_down(c, established, sizeof(established) - 1, false) < 0)
 			goto nomem;
-		c->down = malloc(sizeof(established) - 1);
-		if (!c->down)
-			goto nomem;
-		memcpy(c->down, established, sizeof(established) - 1);
-		c->down_len = sizeof(established) - 1;
 	} else {
 		char head[PD_HTTP_HEAD_MAX + 512];
 		ssize_t hl = pd_http_forward_head(c->buf, &req, head, sizeof(head));
@@ -534,6 +783,9 @@ static void connected(struct conn *c)
 			return fail_upstream(c, 502);
 		}
 		c->http = true;
+		c->keep_alive = req.client_keep_alive;
+		c->minor = req.minor;
+		c->head_req = strcmp(req.method, "HEAD") == 0;
 		switch (req.body) {
 		case PD_HTTP_BODY_LENGTH:
 			body = extra < req.content_length ? extra : (size_t)req.content_length;
@@ -563,8 +815,17 @@ static void connected(struct conn *c)
 		}
 		if (set_up(c, head, (size_t)hl, rest, body) < 0)
 			goto nomem;
+		/* what follows this request's bytes is the next request's */
+		if (c->c2u.rd_done) {
+			size_t used = req.head_len + body;
+
+			memmove(c->buf, c->buf + used, c->len - used);
+			c->len -= used;
+		} else {
+			c->len = 0;
+		}
 	}
-	if (!c->c2u.chunked) {
+	if (!c->http) {
 		free(c->buf);
 		c->buf = NULL;
 		c->len = c->cap = 0;

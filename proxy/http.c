@@ -44,18 +44,11 @@
  * in pieces of any size; it only delimits the body, it never rewrites it.
  */
 #include "proxy/http.h"
+#include "proxy/http_util.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-
-/* RFC 9110 tchar: "!#$%&'*+-.^_`|~", DIGIT, ALPHA. */
-static bool is_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 static bool is_digit(unsigned char c)
 {
@@ -65,45 +58,6 @@ static bool is_digit(unsigned char c)
 static bool is_alpha(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static unsigned char lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* [s, s+n) equals the lowercase literal @lit, in any case. */
-static bool ieq(const char *s, size_t n, const char *lit)
-{
-	size_t m = strlen(lit);
-
-	if (n != m)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != (unsigned char)lit[i])
-			return false;
-	return true;
-}
-
-static bool ieq2(const char *a, size_t an, const char *b, size_t bn)
-{
-	if (an != bn)
-		return false;
-	for (size_t i = 0; i < an; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return false;
-	return true;
-}
-
-/* Drop optional whitespace (SP, HTAB) around [*s, *s+*n). */
-static void trim_ows(const char **s, size_t *n)
-{
-	while (*n > 0 && ((*s)[0] == ' ' || (*s)[0] == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
 }
 
 /* ---- host and port ---- */
@@ -181,8 +135,8 @@ static const char *parse_authority(const char *s, size_t n, bool port_required, 
 		for (size_t i = 0; i < hn; i++) {
 			unsigned char c = (unsigned char)hs[i];
 
-			if (!(is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' ||
-			      c == '.'))
+			if (!(is_digit(c) || (pd_http_lower(c) >= 'a' && pd_http_lower(c) <= 'f') ||
+			      c == ':' || c == '.'))
 				return "invalid IPv6 literal in host";
 		}
 		memcpy(tmp, hs, hn);
@@ -202,7 +156,7 @@ static const char *parse_authority(const char *s, size_t n, bool port_required, 
 	}
 	rn = (size_t)(s + n - rest);
 	for (size_t i = 0; i < hn; i++)
-		a->host[i] = (char)lower((unsigned char)hs[i]);
+		a->host[i] = (char)pd_http_lower((unsigned char)hs[i]);
 	a->host[hn] = '\0';
 	a->port = 80;
 	a->port_explicit = false;
@@ -294,7 +248,7 @@ static int parse_target(struct parser *p, const char *t, size_t n)
 		return R_OK;
 	} else if (t[0] == '*') {
 		return fail(p, 400, "asterisk-form request target");
-	} else if (n >= 7 && ieq(t, 7, "http://")) {
+	} else if (n >= 7 && pd_http_ieq(t, 7, "http://")) {
 		const char *auth = t + 7, *end = t + n, *e = auth;
 
 		while (e < end && *e != '/' && *e != '?')
@@ -342,7 +296,7 @@ static int parse_request_line(struct parser *p)
 			return r;
 		if (c == ' ')
 			break;
-		if (!is_tchar(c)) {
+		if (!pd_http_is_tchar(c)) {
 			if (c == '\r' && p->pos == start)
 				return fail(p, 400, "empty line before the request line");
 			return bad_byte(p, c, "invalid character in method");
@@ -422,19 +376,19 @@ static int field_connection(struct parser *p, const char *v, size_t n)
 			i++;
 		t = v + s;
 		tn = i - s;
-		trim_ows(&t, &tn);
+		pd_http_trim_ows(&t, &tn);
 		i++;
 		if (tn == 0)
 			continue; /* empty list elements are allowed */
 		for (size_t k = 0; k < tn; k++)
-			if (!is_tchar((unsigned char)t[k]))
+			if (!pd_http_is_tchar((unsigned char)t[k]))
 				return fail(p, 400, "invalid Connection header");
-		if (ieq(t, tn, "close"))
+		if (pd_http_ieq(t, tn, "close"))
 			p->close_seen = true;
-		else if (ieq(t, tn, "keep-alive"))
+		else if (pd_http_ieq(t, tn, "keep-alive"))
 			p->keep_alive_seen = true;
-		else if (ieq(t, tn, "host") || ieq(t, tn, "content-length") ||
-			 ieq(t, tn, "transfer-encoding"))
+		else if (pd_http_ieq(t, tn, "host") || pd_http_ieq(t, tn, "content-length") ||
+			 pd_http_ieq(t, tn, "transfer-encoding"))
 			return fail(p, 400, "Connection header names an end-to-end header");
 	}
 	return R_OK;
@@ -504,7 +458,7 @@ static int field_transfer_encoding(struct parser *p, const char *v, size_t n)
 	if (p->cl_seen)
 		return fail(p, 400, "both Content-Length and Transfer-Encoding");
 	p->te_seen = true;
-	if (!ieq(v, n, "chunked"))
+	if (!pd_http_ieq(v, n, "chunked"))
 		return fail(p, 501, "unsupported transfer coding");
 	return R_OK;
 }
@@ -512,15 +466,16 @@ static int field_transfer_encoding(struct parser *p, const char *v, size_t n)
 /* One complete field line: name [ns, ns+nn), value (OWS trimmed) [v, v+vn). */
 static int field(struct parser *p, const char *name, size_t nn, const char *v, size_t vn)
 {
-	if (ieq(name, nn, "host"))
+	if (pd_http_ieq(name, nn, "host"))
 		return field_host(p, v, vn);
-	if (ieq(name, nn, "content-length"))
+	if (pd_http_ieq(name, nn, "content-length"))
 		return field_content_length(p, v, vn);
-	if (ieq(name, nn, "transfer-encoding"))
+	if (pd_http_ieq(name, nn, "transfer-encoding"))
 		return field_transfer_encoding(p, v, vn);
-	if (ieq(name, nn, "connection") || ieq(name, nn, "proxy-connection"))
+	if (pd_http_ieq(name, nn, "connection") || pd_http_ieq(name, nn, "proxy-connection"))
 		return field_connection(p, v, vn);
-	if (ieq(name, nn, "expect") && ieq(v, vn, "100-continue") && p->req->minor == 1)
+	if (pd_http_ieq(name, nn, "expect") && pd_http_ieq(v, vn, "100-continue") &&
+	    p->req->minor == 1)
 		p->req->expect_continue = true;
 	return R_OK;
 }
@@ -570,7 +525,7 @@ static int parse_fields(struct parser *p)
 				return r;
 			if (c == ':')
 				break;
-			if (is_tchar(c))
+			if (pd_http_is_tchar(c))
 				continue;
 			if (c == ' ' || c == '\t')
 				return fail(p, 400, "whitespace in header field name");
@@ -599,7 +554,7 @@ static int parse_fields(struct parser *p)
 			return fail(p, 431, "too many header fields");
 		v = p->buf + vs;
 		vn = ve - vs;
-		trim_ows(&v, &vn);
+		pd_http_trim_ows(&v, &vn);
 		if ((r = field(p, p->buf + ls, vs - 1 - ls, v, vn)) != R_OK)
 			return r;
 	}
@@ -674,8 +629,8 @@ static bool listed_in_connection(const char *buf, size_t first, size_t head_len,
 
 		if (!colon)
 			continue;
-		if (!ieq(line, (size_t)(colon - line), "connection") &&
-		    !ieq(line, (size_t)(colon - line), "proxy-connection"))
+		if (!pd_http_ieq(line, (size_t)(colon - line), "connection") &&
+		    !pd_http_ieq(line, (size_t)(colon - line), "proxy-connection"))
 			continue;
 		v = colon + 1;
 		vn = (size_t)(buf + le - 2 - v);
@@ -688,9 +643,9 @@ static bool listed_in_connection(const char *buf, size_t first, size_t head_len,
 				i++;
 			t = v + s;
 			tn = i - s;
-			trim_ows(&t, &tn);
+			pd_http_trim_ows(&t, &tn);
 			i++;
-			if (ieq2(t, tn, name, nn))
+			if (pd_http_ieq2(t, tn, name, nn))
 				return true;
 		}
 	}
@@ -711,7 +666,7 @@ static bool hop_by_hop(const char *name, size_t n)
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (ieq(name, n, names[i]))
+		if (pd_http_ieq(name, n, names[i]))
 			return true;
 	return false;
 }
@@ -806,7 +761,7 @@ static int hexval(unsigned char b)
 {
 	if (is_digit(b))
 		return b - '0';
-	b = lower(b);
+	b = pd_http_lower(b);
 	if (b >= 'a' && b <= 'f')
 		return b - 'a' + 10;
 	return -1;
@@ -888,7 +843,7 @@ ssize_t pd_http_chunked_scan(struct pd_http_chunked *c, const char *buf, size_t 
 				c->state = C_END_LF;
 			else if (b == ' ' || b == '\t')
 				return chunked_fail(c, b, "obsolete line folding in trailer");
-			else if (is_tchar(b))
+			else if (pd_http_is_tchar(b))
 				c->state = C_T_NAME;
 			else
 				return chunked_fail(c, b, "invalid trailer field");
@@ -896,7 +851,7 @@ ssize_t pd_http_chunked_scan(struct pd_http_chunked *c, const char *buf, size_t 
 		case C_T_NAME:
 			if (b == ':')
 				c->state = C_T_VALUE;
-			else if (!is_tchar(b))
+			else if (!pd_http_is_tchar(b))
 				return chunked_fail(c, b, "invalid trailer field");
 			break;
 		case C_T_VALUE:

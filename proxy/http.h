@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * http.h - the proxy's HTTP/1.x request-head parser, the head it forwards
- * upstream, a chunked request-body scanner and its error responses.
+ * upstream, the response-head parser and the head it forwards to the
+ * client, a chunked body scanner and its error responses.
  *
  * Everything works on the caller's buffers, with explicit lengths; nothing
  * allocates, nothing keeps a pointer.  The parser is strict: whatever it
@@ -142,6 +143,83 @@ int pd_http_parse_request(const char *buf, size_t len, struct pd_http_request *r
  */
 ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, char *out,
 			     size_t cap);
+
+/* ---- responses (http_response.c) ---- */
+
+/* The whole response head from upstream, status line to the empty line. */
+#define PD_HTTP_RESPONSE_HEAD_MAX 65536
+/* Header fields per response head. */
+#define PD_HTTP_RESPONSE_FIELDS_MAX 256
+/* What the forwarded head may add to the received one (CRs, Connection). */
+#define PD_HTTP_RESPONSE_GROWTH (PD_HTTP_RESPONSE_FIELDS_MAX + 64)
+
+/* How a response's body ends. */
+enum pd_http_framing {
+	PD_HTTP_FRAME_NONE,    /* no body: HEAD, 1xx, 204, 304 */
+	PD_HTTP_FRAME_LENGTH,  /* content_length bytes */
+	PD_HTTP_FRAME_CHUNKED, /* Transfer-Encoding ending in chunked */
+	PD_HTTP_FRAME_CLOSE,   /* until the server closes */
+};
+
+struct pd_http_response {
+	int status;      /* 100-599 */
+	int minor;       /* HTTP/1.<minor> */
+	size_t head_len; /* bytes up to and including the empty line */
+	enum pd_http_framing framing;
+	uint64_t content_length; /* PD_HTTP_FRAME_LENGTH */
+	bool transfer_encoding;  /* a Transfer-Encoding field was sent */
+};
+
+/*
+ * pd_http_head_end() - where a head ends: the first empty line (LF LF or
+ * LF CR LF) in @buf.
+ * @scan: where the previous call stopped (0 at first); updated, so a head
+ *        arriving in many pieces is searched once in all
+ *
+ * Return: the head's length (through the empty line's LF), or 0 when it has
+ * not ended yet.
+ */
+size_t pd_http_head_end(const char *buf, size_t len, size_t *scan);
+
+/*
+ * pd_http_parse_response() - parse a complete response head (from upstream).
+ * @buf: the head, @head_len bytes (pd_http_head_end())
+ * @head_request: the request was HEAD (no body, whatever the fields say)
+ * @r: filled on success
+ * @reason: on -1, a short static English phrase
+ *
+ * Accepted: "HTTP/1.0" or "HTTP/1.1", SP, a three-digit status 100-599,
+ * then SP and a reason phrase (HTAB, SP, VCHAR, obs-text) or nothing;
+ * lines end in CRLF or a bare LF (RFC 9112 2.2), CR nowhere else; fields
+ * "name: value" with a token name, no whitespace before the colon, no
+ * folding, no control byte but HTAB in the value; at most
+ * PD_HTTP_RESPONSE_FIELDS_MAX of them.  Content-Length fields agree (1*DIGIT,
+ * at most 2^53); 101 is refused (the proxy never asks for an upgrade).
+ * Framing follows RFC 9112 6.3: no body for HEAD, 1xx, 204 and 304;
+ * Transfer-Encoding whose last coding is chunked: chunked (Content-Length
+ * ignored), any other Transfer-Encoding: until close; Content-Length; else
+ * until close.
+ *
+ * Return: 1 and @r filled, or -1 with @reason.
+ */
+int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
+			   struct pd_http_response *r, const char **reason);
+
+/*
+ * pd_http_response_head() - the head to send the client for a response
+ * pd_http_parse_response() took: "HTTP/1.1" (the proxy's own version, RFC
+ * 9110 6.2), the status and reason as received, every field as received
+ * with CRLF line ends, except the hop-by-hop ones (Connection,
+ * Proxy-Connection, Keep-Alive, Proxy-Authenticate, Proxy-Authorization,
+ * TE, Upgrade and every field a Connection field names) and Content-Length
+ * when Transfer-Encoding is there; then "Connection: close" unless
+ * @keep_alive, and the empty line.
+ * At most @r->head_len + PD_HTTP_RESPONSE_GROWTH bytes.
+ *
+ * Return: the length written, or -1 when @cap is too small.
+ */
+ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, bool keep_alive,
+			      char *out, size_t cap);
 
 /* The chunked scanner's state; fields are private to http.c. */
 struct pd_http_chunked {

@@ -37,6 +37,7 @@ struct pump {
 	uint64_t limit; /* bytes still to read (UINT64_MAX: until EOF) */
 	uint64_t bytes; /* bytes written to the destination */
 	bool rd_done;   /* nothing more to read (EOF, or the limit reached) */
+	bool truncated; /* EOF came before the limit */
 	bool wr_done;   /* the destination was shut (or must not be) */
 	bool chunked;   /* a chunked request body: copied through buf, checked */
 	struct pd_http_chunked ch;
@@ -54,35 +55,44 @@ struct conn {
 	struct pd_proxy *proxy;
 	struct conn *prev, *next;
 	struct listener *listener;
-	int cfd, ufd;
 	struct pd_loop_source *csrc, *usrc;
-	enum conn_state st;
-	const char *kind; /* "connect", "http", "transparent" */
-	char method[16];
-	char host[PD_NAME_MAX + 3]; /* as asked (normalized once known) */
-	char norm[PD_NAME_MAX + 1]; /* normalized name, "" for an IP literal */
-	uint16_t port;
-	bool pinned;
+	const char *kind;         /* "connect", "http", "transparent" */
 	const char *rule;         /* from the policy in force at the verdict */
 	struct pd_policy *policy; /* the reference @rule lives in */
 	struct pd_resolve_req *rq;
-	struct pd_addr addrs[PD_RESOLVE_MAX_ADDRS];
 	size_t naddrs, ai;
-	struct pd_addr peer;
-	char cause[96]; /* the last upstream failure */
-	/* bytes read before the relay: the head, then what is still to send */
+	/* bytes read before the relay: the head, then what is still to send;
+	 * plain HTTP keeps it for the next request's bytes */
 	char *buf;
 	size_t cap, len;
 	/* to send upstream before relaying (the forwarded head, early bytes) */
 	char *up;
 	size_t up_len, up_off;
-	/* to send to the client (200 Connection established, an error) */
+	/* to send to the client (200 Connection established, a response head, an error) */
 	char *down;
-	size_t down_len, down_off;
-	bool http; /* plain HTTP forwarding: close after the response */
-	struct pump c2u, u2c;
+	size_t down_len, down_off, down_cap;
+	/* plain HTTP: the response head from upstream (then a chunked body's staging) */
+	char *rbuf;
+	size_t rlen, rscan;
 	uint64_t t0, deadline;
+	struct pump c2u, u2c;
+	int cfd, ufd;
+	enum conn_state st;
+	int minor;        /* plain HTTP: the client's HTTP/1.<minor> */
+	unsigned interim; /* plain HTTP: 1xx heads passed on for this request */
+	struct pd_addr peer;
+	struct pd_addr addrs[PD_RESOLVE_MAX_ADDRS];
+	uint16_t port;
+	bool pinned;
+	bool http;       /* plain HTTP forwarding: one request at a time */
+	bool resp_body;  /* the response head is through: its body follows */
+	bool keep_alive; /* the client may send its next request on this connection */
+	bool head_req;   /* the request is HEAD: the response has no body */
 	bool audited;
+	char method[16];
+	char cause[96];             /* the last upstream failure */
+	char norm[PD_NAME_MAX + 1]; /* normalized name, "" for an IP literal */
+	char host[PD_NAME_MAX + 3]; /* as asked (normalized once known) */
 };
 
 struct pd_proxy {
