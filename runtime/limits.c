@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * limits.c - choose how each limit is enforced and enforce it (limits.h).
+ *
+ * On cgroup v2 paude may have to move itself into a leaf cgroup of its own
+ * to hand the controllers to the sandbox's (cgroup.c explains why); that is
+ * recorded in the plan (lp->deleg), and pd_limits_cleanup(), which every
+ * owner of a sandbox reaches through pd_sandbox_destroy(), undoes it after
+ * removing the sandbox's cgroup: paude moves back and the leaf goes.
  */
 #include "limits.h"
 #include "common/cleanup.h"
@@ -23,32 +29,20 @@ static bool wants_cgroup(const struct pd_limits *l)
 	return l->memory || (l->pids && !l->pids_default) || l->cpu_quota_us;
 }
 
-static bool has_word(const char *text, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = text; (p = strstr(p, word)); p += n)
-		if ((p == text || p[-1] == ' ' || p[-1] == '+') &&
-		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
-/* cgroup v2: our cgroup is delegated when we can make a child with the controllers. */
+/*
+ * cgroup v2: our cgroup is delegated when it can hand the controllers to a
+ * child (pd_cgroup_delegate(), which may move paude into a leaf of its own;
+ * pd_limits_cleanup() undoes that once the sandbox's cgroup is gone).
+ */
 static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const char *name,
 		    struct pd_error *err)
 {
-	char dir[2048], path[2100], v[64];
-	cleanup_free char *ctl = NULL, *sub = NULL;
+	char dir[2048], v[64];
 	const char *need[3];
-	size_t n_need = 0, len;
+	size_t n_need = 0;
 	struct pd_error ignore;
-	bool moved = false;
 
 	if (pd_cgroup_dir("", dir, sizeof(dir)) < 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
-	if (pd_read_file_at(AT_FDCWD, path, 0, 4096, &ctl, &len, &ignore) < 0)
 		return 0;
 	if (l->memory)
 		need[n_need++] = "memory";
@@ -56,53 +50,15 @@ static int setup_v2(struct pd_limits_plan *lp, const struct pd_limits *l, const 
 		need[n_need++] = "pids";
 	if (l->cpu_quota_us)
 		need[n_need++] = "cpu";
-	for (size_t i = 0; i < n_need; i++)
-		if (!has_word(ctl, need[i]))
-			return 0;
-	if (access(dir, W_OK) < 0)
+	/* Not delegated: the next mode (a leaf it could not leave stays in
+	 * lp->deleg for pd_limits_cleanup()). */
+	if (pd_cgroup_delegate(dir, need, n_need, &lp->deleg, &ignore) < 0)
 		return 0;
-	/* Enable the controllers for our children (no-op when already on). */
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-	if (pd_read_file_at(AT_FDCWD, path, 0, 4096, &sub, &len, &ignore) < 0)
-		return 0;
-	for (size_t i = 0; i < n_need; i++) {
-		char add[32];
-
-		if (has_word(sub, need[i]))
-			continue;
-		snprintf(add, sizeof(add), "+%s", need[i]);
-		if (pd_cgroup_write(dir, "cgroup.subtree_control", add, &ignore) == 0)
-			continue;
-		/*
-		 * EBUSY: cgroup v2 lets no process live in a cgroup that hands
-		 * controllers to its children, and paude lives in it.  Move
-		 * paude into a leaf of its own (paude-*, swept like the rest
-		 * once empty) and try once more; other processes there keep
-		 * it busy, and the next mode is tried.
-		 */
-		if (ignore.code != EBUSY || moved)
-			return 0;
-		{
-			char leaf_name[48], rnd[13];
-			cleanup_free char *leaf = NULL;
-
-			pd_random_hex(rnd, 6);
-			snprintf(leaf_name, sizeof(leaf_name), "paude-%ld-%s", (long)getpid(), rnd);
-			leaf = pd_cgroup_make(dir, leaf_name);
-			if (!leaf)
-				return 0;
-			if (pd_cgroup_write(leaf, "cgroup.procs", "0", &ignore) < 0) {
-				(void)rmdir(leaf);
-				return 0;
-			}
-			moved = true;
-		}
-		if (pd_cgroup_write(dir, "cgroup.subtree_control", add, &ignore) < 0)
-			return 0;
-	}
 	lp->dirs[0] = pd_cgroup_make(dir, name);
-	if (!lp->dirs[0])
+	if (!lp->dirs[0]) {
+		pd_cgroup_undelegate(&lp->deleg);
 		return 0;
+	}
 	lp->n_dirs = 1;
 	lp->mode = PD_LIMITS_CGROUP2;
 	if (l->memory) {
@@ -396,4 +352,6 @@ void pd_limits_cleanup(struct pd_limits_plan *lp)
 		lp->dirs[i] = NULL;
 	}
 	lp->n_dirs = 0;
+	/* Only now: our leaf is its parent's last child once the sandbox's is gone. */
+	pd_cgroup_undelegate(&lp->deleg);
 }

@@ -47,13 +47,27 @@ enum pd_limits_mode {
 #define PD_N_QUOTAS 4
 extern const char *const pd_quota_names[PD_N_QUOTAS];
 
+/*
+ * What pd_cgroup_delegate() changed in a cgroup v2 directory, for
+ * pd_cgroup_undelegate() at the end of the run (cgroup.c).
+ */
+#define PD_CGROUP_MAX_CTL 4
+struct pd_cgroup_deleg {
+	char *parent; /* the cgroup whose children got the controllers; NULL: none */
+	char *leaf;   /* parent/paude-<pid>-<random> this process moved into; NULL: none */
+	pid_t pid;    /* the process that moved (the one the undo moves back) */
+	char added[PD_CGROUP_MAX_CTL][32]; /* controllers this run enabled in parent */
+	size_t n_added;
+};
+
 struct pd_limits_plan {
 	enum pd_limits_mode mode;
 	uint64_t quota[PD_N_QUOTAS];    /* /proc/sys/user/<pd_quota_names[i]>, 0 = leave */
 	uint64_t sigpending, msgqueue;  /* rlimits of the command, 0 = leave */
 	char *dirs[PD_CGROUP_MAX_DIRS]; /* cgroups made for this sandbox */
 	size_t n_dirs;
-	uint64_t nproc; /* rlimit mode: 0 = none */
+	uint64_t nproc;               /* rlimit mode: 0 = none */
+	struct pd_cgroup_deleg deleg; /* cgroup v2: enabling the controllers */
 };
 
 /* pd_limits_setup() - make the cgroup(s) and write the limits (parent, before clone). */
@@ -77,7 +91,8 @@ int pd_limits_enter(const struct pd_limits_plan *lp, pid_t pid, struct pd_error 
 int pd_limits_apply_rlimits(const struct pd_limits_plan *lp, const struct pd_limits *l,
 			    uint64_t extra_tasks, struct pd_error *err);
 
-/* pd_limits_cleanup() - remove the cgroups (waits briefly for exiting tasks). */
+/* pd_limits_cleanup() - remove the cgroups (waits briefly for exiting tasks), then
+ * undo what enabling the cgroup v2 controllers changed (pd_cgroup_undelegate()). */
 void pd_limits_cleanup(struct pd_limits_plan *lp);
 
 /*
@@ -113,5 +128,12 @@ int pd_cgroup_dir(const char *controller, char *out, size_t outsz);
 /* pd_cgroup_make() - sweep the cgroups of dead paudes, make @parent/@name. NULL+errno. */
 char *pd_cgroup_make(const char *parent, const char *name);
 int pd_cgroup_write(const char *dir, const char *file, const char *value, struct pd_error *err);
+/* pd_cgroup_delegate() - enable @controllers for @dir's children (v2), moving into a
+ * leaf of our own if needed; records it in @d.  0, or -1 with @err (undone). */
+int pd_cgroup_delegate(const char *dir, const char *const *controllers, size_t n,
+		       struct pd_cgroup_deleg *d, struct pd_error *err);
+/* pd_cgroup_undelegate() - at the end of the run: leave and remove the leaf, and
+ * disable the controllers, when no other run uses them. Frees @d. */
+void pd_cgroup_undelegate(struct pd_cgroup_deleg *d);
 
 #endif

@@ -540,7 +540,8 @@ int pd_sandbox_kill(struct pd_sandbox *sb, int sig)
  * The one place a sandbox is released, whole or half-built (crun's
  * cleanup_pid): a child that is still there is killed and reaped by pid -
  * it is ours and unreaped, so the pid cannot have been reused - then the
- * cgroups go, then every fd.
+ * cgroups go (and, on cgroup v2, the leaf paude may have moved into:
+ * pd_limits_cleanup()), then every fd.
  */
 void pd_sandbox_destroy(struct pd_sandbox *sb)
 {
