@@ -194,11 +194,14 @@ size_t pd_http_head_end(const char *buf, size_t len, size_t *scan);
  * "name: value" with a token name, no whitespace before the colon, no
  * folding, no control byte but HTAB in the value; at most
  * PD_HTTP_RESPONSE_FIELDS_MAX of them.  Content-Length fields agree (1*DIGIT,
- * at most 2^53); 101 is refused (the proxy never asks for an upgrade).
+ * at most 2^53); Transfer-Encoding codings are tokens (parameters after
+ * ';'); Connection and Proxy-Connection options are tokens, at most 64 in
+ * all, none of them Content-Length or Transfer-Encoding; 101 is refused
+ * (the proxy never asks for an upgrade).
  * Framing follows RFC 9112 6.3: no body for HEAD, 1xx, 204 and 304;
  * Transfer-Encoding whose last coding is chunked: chunked (Content-Length
- * ignored), any other Transfer-Encoding: until close; Content-Length; else
- * until close.
+ * ignored; in an HTTP/1.0 response: until close, RFC 9112 6.1), any other
+ * Transfer-Encoding: until close; Content-Length; else until close.
  *
  * Return: 1 and @r filled, or -1 with @reason.
  */

@@ -123,23 +123,54 @@ static int field_content_length(const char *v, size_t vn, bool *seen, uint64_t *
 	return 0;
 }
 
-/* Transfer-Encoding: every coding a token; *@chunked is whether the last is chunked. */
+/*
+ * Transfer-Encoding: every coding a token, maybe with parameters after OWS
+ * ";"; *@chunked is whether the last one is "chunked" (without any).
+ */
 static int field_transfer_encoding(const char *v, size_t vn, bool *chunked, const char **reason)
 {
 	const char *t;
 	size_t tn, i = 0;
 
 	while (pd_http_next_token(v, vn, &i, &t, &tn)) {
-		size_t k = 0;
+		size_t k = 0, j;
 
 		if (!tn)
 			continue;
 		while (k < tn && pd_http_is_tchar((unsigned char)t[k]))
 			k++;
-		/* a coding may have parameters: "gzip;q=1" keeps its name */
-		if (k == 0 || (k < tn && t[k] != ';' && t[k] != ' ' && t[k] != '\t'))
+		for (j = k; j < tn && (t[j] == ' ' || t[j] == '\t');)
+			j++;
+		if (k == 0 || (j < tn && t[j] != ';'))
 			return bad(reason, "a malformed Transfer-Encoding");
 		*chunked = pd_http_ieq(t, k, "chunked") && k == tn;
+	}
+	return 0;
+}
+
+/* Connection options per head: the forwarded head checks each field against them. */
+#define CONNECTION_OPTIONS_MAX 64
+
+/*
+ * Connection, Proxy-Connection: tokens, at most CONNECTION_OPTIONS_MAX in
+ * the head, none naming a framing field (dropping it would tell the client
+ * another framing than the one the proxy follows).
+ */
+static int field_connection(const char *v, size_t vn, unsigned *options, const char **reason)
+{
+	const char *t;
+	size_t tn, i = 0;
+
+	while (pd_http_next_token(v, vn, &i, &t, &tn)) {
+		if (!tn)
+			continue;
+		if (++*options > CONNECTION_OPTIONS_MAX)
+			return bad(reason, "too many Connection options");
+		for (size_t k = 0; k < tn; k++)
+			if (!pd_http_is_tchar((unsigned char)t[k]))
+				return bad(reason, "a malformed Connection option");
+		if (pd_http_ieq(t, tn, "content-length") || pd_http_ieq(t, tn, "transfer-encoding"))
+			return bad(reason, "Connection names the body's framing");
 	}
 	return 0;
 }
@@ -150,6 +181,7 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 	struct line l;
 	size_t off = 0, fields = 0;
 	bool cl = false, te = false, chunked = false, ended = false;
+	unsigned options = 0;
 	uint64_t len = 0;
 
 	*reason = NULL;
@@ -190,6 +222,10 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 			te = true;
 			if (field_transfer_encoding(v, vn, &chunked, reason) < 0)
 				return -1;
+		} else if (pd_http_ieq(l.s, nn, "connection") ||
+			   pd_http_ieq(l.s, nn, "proxy-connection")) {
+			if (field_connection(v, vn, &options, reason) < 0)
+				return -1;
 		}
 	}
 	if (!ended || off != head_len)
@@ -200,8 +236,8 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 	r->transfer_encoding = te;
 	if (head_request || r->status < 200 || r->status == 204 || r->status == 304)
 		r->framing = PD_HTTP_FRAME_NONE;
-	else if (te)
-		r->framing = chunked ? PD_HTTP_FRAME_CHUNKED : PD_HTTP_FRAME_CLOSE;
+	else if (te) /* HTTP/1.0 with it: the framing is faulty (RFC 9112 6.1) */
+		r->framing = chunked && r->minor ? PD_HTTP_FRAME_CHUNKED : PD_HTTP_FRAME_CLOSE;
 	else if (cl) {
 		r->framing = PD_HTTP_FRAME_LENGTH;
 		r->content_length = len;
