@@ -35,6 +35,16 @@
  * that streams gets one, and a refusal just keeps PIPE_CAP. */
 #define PIPE_BIG (512 * 1024)
 #define PIPE_GROW_AFTER 8
+/*
+ * Small reads are copied (recv + send through a stack buffer, what the
+ * destination does not take queued in up/down): for the short messages of
+ * a request and its response that is cheaper than two splices through a
+ * pipe, and a pump that never streams never makes its pipe.  A pump whose
+ * reads fill the buffer COPY_TO_SPLICE times in a row streams with splice
+ * from then on.
+ */
+#define COPY_MAX 16384
+#define COPY_TO_SPLICE 4
 /* Reads and writes through one pump per wake-up, at most (bounded work). */
 #define PUMP_ROUNDS 8
 #define LINGER_MS 2000
@@ -273,13 +283,13 @@ static void want_events(struct conn *c)
 		ue = EPOLLOUT;
 		break;
 	case C_RELAY:
-		if (c->c2u.chunked ? (!c->c2u.rd_done && c->up_off == c->up_len)
-				   : pump_wants_read(&c->c2u))
+		if (c->up_off == c->up_len &&
+		    (c->c2u.chunked ? !c->c2u.rd_done : pump_wants_read(&c->c2u)))
 			ce |= EPOLLIN;
 		if (c->down_off < c->down_len || c->u2c.inpipe)
 			ce |= EPOLLOUT;
-		if (reads_response(c) ? (!c->u2c.rd_done && c->down_off == c->down_len)
-				      : pump_wants_read(&c->u2c))
+		if (c->down_off == c->down_len &&
+		    (reads_response(c) ? !c->u2c.rd_done : pump_wants_read(&c->u2c)))
 			ue |= EPOLLIN;
 		if (c->up_off < c->up_len || c->c2u.inpipe)
 			ue |= EPOLLOUT;
@@ -328,6 +338,8 @@ static int pump_read(struct pump *p, int from)
 
 	if (p->rd_done || !want)
 		return 0;
+	if (p->pipe[0] < 0 && pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
 	if (p->limit < want)
 		want = (size_t)p->limit;
 	if (!want) {
@@ -371,6 +383,69 @@ static int pump_write(struct pump *p, int to)
 	p->inpipe -= (size_t)n;
 	p->bytes += (uint64_t)n;
 	return 0;
+}
+
+static int set_up(struct conn *c, const char *a, size_t alen, const char *b, size_t blen);
+
+/* One copied read of @p (from @from to @to), see COPY_MAX. */
+static int pump_copy(struct conn *c, struct pump *p, int from, int to)
+{
+	char b[COPY_MAX];
+	size_t want = sizeof(b);
+	ssize_t n, w;
+
+	if (p->limit < want)
+		want = (size_t)p->limit;
+	if (!want) {
+		p->rd_done = true;
+		return 0;
+	}
+	n = recv(from, b, want, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		p->rd_done = true;
+		p->truncated = p->limit != UINT64_MAX;
+		return 0;
+	}
+	if (p->limit != UINT64_MAX) {
+		p->limit -= (uint64_t)n;
+		if (!p->limit)
+			p->rd_done = true;
+	}
+	p->full = (size_t)n == sizeof(b) ? p->full + 1 : 0;
+	if (p->full >= COPY_TO_SPLICE) {
+		p->streaming = true;
+		p->full = 0;
+	}
+	w = send(to, b, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		w = 0;
+	}
+	p->bytes += (uint64_t)w;
+	if (w == n)
+		return 0;
+	/* the rest waits where the head and early bytes wait */
+	if (p == &c->c2u)
+		return set_up(c, b + w, (size_t)(n - w), NULL, 0);
+	if (queue_down(c, b + w, (size_t)(n - w), true) < 0)
+		return -1;
+	p->bytes += (uint64_t)(n - w);
+	return 0;
+}
+
+/* One read of @p: copied while it is short messages, spliced once it streams. */
+static int pump_move(struct conn *c, struct pump *p, int from, int to)
+{
+	bool drained = p == &c->c2u ? c->up_off == c->up_len : c->down_off == c->down_len;
+
+	if (p->rd_done)
+		return 0;
+	if (!p->streaming && !p->inpipe && drained)
+		return pump_copy(c, p, from, to);
+	return pump_read(p, from);
 }
 
 /* A chunked body: read into the buffer, pass on what the scanner says is body. */
@@ -582,7 +657,7 @@ static void next_request(struct conn *c)
 		p->full = 0;
 		p->limit = UINT64_MAX;
 		p->bytes = 0;
-		p->rd_done = p->wr_done = p->truncated = p->chunked = false;
+		p->rd_done = p->wr_done = p->truncated = p->chunked = p->streaming = false;
 	}
 	c->method[0] = c->host[0] = c->norm[0] = '\0';
 	c->port = 0;
@@ -672,7 +747,8 @@ static void relay_client(struct pd_loop_source *src, uint32_t events, void *data
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		for (int round = 0; round < PUMP_ROUNDS; round++) {
-			int r = c->c2u.chunked ? chunked_read(c) : pump_read(&c->c2u, c->cfd);
+			int r = c->c2u.chunked ? chunked_read(c)
+					       : pump_move(c, &c->c2u, c->cfd, c->ufd);
 
 			if (r < 0)
 				return relay_fail(c, errno);
@@ -706,7 +782,7 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 			return relay_fail(c, errno);
 	} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		for (int round = 0; round < PUMP_ROUNDS; round++) {
-			if (pump_read(&c->u2c, c->ufd) < 0)
+			if (pump_move(c, &c->u2c, c->ufd, c->cfd) < 0)
 				return relay_fail(c, errno);
 			if (c->down_off == c->down_len &&
 			    (flush(c->cfd, c->down, c->down_len, &c->down_off) < 0 ||
@@ -718,15 +794,6 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 		}
 	}
 	settle(c);
-}
-
-static int make_pipe(struct pump *p)
-{
-	if (pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -1;
-	p->limit = UINT64_MAX;
-	p->cap = PIPE_CAP;
-	return 0;
 }
 
 static int set_up(struct conn *c, const char *a, size_t alen, const char *b, size_t blen)
@@ -755,12 +822,6 @@ static void connected(struct conn *c)
 
 	c->peer = c->addrs[c->ai];
 	(void)setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* a connection's next request keeps its pipes (empty by now) */
-	if ((c->c2u.pipe[0] < 0 && make_pipe(&c->c2u) < 0) ||
-	    (c->u2c.pipe[0] < 0 && make_pipe(&c->u2c) < 0)) {
-		snprintf(c->cause, sizeof(c->cause), "pipe: %s", pd_strerror(errno));
-		return fail_upstream(c, 502);
-	}
 	if (c->listener->transparent) {
 		/* everything read so far goes on as it came, both ways a tunnel */
 		if (set_up(c, c->buf, c->len, NULL, 0) < 0)
@@ -1213,6 +1274,8 @@ void pd_conn_start(struct pd_proxy *p, int fd, struct listener *l)
 	c->cfd = fd;
 	c->ufd = -1;
 	c->c2u.pipe[0] = c->c2u.pipe[1] = c->u2c.pipe[0] = c->u2c.pipe[1] = -1;
+	c->c2u.limit = c->u2c.limit = UINT64_MAX;
+	c->c2u.cap = c->u2c.cap = PIPE_CAP;
 	c->kind = l->transparent ? "transparent" : "connect";
 	c->st = C_HEAD;
 	c->t0 = pd_proxy_now_ms();

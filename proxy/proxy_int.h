@@ -40,6 +40,7 @@ struct pump {
 	bool truncated; /* EOF came before the limit */
 	bool wr_done;   /* the destination was shut (or must not be) */
 	bool chunked;   /* a chunked request body: copied through buf, checked */
+	bool streaming; /* spliced through the pipe (else copied, see conn.c) */
 	struct pd_http_chunked ch;
 };
 
