@@ -8,9 +8,12 @@
 #   1. throughput: BYTES (1 GiB) through one CONNECT tunnel, client->origin
 #      (to a sink) and origin->client (from a source): MiB/s, paude/direct
 #   2. request rate and latency of 1 KiB responses: keep-alive through one
-#      CONNECT tunnel (sequential) and through CONC tunnels at once; a new
-#      proxied connection per request (absolute-form GET, "Connection:
-#      close"), one at a time and CONC at a time: req/s, p50, p99
+#      CONNECT tunnel (sequential) and through CONC tunnels at once; plain
+#      HTTP keep-alive (absolute-form GETs on one proxy connection, and on
+#      CONC at once; a proxy that closes the connection costs an error and a
+#      reconnect); a new proxied connection per request (absolute-form GET,
+#      "Connection: close"), one at a time and CONC at a time: req/s, p50,
+#      p99
 #   3. PSS and RSS of each proxy (its processes) with TUNNELS idle tunnels
 #   4. a fresh `paude run` sandbox: from its start to the first byte of a
 #      plain HTTP GET through its proxy reaching the origin on the host's
@@ -32,9 +35,9 @@ PAUDE=$BUILD/paude
 LOAD=$BUILD/tests/pd-load
 BYTES=${BYTES:-1073741824} # throughput: bytes per tunnel
 REPS=${REPS:-5}            # runs per peer of each throughput and rate test
-SEQ=${SEQ:-10000}          # keep-alive requests on one tunnel
+SEQ=${SEQ:-10000}          # keep-alive requests on one tunnel / connection
 CONC=${CONC:-16}           # tunnels / connections at once
-CREQS=${CREQS:-40000}      # keep-alive requests over CONC tunnels
+CREQS=${CREQS:-40000}      # keep-alive requests over CONC tunnels / connections
 NEW1=${NEW1:-3000}         # new-connection requests, one at a time
 NEWC=${NEWC:-10000}        # new-connection requests, CONC at a time
 TUNNELS=${TUNNELS:-100}    # idle tunnels for the memory figure
@@ -298,14 +301,18 @@ done
 
 # ---- 2. request rate and latency ----
 
-MODES=(ka1 kac nc1 ncc)
+MODES=(ka1 kac hk1 hkc nc1 ncc)
 declare -A MODEARGS MODENAME
 MODEARGS[ka1]="--keepalive --concurrency 1 --requests $SEQ"
 MODEARGS[kac]="--keepalive --concurrency $CONC --requests $CREQS"
+MODEARGS[hk1]="--http-keepalive --concurrency 1 --requests $SEQ"
+MODEARGS[hkc]="--http-keepalive --concurrency $CONC --requests $CREQS"
 MODEARGS[nc1]="--new-conn --concurrency 1 --requests $NEW1"
 MODEARGS[ncc]="--new-conn --concurrency $CONC --requests $NEWC"
 MODENAME[ka1]="keep-alive, 1 tunnel"
 MODENAME[kac]="keep-alive, $CONC tunnels"
+MODENAME[hk1]="http keep-alive, 1 connection"
+MODENAME[hkc]="http keep-alive, $CONC connections"
 MODENAME[nc1]="new conn/request, 1 at a time"
 MODENAME[ncc]="new conn/request, $CONC at a time"
 echo "bench: network: request rate, $REPS runs per peer and mode"
@@ -401,7 +408,9 @@ done
 
 echo
 echo "request rate, 1 KiB responses (median of $REPS runs; latency from the request's first syscall"
-echo "to the response's last byte; new-conn includes the connect; proxy CPU ms per 1000 requests):"
+echo "to the response's last byte; new-conn includes the connect; proxy CPU ms per 1000 requests;"
+echo "http keep-alive: absolute-form GETs on plain proxy connections, a connection the proxy closes"
+echo "is an error and is opened again, that connect counted in the next request):"
 printf "  %-32s %-10s %9s %13s %8s %8s %7s %7s\n" "mode" "peer" "req/s" "(min-max)" "p50 us" "p99 us" "cpu/1k" "errors"
 for m in "${MODES[@]}"; do
 	nreq=${MODEARGS[$m]##* }

@@ -18,13 +18,23 @@
  * with "--proxy none", straight to --target):
  *   tput --target T --bytes N --dir up|down
  *        one CONNECT tunnel to a sink (up) or a source (down), N bytes
- *   rps --target T --requests N --concurrency C --keepalive|--new-conn
+ *   rps --target T --requests N --concurrency C
+ *       --keepalive|--http-keepalive|--new-conn
  *        keep-alive: C tunnels opened first (not timed), then N GETs of the
  *        1 KiB resource spread over them, one at a time on each;
+ *        http-keepalive: C plain connections to the proxy opened first (not
+ *        timed), then N absolute-form GETs (HTTP/1.1, Host, no "Connection:
+ *        close") spread over them, one at a time on each, every response
+ *        read by its Content-Length; a connection the proxy ends (or any
+ *        other failure on it) costs that request, counted as an error, and
+ *        is opened again for the next one (timed from its connect), so a
+ *        proxy without client keep-alive still gives a figure; with no
+ *        proxy, origin-form GETs on C keep-alive connections to T;
  *        new-conn: every GET a new connection, as an absolute-form request
  *        through the proxy ("Connection: close"), C at a time;
  *        latency is from the request's first syscall (the connect, for
- *        new-conn) to the response's last byte
+ *        new-conn and a re-opened http-keepalive connection) to the
+ *        response's last byte
  *   idle --target T --tunnels N --hold SECONDS
  *        N tunnels, one request through each, then "idle ... ready" and
  *        they stay open (idle) for SECONDS or until a signal
@@ -660,13 +670,28 @@ static int cmd_serve(int argc, char **argv, enum skind kind)
 
 /* ---- client options ---- */
 
+/* rps: how requests reach the origin */
+enum rmode {
+	RM_UNSET,
+	RM_TUNNEL,  /* --keepalive: GETs through CONNECT tunnels opened first */
+	RM_HTTP,    /* --http-keepalive: absolute-form GETs on proxy connections opened first */
+	RM_NEWCONN, /* --new-conn: a new connection per GET, "Connection: close" */
+};
+
+static const char *const rm_name[] = {
+	[RM_UNSET] = "-",
+	[RM_TUNNEL] = "keepalive",
+	[RM_HTTP] = "http-keepalive",
+	[RM_NEWCONN] = "new-conn",
+};
+
 struct copts {
 	const char *proxy_s, *target;
 	struct sockaddr_in proxy, tsa;
 	bool via_proxy;
 	unsigned long long bytes, requests, concurrency, tunnels, hold, stall;
-	int dir;       /* 1 up, 2 down */
-	int keepalive; /* 1 keep-alive, 0 new connection per request, -1 unset */
+	int dir; /* 1 up, 2 down */
+	enum rmode mode;
 };
 
 static void parse_copts(int argc, char **argv, struct copts *o)
@@ -677,17 +702,20 @@ static void parse_copts(int argc, char **argv, struct copts *o)
 	o->tunnels = 100;
 	o->hold = 60;
 	o->stall = 10;
-	o->keepalive = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--keepalive")) {
-			o->keepalive = 1;
+			o->mode = RM_TUNNEL;
+			continue;
+		}
+		if (!strcmp(a, "--http-keepalive")) {
+			o->mode = RM_HTTP;
 			continue;
 		}
 		if (!strcmp(a, "--new-conn")) {
-			o->keepalive = 0;
+			o->mode = RM_NEWCONN;
 			continue;
 		}
 		if (!v)
@@ -808,6 +836,7 @@ struct cc {
 	size_t got;     /* bytes of this response so far */
 	size_t need;    /* head + body, once the head is in (0 before) */
 	bool until_eof; /* no Content-Length: the response ends at EOF */
+	bool reopen;    /* http-keepalive: failed, to be opened again for the next request */
 	char buf[4096]; /* the response's first bytes (the head must fit) */
 };
 
@@ -820,6 +849,12 @@ struct rps {
 	uint64_t last_progress;
 	bool reported;
 };
+
+/* The modes that send many requests on one connection. */
+static bool rps_persistent(const struct rps *r)
+{
+	return r->o.mode != RM_NEWCONN;
+}
 
 static void rps_error(struct rps *r, struct cc *c, const char *what)
 {
@@ -837,9 +872,15 @@ static void rps_error(struct rps *r, struct cc *c, const char *what)
 		close(c->fd);
 	c->fd = -1;
 	c->st = CC_OFF;
+	/* Not rps_start() from here: a run of failures would recurse. */
+	if (r->o.mode == RM_HTTP)
+		c->reopen = true;
 }
 
-/* Sends the next request on @c; new-conn: on a new connection. */
+/*
+ * Sends the next request on @c; new-conn (and http-keepalive after a
+ * failure): on a new connection.
+ */
 static void rps_start(struct rps *r, struct cc *c)
 {
 	c->got = c->need = 0;
@@ -853,7 +894,7 @@ static void rps_start(struct rps *r, struct cc *c)
 	}
 	r->issued++;
 	c->t0 = now_ns();
-	if (!r->o.keepalive) {
+	if (r->o.mode == RM_NEWCONN || (r->o.mode == RM_HTTP && c->fd < 0)) {
 		const struct sockaddr_in *sa = r->o.via_proxy ? &r->o.proxy : &r->o.tsa;
 
 		c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -876,7 +917,7 @@ static void rps_done(struct rps *r, struct cc *c)
 {
 	r->lat[r->ok++] = now_ns() - c->t0;
 	r->last_progress = now_ns();
-	if (r->o.keepalive)
+	if (rps_persistent(r))
 		return rps_start(r, c);
 	c->st = CC_DRAIN; /* the proxy or origin closes; then the next */
 }
@@ -885,6 +926,8 @@ static void rps_event(struct rps *r, struct cc *c, uint32_t events)
 {
 	char scratch[16384];
 
+	if (c->fd < 0)
+		return; /* closed earlier in this batch of events */
 	if (c->st == CC_CONNECTING) {
 		int e = 0;
 		socklen_t el = sizeof(e);
@@ -949,7 +992,7 @@ static void rps_event(struct rps *r, struct cc *c, uint32_t events)
 			cl = content_length(c->buf, (size_t)(end - c->buf));
 			c->need = (size_t)(end - c->buf) + 4 + (cl < 0 ? 0 : (size_t)cl);
 			c->until_eof = cl < 0;
-			if (cl < 0 && r->o.keepalive)
+			if (cl < 0 && rps_persistent(r))
 				return rps_error(r, c,
 						 "keep-alive response without Content-Length");
 		}
@@ -957,7 +1000,7 @@ static void rps_event(struct rps *r, struct cc *c, uint32_t events)
 			if (c->got > c->need)
 				return rps_error(r, c, "more bytes than the response");
 			rps_done(r, c);
-			if (r->o.keepalive)
+			if (rps_persistent(r))
 				return;
 		}
 	}
@@ -971,24 +1014,25 @@ static int cmd_rps(int argc, char **argv)
 	uint64_t t0, t1;
 	double secs;
 	bool stalled = false;
+	const char *close_hdr;
 
 	memset(&r, 0, sizeof(r));
 	parse_copts(argc, argv, &r.o);
-	if (r.o.keepalive < 0)
-		die("rps: --keepalive or --new-conn");
+	if (r.o.mode == RM_UNSET)
+		die("rps: --keepalive, --http-keepalive or --new-conn");
 	if (!r.o.requests)
 		die("rps: --requests must be at least 1");
 	if (r.o.concurrency > r.o.requests)
 		r.o.concurrency = r.o.requests;
-	if (r.o.keepalive || !r.o.via_proxy)
+	close_hdr = r.o.mode == RM_NEWCONN ? "Connection: close\r\n" : "";
+	if (r.o.mode == RM_TUNNEL || !r.o.via_proxy)
 		snprintf(r.req, sizeof(r.req),
 			 "GET /1k HTTP/1.1\r\nHost: %s\r\nUser-Agent: pd-load\r\n%s\r\n",
-			 r.o.target, r.o.keepalive ? "" : "Connection: close\r\n");
+			 r.o.target, close_hdr);
 	else
 		snprintf(r.req, sizeof(r.req),
-			 "GET http://%s/1k HTTP/1.1\r\nHost: %s\r\nUser-Agent: pd-load\r\n"
-			 "Connection: close\r\n\r\n",
-			 r.o.target, r.o.target);
+			 "GET http://%s/1k HTTP/1.1\r\nHost: %s\r\nUser-Agent: pd-load\r\n%s\r\n",
+			 r.o.target, r.o.target, close_hdr);
 	r.reqlen = strlen(r.req);
 	r.lat = calloc(r.o.requests, sizeof(*r.lat));
 	cs = calloc(r.o.concurrency, sizeof(*cs));
@@ -999,11 +1043,18 @@ static int cmd_rps(int argc, char **argv)
 	for (size_t i = 0; i < r.o.concurrency; i++) {
 		cs[i].tag = T_CONN;
 		cs[i].fd = -1;
-		if (r.o.keepalive) {
+		if (r.o.mode == RM_TUNNEL) {
 			cs[i].fd = open_tunnel(r.o.via_proxy ? &r.o.proxy : NULL, r.o.target,
 					       &r.o.tsa);
 			if (cs[i].fd < 0)
 				die("rps: tunnel %zu to %s: %s", i, r.o.target, strerror(errno));
+		} else if (r.o.mode == RM_HTTP) {
+			cs[i].fd = dial(r.o.via_proxy ? &r.o.proxy : &r.o.tsa);
+			if (cs[i].fd < 0)
+				die("rps: connection %zu to %s: %s", i,
+				    r.o.via_proxy ? r.o.proxy_s : r.o.target, strerror(errno));
+		}
+		if (cs[i].fd >= 0) {
 			set_nonblock(cs[i].fd);
 			ep_add(cs[i].fd, EPOLLIN, &cs[i]);
 		}
@@ -1015,8 +1066,14 @@ static int cmd_rps(int argc, char **argv)
 		bool busy = false;
 		int n;
 
-		for (size_t i = 0; i < r.o.concurrency; i++)
+		for (size_t i = 0; i < r.o.concurrency; i++) {
+			/* http-keepalive: the next request on a new connection */
+			while (cs[i].reopen) {
+				cs[i].reopen = false;
+				rps_start(&r, &cs[i]);
+			}
 			busy |= cs[i].st != CC_OFF;
+		}
 		if (!busy)
 			break;
 		n = epoll_wait(ep, evs, MAX_EVENTS, 1000);
@@ -1045,10 +1102,9 @@ static int cmd_rps(int argc, char **argv)
 	qsort(r.lat, r.ok, sizeof(*r.lat), cmp_u64);
 	printf("rps mode=%s conc=%llu requests=%llu ok=%llu errors=%llu stalled=%d secs=%.4f "
 	       "rps=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f\n",
-	       r.o.keepalive ? "keepalive" : "new-conn", r.o.concurrency, r.o.requests, r.ok,
-	       r.errors, stalled, secs, secs > 0 ? (double)r.ok / secs : 0.0,
-	       (double)pct(r.lat, r.ok, 50) / 1e3, (double)pct(r.lat, r.ok, 99) / 1e3,
-	       r.ok ? (double)r.lat[r.ok - 1] / 1e3 : 0.0);
+	       rm_name[r.o.mode], r.o.concurrency, r.o.requests, r.ok, r.errors, stalled, secs,
+	       secs > 0 ? (double)r.ok / secs : 0.0, (double)pct(r.lat, r.ok, 50) / 1e3,
+	       (double)pct(r.lat, r.ok, 99) / 1e3, r.ok ? (double)r.lat[r.ok - 1] / 1e3 : 0.0);
 	return stalled ? 3 : r.errors ? 2 : 0;
 }
 
@@ -1291,7 +1347,7 @@ int main(int argc, char **argv)
 		"usage: pd-load serve-http|serve-sink|serve-source PORT\n"
 		"       pd-load tput [--proxy H:P] --target H:P --bytes N --dir up|down\n"
 		"       pd-load rps [--proxy H:P] --target H:P --requests N --concurrency C "
-		"--keepalive|--new-conn\n"
+		"--keepalive|--http-keepalive|--new-conn\n"
 		"       pd-load idle [--proxy H:P] --target H:P --tunnels N --hold SECONDS\n"
 		"       pd-load time-cmd [--runs N] [--warmup W] [--http-port P] -- CMD...\n"
 		"       pd-load freeport | wait-port H:P [SECONDS]\n");
