@@ -313,15 +313,20 @@ sess_credentials() {
 	eq "$OUT" "[ghp_flag]" "--github-token on exec"
 	spc exec "$S" -- sh -c 'echo "[$GH_TOKEN]"; tmux show-environment -t claude GH_TOKEN'
 	contains "$OUT" "[]" "the exec token stayed with its process"
-	spc exec "$S" -- sh -c 'cat ~/.gitconfig ~/.config/git/ignore ~/.config/gcloud/application_default_credentials.json ~/.claude/settings.json ~/.claude/plugins/installed_plugins.json ~/.claude.json'
+	spc exec "$S" -- sh -c 'cat ~/.gitconfig ~/.config/git/ignore ~/.config/gcloud/application_default_credentials.json ~/.claude/settings.json ~/.claude/plugins/installed_plugins.json'
 	status_is "$RC" 0 "the copied files: $ERR"
 	eq "$OUT" "[user]
 	name = Tester
 *.o
 {\"type\":\"authorized_user\"}
 {\"theme\":\"dark\"}
-{\"p\":\"$H/.claude/plugins/x\"}
-{\"hasCompletedOnboarding\":true}" "what the agent gets"
+{\"p\":\"$H/.claude/plugins/x\"}" "what the agent gets"
+	# ~/.claude.json: the copy's key is there (Claude Code, started in the
+	# session's tmux, may already have rewritten the file with its own state)
+	spc exec "$S" -- sh -c 'cat ~/.claude.json'
+	status_is "$RC" 0 "the copied .claude.json: $ERR"
+	printf '%s' "$OUT" | grep -Eq '"hasCompletedOnboarding": ?true' ||
+		fail "the copied .claude.json lost its key: $OUT"
 	# read-only ones cannot be written, not even by the sandbox's root
 	spc exec -u root "$S" -- sh -c 'for f in ~paude/.gitconfig ~paude/.config/gcloud/application_default_credentials.json; do echo x >>"$f" && echo "wrote $f"; done; true'
 	not_contains "$OUT" wrote "read-only credentials were written"
