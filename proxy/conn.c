@@ -6,11 +6,22 @@
  * recomputed from the state (want_events()).
  *
  * Buffers: the request head (or a transparent connection's first bytes) is
- * read into a buffer of its own, freed once the relay starts (a chunked
- * request body keeps it as its staging area); what must go out before the
- * relay (the forwarded head, bytes read with the head, "200 Connection
- * established", an error) sits in `up` / `down`.  Everything else moves
- * through two pipes with splice(), so nothing is allocated per byte.
+ * read into a buffer of its own, freed once a tunnel starts (plain HTTP
+ * keeps it: a chunked request body is staged there, and the bytes after a
+ * request are the next request's); what must go out before the relay (the
+ * forwarded head, bytes read with the head, "200 Connection established", a
+ * response head, an error) sits in `up` / `down`.  A plain-HTTP response
+ * head (and a chunked response body) is read into `rbuf`.  Short messages
+ * are copied through a stack buffer (recv + send); a direction that
+ * streams moves through its pipe with splice(), so nothing is allocated
+ * per byte.
+ *
+ * Plain HTTP, one request at a time per client connection: each is parsed,
+ * decided against the policy in force and audited on its own; its upstream
+ * connection is kept for the next request when both sides keep theirs and
+ * the response ended by its own framing, and used again only for a
+ * bodiless request to the same name, port and pin whose address the
+ * policy still allows, with nothing waiting on it (try_reuse()).
  */
 #include "proxy_int.h"
 #include "proxy/audit.h"
@@ -48,12 +59,16 @@
 /* Reads and writes through one pump per wake-up, at most (bounded work). */
 #define PUMP_ROUNDS 8
 #define LINGER_MS 2000
-#define MAX_TRIES 4 /* addresses tried per connection */
+#define MAX_TRIES 4     /* addresses tried per connection */
+#define PARSE_EARLY 64  /* request-head bytes parsed as they come */
+#define PARSE_STEP 1024 /* then at least once per this many */
 
 static void want_events(struct conn *c);
 static void relay_client(struct pd_loop_source *src, uint32_t events, void *data);
 static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *data);
 static void head_forward(struct conn *c);
+static void try_next(struct conn *c);
+static void drop_upstream(struct conn *c);
 
 /* ---- audit and close ---- */
 
@@ -493,7 +508,7 @@ static int chunked_read(struct conn *c)
 static int bad_response(struct conn *c, const char *why)
 {
 	snprintf(c->cause, sizeof(c->cause), "a bad response from upstream: %s", why);
-	if (c->interim || c->u2c.bytes) {
+	if ((c->interim && c->minor) || c->u2c.bytes) {
 		pd_conn_close(c);
 		return 1;
 	}
@@ -512,8 +527,10 @@ static int response_body(struct conn *c, const struct pd_http_response *r, const
 	switch (r->framing) {
 	case PD_HTTP_FRAME_NONE:
 		p->rd_done = true;
+		c->up_reusable &= nrest == 0;
 		break;
 	case PD_HTTP_FRAME_LENGTH:
+		c->up_reusable &= nrest <= r->content_length;
 		take = nrest < r->content_length ? nrest : (size_t)r->content_length;
 		p->limit = r->content_length - take;
 		p->rd_done = p->limit == 0;
@@ -529,6 +546,7 @@ static int response_body(struct conn *c, const struct pd_http_response *r, const
 		take = (size_t)k;
 		p->chunked = !done;
 		p->rd_done = done;
+		c->up_reusable &= !done || take == nrest;
 		break;
 	}
 	case PD_HTTP_FRAME_CLOSE:
@@ -564,7 +582,9 @@ static int response_heads(struct conn *c)
 				       : 0;
 		if (pd_http_parse_response(c->rbuf, hl, c->head_req, &r, &why) < 0)
 			return bad_response(c, why);
-		if (r.status >= 200 && r.framing == PD_HTTP_FRAME_CLOSE)
+		/* a body that ends at close, or a request body not all read
+		 * yet: this is the connection's last response */
+		if (r.status >= 200 && (r.framing == PD_HTTP_FRAME_CLOSE || !c->c2u.rd_done))
 			c->keep_alive = false;
 		n = pd_http_response_head(c->rbuf, &r, c->keep_alive || r.status < 200, head,
 					  sizeof(head));
@@ -574,8 +594,11 @@ static int response_heads(struct conn *c)
 			/* HTTP/1.0 has no 1xx: such a client never sees one */
 			if (++c->interim > MAX_INTERIM)
 				return bad_response(c, "too many interim responses");
-			if (c->minor && queue_down(c, head, (size_t)n, true) < 0)
-				return -1;
+			if (c->minor) {
+				if (queue_down(c, head, (size_t)n, true) < 0)
+					return -1;
+				c->u2c.bytes += (uint64_t)n;
+			}
 			memmove(c->rbuf, c->rbuf + hl, c->rlen - hl);
 			c->rlen -= hl;
 			c->rscan = 0;
@@ -584,8 +607,35 @@ static int response_heads(struct conn *c)
 		if (queue_down(c, head, (size_t)n, true) < 0)
 			return -1;
 		c->u2c.bytes += (uint64_t)n;
+		/* the upstream connection may carry the next request when both
+		 * sides meant to keep it and the framing ends this response */
+		c->up_reusable = c->up_keep && !r.close && r.minor == 1 &&
+				 r.framing != PD_HTTP_FRAME_CLOSE && !c->head_req;
 		return response_body(c, &r, c->rbuf + hl, c->rlen - hl);
 	}
+}
+
+/*
+ * A kept upstream connection the server closed just as it was used (after
+ * try_reuse() looked): before any byte of a response came, the request
+ * (bodiless, its head still in `up`) goes again on a new connection to the
+ * same address, which the policy in force allowed a moment ago.  1 when
+ * retried so, 0 when the failure stands.
+ */
+static int retry_fresh(struct conn *c)
+{
+	if (!c->reused || c->rlen || c->interim || c->u2c.bytes || c->has_body)
+		return 0;
+	c->reused = false;
+	c->retry = true;
+	drop_upstream(c);
+	c->up_off = 0;
+	c->c2u.bytes = 0;
+	c->addrs[0] = c->peer;
+	c->naddrs = 1;
+	c->ai = 0;
+	try_next(c);
+	return 1;
 }
 
 /*
@@ -609,8 +659,12 @@ static int response_read(struct conn *c)
 	if (!c->resp_body) {
 		n = recv(c->ufd, c->rbuf + c->rlen, PD_HTTP_RESPONSE_HEAD_MAX - c->rlen,
 			 MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0 && retry_fresh(c))
+			return 1;
 		if (n < 0)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+			return -1;
 		if (n == 0)
 			return bad_response(c, "it closed before a complete head");
 		c->rlen += (size_t)n;
@@ -635,6 +689,7 @@ static int response_read(struct conn *c)
 	if (done) {
 		c->u2c.rd_done = true;
 		c->u2c.chunked = false;
+		c->up_reusable &= k == n;
 		free(c->rbuf);
 		c->rbuf = NULL;
 	}
@@ -647,13 +702,25 @@ static void next_request(struct conn *c)
 	struct pump *ps[2] = { &c->c2u, &c->u2c };
 
 	audit(c, true, NULL);
-	pd_loop_remove(c->usrc);
-	c->usrc = NULL;
-	close(c->ufd);
-	c->ufd = -1;
+	if (c->up_reusable && !c->c2u.inpipe && !c->u2c.inpipe) {
+		/* kept, unwatched, for the next request to the same place */
+		snprintf(c->up_name, sizeof(c->up_name), "%s", c->norm[0] ? c->norm : c->host);
+		c->up_port = c->port;
+		c->up_pinned = c->pinned;
+		c->up_peer = c->peer;
+	} else {
+		pd_loop_remove(c->usrc);
+		c->usrc = NULL;
+		close(c->ufd);
+		c->ufd = -1;
+	}
 	for (size_t i = 0; i < 2; i++) {
 		struct pump *p = ps[i];
 
+		/* empty by now; a pipe grown for one response is not kept idle */
+		close_pipe(p);
+		p->inpipe = 0;
+		p->cap = PIPE_CAP;
 		p->full = 0;
 		p->limit = UINT64_MAX;
 		p->bytes = 0;
@@ -673,9 +740,11 @@ static void next_request(struct conn *c)
 	c->up_len = c->up_off = 0;
 	c->down_len = c->down_off = 0;
 	c->rlen = c->rscan = 0;
-	c->resp_body = c->keep_alive = c->head_req = false;
+	c->resp_body = c->keep_alive = c->head_req = c->has_body = c->up_keep = c->up_reusable =
+		c->reused = c->retry = false;
 	c->interim = 0;
 	c->audited = false;
+	c->kind = "connect";
 	c->st = C_HEAD;
 	c->t0 = pd_proxy_now_ms();
 	c->deadline = c->t0 + c->proxy->opts.head_timeout_ms;
@@ -699,12 +768,15 @@ static void settle(struct conn *c)
 	if (uc->rd_done && !uc->inpipe && c->down_off == c->down_len && !uc->wr_done) {
 		uc->wr_done = true;
 		if (c->http && uc->truncated) {
+			/* a reset: the client sees at once the response was cut */
 			snprintf(c->cause, sizeof(c->cause),
 				 "upstream closed before the end of the response");
-			pd_conn_close(c);
+			close_reset(c);
 			return;
 		}
-		if (c->http && c->keep_alive && cu->rd_done)
+		/* the next request only once this one went upstream whole:
+		 * nothing of its body may reach the next upstream */
+		if (c->http && c->keep_alive && cu->wr_done)
 			return next_request(c);
 		if (c->http) { /* the response is complete: no more on this connection */
 			audit(c, true, NULL);
@@ -770,8 +842,12 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 
 	(void)src;
 	if (events & (EPOLLOUT | EPOLLERR)) {
-		if (flush_up(c) < 0 || (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0))
+		if (flush_up(c) < 0 ||
+		    (c->up_off == c->up_len && pump_write(&c->c2u, c->ufd) < 0)) {
+			if (retry_fresh(c))
+				return;
 			return relay_fail(c, errno);
+		}
 	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && reads_response(c)) {
 		int r = response_read(c);
@@ -834,19 +910,28 @@ static void connected(struct conn *c)
 			goto nomem;
 	} else {
 		char head[PD_HTTP_HEAD_MAX + 512];
-		ssize_t hl = pd_http_forward_head(c->buf, &req, head, sizeof(head));
+		ssize_t hl;
 		size_t extra = c->len - req.head_len, body = 0;
 		const char *rest = c->buf + req.head_len;
 		bool done = false;
 
+		c->http = true;
+		/* HTTP/1.0 clients: one request per connection (no chunked
+		 * framing can be sent to them, RFC 9112 6.1) */
+		c->keep_alive = req.client_keep_alive && req.minor == 1;
+		c->minor = req.minor;
+		c->head_req = strcmp(req.method, "HEAD") == 0;
+		c->has_body = req.body == PD_HTTP_BODY_CHUNKED ||
+			      (req.body == PD_HTTP_BODY_LENGTH && req.content_length > 0);
+		/* a request without a body may go on a kept upstream connection
+		 * next time: ask upstream to keep it (one with a body could not
+		 * be sent again if the kept connection turned out dead) */
+		c->up_keep = c->keep_alive && !c->has_body;
+		hl = pd_http_forward_head(c->buf, &req, !c->up_keep, head, sizeof(head));
 		if (hl < 0) {
 			snprintf(c->cause, sizeof(c->cause), "the request head does not fit");
 			return fail_upstream(c, 502);
 		}
-		c->http = true;
-		c->keep_alive = req.client_keep_alive;
-		c->minor = req.minor;
-		c->head_req = strcmp(req.method, "HEAD") == 0;
 		switch (req.body) {
 		case PD_HTTP_BODY_LENGTH:
 			body = extra < req.content_length ? extra : (size_t)req.content_length;
@@ -963,6 +1048,19 @@ static void drop_upstream(struct conn *c)
 	c->ufd = -1;
 }
 
+/* A retried request's new connection is up: its head (in `up`) goes again. */
+static void resume(struct conn *c)
+{
+	int one = 1;
+
+	c->retry = false;
+	c->peer = c->addrs[c->ai];
+	(void)setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->st = C_RELAY;
+	c->deadline = pd_proxy_now_ms() + c->proxy->opts.idle_timeout_ms;
+	settle(c);
+}
+
 static void on_upstream(struct pd_loop_source *src, uint32_t events, void *data)
 {
 	struct conn *c = data;
@@ -975,6 +1073,8 @@ static void on_upstream(struct pd_loop_source *src, uint32_t events, void *data)
 		return;
 	if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
 		e = errno;
+	if (e == 0 && c->retry)
+		return resume(c);
 	if (e == 0)
 		return connected(c);
 	snprintf(c->cause, sizeof(c->cause), "%s", pd_strerror(e));
@@ -1020,6 +1120,36 @@ static void resolved(void *data, int status, const struct pd_addr *addrs, size_t
 	check_addrs(c, addrs, n);
 }
 
+/*
+ * The upstream connection the previous request on this client connection
+ * left (plain HTTP), for this one: only for a request without a body, to
+ * the same name (or literal), port and pin, whose address the policy in
+ * force still allows, with nothing waiting on it (a close or stray bytes
+ * from the server end it instead).  Otherwise it is closed.
+ */
+static bool try_reuse(struct conn *c, const char *name)
+{
+	struct pd_verdict v;
+	char b;
+
+	if (c->ufd < 0)
+		return false;
+	if (!c->http || c->has_body || c->port != c->up_port || c->pinned != c->up_pinned ||
+	    strcmp(name, c->up_name) != 0 ||
+	    pd_policy_check_addr(c->proxy->policy, c->norm[0] ? c->norm : NULL, &c->up_peer,
+				 c->port, c->pinned, &v) < 0 ||
+	    !v.allow || recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
+		drop_upstream(c);
+		return false;
+	}
+	c->addrs[0] = c->up_peer;
+	c->naddrs = 1;
+	c->ai = 0;
+	c->reused = true;
+	connected(c);
+	return true;
+}
+
 /* The name (or literal) and port are known: decide, then find addresses. */
 static void decide(struct conn *c)
 {
@@ -1036,15 +1166,18 @@ static void decide(struct conn *c)
 	c->rule = v.rule;
 	if (pd_ip_literal(c->host, strlen(c->host), &lit) == 1) {
 		c->norm[0] = '\0';
+		if (try_reuse(c, c->host))
+			return;
 		return check_addrs(c, &lit, 1);
 	}
 	if (pd_name_normalize(c->host, strlen(c->host), c->norm, sizeof(c->norm), &why) < 0)
 		return deny(c, why ? why : "bad host name");
 	pin = pd_proxy_pin(c->proxy, c->norm);
-	if (pin) {
-		c->pinned = true;
+	c->pinned = pin != NULL;
+	if (try_reuse(c, c->norm))
+		return;
+	if (pin)
 		return check_addrs(c, &pin->addr, 1);
-	}
 	c->st = C_RESOLVE;
 	c->deadline = 0; /* the resolver has its own timeout */
 	want_events(c);
@@ -1086,6 +1219,8 @@ static void head_forward(struct conn *c)
 	memcpy(c->method, req.method, sizeof(c->method));
 	c->kind = req.connect ? "connect" : "http";
 	c->http = !req.connect;
+	c->has_body = req.body == PD_HTTP_BODY_CHUNKED ||
+		      (req.body == PD_HTTP_BODY_LENGTH && req.content_length > 0);
 	set_host(c, req.host);
 	c->port = req.port;
 	if (!req.connect && !req.absolute) {
@@ -1176,11 +1311,22 @@ static void on_head(struct pd_loop_source *src, uint32_t events, void *data)
 		c->audited = true; /* nothing was asked: nothing to record */
 		return pd_conn_close(c);
 	}
+	if (c->len == 0) { /* a request's time starts with its first byte */
+		c->t0 = pd_proxy_now_ms();
+		c->deadline = c->t0 + c->proxy->opts.head_timeout_ms;
+	}
 	c->len += (size_t)n;
 	if (c->listener->transparent)
-		head_transparent(c);
-	else
-		head_forward(c);
+		return head_transparent(c);
+	/* Past its first bytes (a bad method shows there at once), a head
+	 * ends with a line end; a line too long shows within PARSE_STEP
+	 * bytes: a client trickling bytes costs one parse per line (or
+	 * step), not one per byte. */
+	if (c->len - (size_t)n >= PARSE_EARLY && c->len < c->cap &&
+	    c->len / PARSE_STEP == (c->len - (size_t)n) / PARSE_STEP &&
+	    !memchr(c->buf + c->len - (size_t)n, '\n', (size_t)n))
+		return;
+	head_forward(c);
 }
 
 static void on_linger(struct pd_loop_source *src, uint32_t events, void *data)

@@ -36,8 +36,8 @@
  *
  * pd_http_forward_head() walks the validated head again (each line is known
  * to be "name:value CRLF") and copies every end-to-end line verbatim behind
- * a rebuilt origin-form request line; the caller always closes upstream
- * after one response, so "Connection: close" ends the head.
+ * a rebuilt origin-form request line; "Connection: close" ends the head
+ * unless the caller keeps the upstream connection for another request.
  *
  * pd_http_chunked_scan() is a byte state machine (with a bulk skip over
  * chunk data) whose state lives in the caller's struct, so a body can come
@@ -671,8 +671,8 @@ static bool hop_by_hop(const char *name, size_t n)
 	return false;
 }
 
-ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, char *out,
-			     size_t cap)
+ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, bool close,
+			     char *out, size_t cap)
 {
 	struct out o = { out, cap, 0, false };
 	const char *nl;
@@ -720,7 +720,7 @@ ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req,
 			continue;
 		put(&o, line, le - ls);
 	}
-	puts_(&o, "Connection: close\r\n\r\n");
+	puts_(&o, close ? "Connection: close\r\n\r\n" : "\r\n");
 	if (o.overflow)
 		return -1;
 	return (ssize_t)o.len;

@@ -16,7 +16,7 @@
  *	             send out, close
  *	if (r == 1)  check req.host/req.port against the allowlist, then
  *	             CONNECT: answer 200, relay; else
- *	             n = pd_http_forward_head(buf, &req, out, sizeof(out));
+ *	             n = pd_http_forward_head(buf, &req, true, out, sizeof(out));
  *	             send out, then the body (req.body), then the next request
  *	             starts at buf + req.head_len + body length
  */
@@ -135,14 +135,15 @@ int pd_http_parse_request(const char *buf, size_t len, struct pd_http_request *r
  * came except the hop-by-hop ones (Connection, Proxy-Connection, Keep-Alive,
  * Proxy-Authorization, Proxy-Authenticate, TE, Trailer, Upgrade, and every
  * field a Connection or Proxy-Connection header names), then
- * "Connection: close" and the empty line.  Nothing identifying is added.
+ * "Connection: close" when @close (else nothing: HTTP/1.1 keeps the
+ * connection) and the empty line.  Nothing identifying is added.
  * At most @req->head_len + 300 bytes.
  *
  * Return: the length written, or -1 when @cap is too small or @req is a
  * CONNECT (or does not fit @buf).
  */
-ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, char *out,
-			     size_t cap);
+ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, bool close,
+			     char *out, size_t cap);
 
 /* ---- responses (http_response.c) ---- */
 
@@ -168,6 +169,8 @@ struct pd_http_response {
 	enum pd_http_framing framing;
 	uint64_t content_length; /* PD_HTTP_FRAME_LENGTH */
 	bool transfer_encoding;  /* a Transfer-Encoding field was sent */
+	bool close;              /* the server ends its connection after this response ("close",
+		     * or HTTP/1.0 without "keep-alive") */
 };
 
 /*
@@ -239,7 +242,7 @@ struct pd_http_chunked {
 void pd_http_chunked_init(struct pd_http_chunked *c);
 
 /*
- * pd_http_chunked_scan() - follow a chunked request body through the bytes
+ * pd_http_chunked_scan() - follow a chunked body (a request's or a response's) through the bytes
  * of @buf, the next piece of it (pieces of any size, in order).
  * @c: the scanner (pd_http_chunked_init() first)
  * @buf: the next bytes from the client

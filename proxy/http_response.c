@@ -9,9 +9,9 @@
  * request only when the proxy knows exactly where each response ends, so
  * the proxy reads the response head, decides the framing (RFC 9112 6.3)
  * and forwards a head of its own: its own version, the end-to-end fields
- * as they came, the hop-by-hop ones dropped.  Upstream connections carry
- * one request each, so what the server says about its own connection does
- * not matter; what the client is told is the proxy's decision alone.
+ * as they came, the hop-by-hop ones dropped.  What the server says about
+ * its own connection only decides whether the proxy may use it again
+ * (r->close); what the client is told is the proxy's decision alone.
  *
  * Upstream may trickle a head in as many pieces as it likes:
  * pd_http_head_end() resumes its search where it stopped, and the head is
@@ -156,21 +156,25 @@ static int field_transfer_encoding(const char *v, size_t vn, bool *chunked, cons
  * the head, none naming a framing field (dropping it would tell the client
  * another framing than the one the proxy follows).
  */
-static int field_connection(const char *v, size_t vn, unsigned *options, const char **reason)
+static int field_connection(const char *v, size_t vn, unsigned *options, bool *close,
+			    bool *keep_alive, const char **reason)
 {
 	const char *t;
 	size_t tn, i = 0;
 
 	while (pd_http_next_token(v, vn, &i, &t, &tn)) {
-		if (!tn)
-			continue;
+		/* empty elements count too: each costs a pass */
 		if (++*options > CONNECTION_OPTIONS_MAX)
 			return bad(reason, "too many Connection options");
+		if (!tn)
+			continue;
 		for (size_t k = 0; k < tn; k++)
 			if (!pd_http_is_tchar((unsigned char)t[k]))
 				return bad(reason, "a malformed Connection option");
 		if (pd_http_ieq(t, tn, "content-length") || pd_http_ieq(t, tn, "transfer-encoding"))
 			return bad(reason, "Connection names the body's framing");
+		*close |= pd_http_ieq(t, tn, "close");
+		*keep_alive |= pd_http_ieq(t, tn, "keep-alive");
 	}
 	return 0;
 }
@@ -180,7 +184,7 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 {
 	struct line l;
 	size_t off = 0, fields = 0;
-	bool cl = false, te = false, chunked = false, ended = false;
+	bool cl = false, te = false, chunked = false, ended = false, close = false, ka = false;
 	unsigned options = 0;
 	uint64_t len = 0;
 
@@ -224,7 +228,7 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 				return -1;
 		} else if (pd_http_ieq(l.s, nn, "connection") ||
 			   pd_http_ieq(l.s, nn, "proxy-connection")) {
-			if (field_connection(v, vn, &options, reason) < 0)
+			if (field_connection(v, vn, &options, &close, &ka, reason) < 0)
 				return -1;
 		}
 	}
@@ -234,6 +238,7 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 		return bad(reason, "an upgrade the proxy did not ask for");
 	r->head_len = head_len;
 	r->transfer_encoding = te;
+	r->close = close || (r->minor == 0 && !ka);
 	if (head_request || r->status < 200 || r->status == 204 || r->status == 304)
 		r->framing = PD_HTTP_FRAME_NONE;
 	else if (te) /* HTTP/1.0 with it: the framing is faulty (RFC 9112 6.1) */
@@ -265,12 +270,19 @@ static void put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* Whether a Connection or Proxy-Connection field of the head names [name, name+nn). */
-static bool listed(const char *buf, size_t head_len, const char *name, size_t nn)
+/* The options the head's Connection and Proxy-Connection fields name. */
+struct options {
+	const char *t[CONNECTION_OPTIONS_MAX];
+	size_t n[CONNECTION_OPTIONS_MAX];
+	size_t count;
+};
+
+static void collect_options(const char *buf, size_t head_len, struct options *o)
 {
 	struct line l;
 	size_t off = 0;
 
+	o->count = 0;
 	(void)next_line(buf, head_len, &off, &l); /* the status line */
 	while (next_line(buf, head_len, &off, &l) && l.n) {
 		const char *colon = memchr(l.s, ':', l.n), *t;
@@ -283,13 +295,15 @@ static bool listed(const char *buf, size_t head_len, const char *name, size_t nn
 		    !pd_http_ieq(l.s, cn, "proxy-connection"))
 			continue;
 		while (pd_http_next_token(colon + 1, l.n - cn - 1, &i, &t, &tn))
-			if (pd_http_ieq2(t, tn, name, nn))
-				return true;
+			if (tn && o->count < CONNECTION_OPTIONS_MAX) {
+				o->t[o->count] = t;
+				o->n[o->count++] = tn;
+			}
 	}
-	return false;
 }
 
-static bool dropped(const char *buf, const struct pd_http_response *r, const char *name, size_t nn)
+static bool dropped(const struct pd_http_response *r, const struct options *o, const char *name,
+		    size_t nn)
 {
 	static const char *const hop[] = {
 		"connection",
@@ -306,16 +320,21 @@ static bool dropped(const char *buf, const struct pd_http_response *r, const cha
 			return true;
 	if (r->transfer_encoding && pd_http_ieq(name, nn, "content-length"))
 		return true;
-	return listed(buf, r->head_len, name, nn);
+	for (size_t i = 0; i < o->count; i++)
+		if (pd_http_ieq2(o->t[i], o->n[i], name, nn))
+			return true;
+	return false;
 }
 
 ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, bool keep_alive,
 			      char *out, size_t cap)
 {
 	struct out o = { out, cap, 0, false };
+	struct options opts;
 	struct line l;
 	size_t off = 0;
 
+	collect_options(buf, r->head_len, &opts);
 	if (!next_line(buf, r->head_len, &off, &l) || l.n < 12)
 		return -1;
 	put(&o, "HTTP/1.1", 8);
@@ -324,7 +343,7 @@ ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r,
 	while (next_line(buf, r->head_len, &off, &l) && l.n) {
 		const char *colon = memchr(l.s, ':', l.n);
 
-		if (!colon || dropped(buf, r, l.s, (size_t)(colon - l.s)))
+		if (!colon || dropped(r, &opts, l.s, (size_t)(colon - l.s)))
 			continue;
 		put(&o, l.s, l.n);
 		put(&o, "\r\n", 2);

@@ -39,7 +39,7 @@ struct pump {
 	bool rd_done;   /* nothing more to read (EOF, or the limit reached) */
 	bool truncated; /* EOF came before the limit */
 	bool wr_done;   /* the destination was shut (or must not be) */
-	bool chunked;   /* a chunked request body: copied through buf, checked */
+	bool chunked;   /* a chunked body: copied through buf / rbuf, checked */
 	bool streaming; /* spliced through the pipe (else copied, see conn.c) */
 	struct pd_http_chunked ch;
 };
@@ -82,18 +82,27 @@ struct conn {
 	int minor;        /* plain HTTP: the client's HTTP/1.<minor> */
 	unsigned interim; /* plain HTTP: 1xx heads passed on for this request */
 	struct pd_addr peer;
+	struct pd_addr up_peer; /* plain HTTP: where the kept upstream connection goes */
 	struct pd_addr addrs[PD_RESOLVE_MAX_ADDRS];
 	uint16_t port;
+	uint16_t up_port; /* plain HTTP: the kept upstream connection's port */
 	bool pinned;
-	bool http;       /* plain HTTP forwarding: one request at a time */
-	bool resp_body;  /* the response head is through: its body follows */
-	bool keep_alive; /* the client may send its next request on this connection */
-	bool head_req;   /* the request is HEAD: the response has no body */
+	bool up_pinned;   /* ... and whether its name was pinned */
+	bool has_body;    /* plain HTTP: the request has a body (its upstream is not reused) */
+	bool up_keep;     /* plain HTTP: upstream was asked to keep the connection */
+	bool up_reusable; /* ... and the response left it clean for the next request */
+	bool reused;      /* this request went on a kept upstream connection */
+	bool retry;       /* ... which had died: a new connection sends its head again */
+	bool http;        /* plain HTTP forwarding: one request at a time */
+	bool resp_body;   /* the response head is through: its body follows */
+	bool keep_alive;  /* the client may send its next request on this connection */
+	bool head_req;    /* the request is HEAD: the response has no body */
 	bool audited;
 	char method[16];
-	char cause[96];             /* the last upstream failure */
-	char norm[PD_NAME_MAX + 1]; /* normalized name, "" for an IP literal */
-	char host[PD_NAME_MAX + 3]; /* as asked (normalized once known) */
+	char cause[96];                /* the last upstream failure */
+	char norm[PD_NAME_MAX + 1];    /* normalized name, "" for an IP literal */
+	char host[PD_NAME_MAX + 3];    /* as asked (normalized once known) */
+	char up_name[PD_NAME_MAX + 3]; /* the kept upstream connection's name (or literal) */
 };
 
 struct pd_proxy {

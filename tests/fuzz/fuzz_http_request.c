@@ -22,7 +22,8 @@
  *    the answer from it on (all prefixes of short inputs, a sample of long
  *    ones): feeding byte by byte ends like feeding at once;
  *  - forward head: fits head_len + 300 bytes, needs exactly its length of
- *    room, has no hop-by-hop field but its final "Connection: close",
+ *    room, has no hop-by-hop field but its final "Connection: close" (the
+ *    same head without that line when the caller keeps the connection),
  *    re-parses (unless the extra lines cross a limit: 431) to the same
  *    method, host, port, framing and path as HTTP/1.1 origin-form that
  *    closes, and forwarding that again gives the same bytes (unless a
@@ -258,15 +259,18 @@ static void check_forward(const char *buf, const struct pd_http_request *r)
 	struct pd_http_request f;
 	int status = 0;
 	const char *reason = NULL;
-	ssize_t n = pd_http_forward_head(buf, r, out, sizeof(out)), n2;
+	ssize_t n = pd_http_forward_head(buf, r, true, out, sizeof(out)), n2;
 	bool close_field = false;
 	const char *rl_end, *path;
 	size_t pl;
 
 	CHECK(n > 0 && (size_t)n <= r->head_len + 300);
-	CHECK(pd_http_forward_head(buf, r, again, (size_t)n) == n);
-	CHECK(pd_http_forward_head(buf, r, again, (size_t)n - 1) == -1);
+	CHECK(pd_http_forward_head(buf, r, true, again, (size_t)n) == n);
+	CHECK(pd_http_forward_head(buf, r, true, again, (size_t)n - 1) == -1);
 	CHECK(memcmp(out + n - 23, "\r\nConnection: close\r\n\r\n", 23) == 0);
+	/* without @close: the same head without that line */
+	CHECK(pd_http_forward_head(buf, r, false, again, sizeof(again)) == n - 19);
+	CHECK(memcmp(again, out, (size_t)n - 21) == 0 && memcmp(again + n - 21, "\r\n", 2) == 0);
 
 	/* no hop-by-hop field but the last line */
 	rl_end = memmem(out, (size_t)n, "\r\n", 2);
@@ -300,7 +304,7 @@ static void check_forward(const char *buf, const struct pd_http_request *r)
 	}
 	CHECK(pl == r->path_len && memcmp(path, buf + r->path_off, pl) == 0);
 
-	n2 = pd_http_forward_head(out, &f, again, sizeof(again));
+	n2 = pd_http_forward_head(out, &f, true, again, sizeof(again));
 	CHECK(close_field || (n2 == n && memcmp(again, out, (size_t)n) == 0));
 }
 

@@ -236,7 +236,7 @@ static bool ref_codings(const char *v, size_t vn, bool *chunked)
 	return true;
 }
 
-/* Connection options: tokens, at most 64 in the head, no framing field. */
+/* Connection options: tokens, at most 64 list elements in the head, no framing field. */
 static bool ref_options(const char *v, size_t vn, unsigned *count)
 {
 	size_t i = 0;
@@ -251,10 +251,10 @@ static bool ref_options(const char *v, size_t vn, unsigned *count)
 		tn = i - s;
 		i++;
 		trim(&t, &tn);
+		if (++*count > 64) /* empty elements count too */
+			return false;
 		if (!tn)
 			continue;
-		if (++*count > 64)
-			return false;
 		for (size_t k = 0; k < tn; k++)
 			if (!tchar((unsigned char)t[k]))
 				return false;

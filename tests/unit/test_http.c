@@ -611,15 +611,15 @@ static void expect_forward(const char *head, size_t len, const char *want)
 {
 	struct pd_http_request r = parse_ok(head, len);
 	char out[PD_HTTP_HEAD_MAX + 512];
-	ssize_t n = pd_http_forward_head(head, &r, out, sizeof(out));
+	ssize_t n = pd_http_forward_head(head, &r, true, out, sizeof(out));
 	size_t wn = strlen(want);
 
 	ck_assert_msg(n == (ssize_t)wn && memcmp(out, want, wn) == 0,
 		      "forward of \"%.*s\":\nexpected \"%s\"\ngot (%zd) \"%.*s\"", (int)len, head,
 		      want, n, n > 0 ? (int)n : 0, out);
 	/* exactly enough room works, one byte less does not */
-	EXPECT_INT(pd_http_forward_head(head, &r, out, wn), (ssize_t)wn);
-	EXPECT_INT(pd_http_forward_head(head, &r, out, wn - 1), -1);
+	EXPECT_INT(pd_http_forward_head(head, &r, true, out, wn), (ssize_t)wn);
+	EXPECT_INT(pd_http_forward_head(head, &r, true, out, wn - 1), -1);
 }
 
 START_TEST(test_forward_head)
@@ -667,7 +667,7 @@ START_TEST(test_forward_connect_refused)
 	struct pd_http_request r = parse_ok(T(head));
 	char out[256];
 
-	EXPECT_INT(pd_http_forward_head(head, &r, out, sizeof(out)), -1);
+	EXPECT_INT(pd_http_forward_head(head, &r, true, out, sizeof(out)), -1);
 }
 END_TEST
 

@@ -684,7 +684,7 @@ static void free_lines(cJSON **l, int n)
 START_TEST(test_http_get)
 {
 	struct fx f;
-	struct peer *c, *o;
+	struct peer *c, *o, *o2;
 	char req[512], want[512];
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
@@ -703,11 +703,12 @@ START_TEST(test_http_get)
 		 f.oport, f.oport);
 	peer_puts(c, req);
 	o = accept_origin(&f);
+	/* hop-by-hop fields dropped; the client keeps its connection and the
+	 * request has no body, so upstream is asked to keep its own */
 	snprintf(want, sizeof(want),
 		 "GET /path?q=1 HTTP/1.1\r\n"
 		 "Host: ok.test:%u\r\n"
-		 "Accept: */*\r\n"
-		 "Connection: close\r\n\r\n",
+		 "Accept: */*\r\n\r\n",
 		 f.oport);
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	EXPECT_STR(o->in, want);
@@ -716,42 +717,65 @@ START_TEST(test_http_get)
 	run_for(&f, 50);
 	ck_assert_msg(!o->eof, "the origin saw EOF before it answered");
 	EXPECT_STR(o->in, want);
-	/* the response is relayed as it came; the origin's connection ends,
-	 * the client's stays for its next request (keep-alive) */
+	/* the response is relayed as it came; both connections stay */
 	peer_puts(o, resp);
-	peer_shut(o);
-	RUN_UNTIL(&f, c->in_len >= strlen(resp) && peer_done(o), 3000);
-	EXPECT_INT(o->err, 0);
-	EXPECT_STR(o->in, want);
+	RUN_UNTIL(&f, c->in_len >= strlen(resp), 3000);
 	run_for(&f, 50);
-	ck_assert_msg(!peer_done(c), "the client's connection ended after one response");
 	EXPECT_STR(c->in, resp);
-	peer_close(o);
+	ck_assert_msg(!peer_done(c) && !peer_done(o), "a connection ended after one response");
 	expect_conns(&f, 1);
 
-	/* the next request on the same connection: a new upstream connection */
+	/* the next request to the same place goes on the same upstream connection */
 	peer_clear(c);
-	snprintf(req, sizeof(req), "HEAD http://ok.test:%u/2 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+	peer_clear(o);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/2 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
 		 f.oport, f.oport);
 	peer_puts(c, req);
-	o = accept_origin(&f);
-	snprintf(want, sizeof(want),
-		 "HEAD /2 HTTP/1.1\r\nHost: ok.test:%u\r\nConnection: close\r\n\r\n", f.oport);
+	snprintf(want, sizeof(want), "GET /2 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	EXPECT_STR(o->in, want);
+	expect_no_accept(f.origin);
+	/* the server says it closes: the client is not told (its connection
+	 * is the proxy's), and that upstream connection is not used again */
+	peer_puts(o, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+	RUN_UNTIL(&f, c->in_len >= 40 && peer_done(o), 3000);
+	EXPECT_STR(c->in, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	ck_assert_msg(!peer_done(c), "the client's connection ended");
+
+	/* the next request: a new upstream connection */
+	peer_clear(c);
+	snprintf(req, sizeof(req), "HEAD http://ok.test:%u/3 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o2 = accept_origin(&f);
+	snprintf(want, sizeof(want), "HEAD /3 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	RUN_UNTIL(&f, o2->in_len >= strlen(want), 3000);
+	EXPECT_STR(o2->in, want);
 	/* a HEAD response has no body, whatever its Content-Length says */
-	peer_puts(o, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n");
+	peer_puts(o2, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n");
 	RUN_UNTIL(&f, c->in_len >= 38, 3000);
 	run_for(&f, 50);
 	EXPECT_STR(c->in, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n");
-	RUN_UNTIL(&f, peer_done(o), 3000);
 	ck_assert_msg(!peer_done(c), "the client's connection ended after a HEAD");
-	/* the client ends it: so does the proxy */
+
+	/* an upstream connection the server closed while kept is not used:
+	 * the next request gets a new one */
+	peer_shut(o2);
+	run_for(&f, 30);
+	peer_clear(c);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/4 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o = accept_origin(&f);
+	RUN_UNTIL(&f, o->in_len > 0 && peer_done(o2), 3000);
+	peer_puts(o, resp);
+	RUN_UNTIL(&f, c->in_len >= strlen(resp), 3000);
+	EXPECT_STR(c->in, resp);
+
+	/* the client ends it: so does the proxy, upstream too */
 	peer_shut(c);
-	RUN_UNTIL(&f, peer_done(c), 3000);
+	RUN_UNTIL(&f, peer_done(c) && peer_done(o), 3000);
 	EXPECT_INT(c->err, 0);
-	peer_close(c);
-	peer_close(o);
 	expect_conns(&f, 0);
 	fx_fini(&f);
 }
@@ -985,8 +1009,9 @@ START_TEST(test_http_keepalive_pipelined)
 		 f.oport, f.oport, f.oport, f.oport);
 	peer_puts(c, req);
 	o1 = accept_origin(&f);
-	snprintf(want, sizeof(want),
-		 "GET /1 HTTP/1.1\r\nHost: ok.test:%u\r\nConnection: close\r\n\r\n", f.oport);
+	/* bodiless requests of a client that keeps its connection: upstream
+	 * is asked to keep its own */
+	snprintf(want, sizeof(want), "GET /1 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
 	RUN_UNTIL(&f, o1->in_len >= strlen(want), 3000);
 	run_for(&f, 50);
 	EXPECT_STR(o1->in, want);
@@ -999,12 +1024,14 @@ START_TEST(test_http_keepalive_pipelined)
 	peer_puts(o1, r1 + 27);
 	RUN_UNTIL(&f, c->in_len >= strlen(r1), 3000);
 	EXPECT_STR(c->in, r1);
-	/* the proxy ends the first upstream connection and makes the second */
-	o2 = accept_origin(&f);
-	snprintf(want, sizeof(want),
-		 "GET /2 HTTP/1.1\r\nHost: ok.test:%u\r\nConnection: close\r\n\r\n", f.oport);
-	RUN_UNTIL(&f, o2->in_len >= strlen(want) && peer_done(o1), 3000);
-	EXPECT_STR(o2->in, want);
+	/* the second goes on the same upstream connection (same name, port,
+	 * pin and address; the response ended by its length) */
+	snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		 "GET /2 HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	RUN_UNTIL(&f, o1->in_len >= strlen(want), 3000);
+	EXPECT_STR(o1->in, want);
+	expect_no_accept(f.origin);
+	o2 = o1;
 	/* a chunked response with a trailer goes through as it came, then the
 	 * bytes after it are not passed on */
 	peer_puts(o2, r2);
@@ -1015,7 +1042,7 @@ START_TEST(test_http_keepalive_pipelined)
 		      "the second response: %s", c->in + strlen(r1));
 	ck_assert_msg(!peer_done(c), "the client's connection ended");
 	peer_shut(c);
-	RUN_UNTIL(&f, peer_done(c), 3000);
+	RUN_UNTIL(&f, peer_done(c) && peer_done(o1), 3000);
 	peer_close(c);
 	expect_conns(&f, 0);
 	n = audit_lines(&f, l, 4);
@@ -1028,6 +1055,135 @@ START_TEST(test_http_keepalive_pipelined)
 	EXPECT_INT(jnum(l[0], "bytes_down"), (long long)strlen(r1));
 	EXPECT_INT(jnum(l[1], "bytes_down"), (long long)strlen(r2));
 	free_lines(l, n);
+	fx_fini(&f);
+}
+END_TEST
+
+/* The request sent on @c reaches @o as @want; @o answers @resp, which @c gets. */
+static void ka_request(struct fx *f, struct peer *c, struct peer *o, const char *want,
+		       const char *resp)
+{
+	RUN_UNTIL(f, o->in_len >= strlen(want), 3000);
+	run_for(f, 20);
+	EXPECT_STR(o->in, want);
+	peer_puts(o, resp);
+	RUN_UNTIL(f, c->in_len >= strlen(resp), 3000);
+	EXPECT_STR(c->in, resp);
+}
+
+/* When a kept upstream connection is not used again. */
+START_TEST(test_http_upstream_reuse_rules)
+{
+	struct fx f;
+	struct peer *c, *o1, *o2, *o3, *o4;
+	char req[512], want[512];
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+	fx_default(&f, NULL);
+	c = client(&f);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/a HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o1 = accept_origin(&f);
+	snprintf(want, sizeof(want), "GET /a HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	ka_request(&f, c, o1, want, ok);
+	/* a request with a body: a connection of its own, closed after it (a
+	 * body could not be sent again on a kept connection that died) */
+	peer_clear(c);
+	snprintf(
+		req, sizeof(req),
+		"POST http://ok.test:%u/b HTTP/1.1\r\nHost: ok.test:%u\r\nContent-Length: 3\r\n\r\nxyz",
+		f.oport, f.oport);
+	peer_puts(c, req);
+	o2 = accept_origin(&f);
+	RUN_UNTIL(&f, peer_done(o1), 3000);
+	snprintf(
+		want, sizeof(want),
+		"POST /b HTTP/1.1\r\nHost: ok.test:%u\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz",
+		f.oport);
+	ka_request(&f, c, o2, want, ok);
+	/* the next bodiless request: a new connection (the last one was to close) */
+	peer_clear(c);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/c HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o3 = accept_origin(&f);
+	RUN_UNTIL(&f, peer_done(o2), 3000);
+	snprintf(want, sizeof(want), "GET /c HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	ka_request(&f, c, o3, want, ok);
+	/* bytes the server sends after a response: that connection is not
+	 * used again, and the bytes reach nobody */
+	peer_puts(o3, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil");
+	run_for(&f, 50);
+	EXPECT_STR(c->in, ok);
+	peer_clear(c);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/d HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o4 = accept_origin(&f);
+	RUN_UNTIL(&f, peer_done(o3), 3000);
+	snprintf(want, sizeof(want), "GET /d HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	ka_request(&f, c, o4, want, ok);
+	/* a name the policy denies: its 403 ends the client's connection, and
+	 * the kept upstream connection goes with it */
+	peer_clear(c);
+	peer_puts(c, "GET http://other.test/ HTTP/1.1\r\nHost: other.test\r\n\r\n");
+	RUN_UNTIL(&f, peer_done(c) && peer_done(o4), 3000);
+	ck_assert_msg(!strncmp(c->in, "HTTP/1.1 403 ", 13), "other.test: %s", c->in);
+	EXPECT_STR(o4->in, want);
+	expect_conns(&f, 0);
+	fx_fini(&f);
+}
+END_TEST
+
+/* A kept upstream connection the server closes just as it gets the next
+ * request: the request goes again on a new connection, once. */
+START_TEST(test_http_upstream_reuse_retry)
+{
+	struct fx f;
+	struct peer *c, *o1, *o2;
+	char req[512], want[512];
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+	fx_default(&f, NULL);
+	c = client(&f);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/a HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o1 = accept_origin(&f);
+	snprintf(want, sizeof(want), "GET /a HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	ka_request(&f, c, o1, want, ok);
+	/* the next request reaches the kept connection, whose server then
+	 * closes it without an answer */
+	peer_clear(c);
+	peer_clear(o1);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/b HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	snprintf(want, sizeof(want), "GET /b HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
+	RUN_UNTIL(&f, o1->in_len >= strlen(want), 3000);
+	EXPECT_STR(o1->in, want);
+	peer_close(o1);
+	/* the same head on a new connection; the client sees only the answer */
+	o2 = accept_origin(&f);
+	ka_request(&f, c, o2, want, ok);
+	ck_assert_msg(!peer_done(c), "the client's connection ended");
+	/* a new connection that closes without an answer: a 502, no retry */
+	peer_clear(c);
+	peer_shut(o2);
+	run_for(&f, 30);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/c HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o1 = accept_origin(&f);
+	RUN_UNTIL(&f, o1->in_len > 0, 3000);
+	peer_shut(o1);
+	RUN_UNTIL(&f, peer_done(c), 3000);
+	ck_assert_msg(!strncmp(c->in, "HTTP/1.1 502 ", 13), "a new connection closed: %s", c->in);
+	expect_no_accept(f.origin);
+	peer_close(c);
+	peer_close(o1);
+	expect_conns(&f, 0);
 	fx_fini(&f);
 }
 END_TEST
@@ -1051,7 +1207,7 @@ static void response_case(struct fx *f, const char *resp, bool ends, const char 
 	peer_puts(o, resp);
 	peer_shut(o);
 	if (!ends) {
-		RUN_UNTIL(f, c->in_len >= strlen(want) && peer_done(o), 3000);
+		RUN_UNTIL(f, c->in_len >= strlen(want), 3000);
 		run_for(f, 50);
 		ck_assert_msg(!peer_done(c), "for the response [%s]: the connection ended", resp);
 		peer_shut(c);
@@ -2443,8 +2599,9 @@ START_TEST(test_audit)
 		 f.oport, f.oport);
 	peer_puts(c, req);
 	o = accept_origin(&f);
-	head_len = strlen(req) + strlen("Connection: close\r\n") - strlen("http://ok.test:") -
-		   (size_t)snprintf(NULL, 0, "%u", f.oport);
+	/* a client that keeps its connection: upstream is asked to keep its own */
+	head_len =
+		strlen(req) - strlen("http://ok.test:") - (size_t)snprintf(NULL, 0, "%u", f.oport);
 	RUN_UNTIL(&f, o->in_len == head_len, 3000);
 	peer_puts(o, "HTTP/1.1 200 OK\r\n\r\n!");
 	peer_shut(o);
@@ -2825,6 +2982,8 @@ static Suite *proxy_suite(void)
 	tcase_add_test(tc, test_http_chunked_malformed);
 	tcase_add_test(tc, test_http10);
 	tcase_add_test(tc, test_http_keepalive_pipelined);
+	tcase_add_test(tc, test_http_upstream_reuse_rules);
+	tcase_add_test(tc, test_http_upstream_reuse_retry);
 	tcase_add_test(tc, test_http_response_framing);
 	tcase_add_test(tc, test_http10_no_interim);
 	tcase_add_test(tc, test_connect);
