@@ -517,11 +517,10 @@ static int bad_response(struct conn *c, const char *why)
 }
 
 /* The body after a head: @rest bytes that came with it, then the framing's way. */
-static int response_body(struct conn *c, const struct pd_http_response *r, const char *rest,
-			 size_t nrest)
+static int response_body(struct conn *c, const struct pd_http_response *r, char *rest, size_t nrest)
 {
 	struct pump *p = &c->u2c;
-	size_t take = 0;
+	size_t take = 0, out = 0;
 	bool done = false;
 
 	switch (r->framing) {
@@ -539,14 +538,16 @@ static int response_body(struct conn *c, const struct pd_http_response *r, const
 		ssize_t k;
 
 		pd_http_chunked_init(&p->ch);
-		k = nrest ? pd_http_chunked_scan(&p->ch, rest, nrest, &done) : 0;
+		k = !nrest       ? 0
+		    : c->dechunk ? pd_http_chunked_decode(&p->ch, rest, nrest, rest, &out, &done)
+				 : pd_http_chunked_scan(&p->ch, rest, nrest, &done);
 		if (k < 0)
 			return bad_response(c,
 					    p->ch.error ? p->ch.error : "malformed chunked body");
-		take = (size_t)k;
+		take = c->dechunk ? out : (size_t)k;
+		c->up_reusable &= !done || (size_t)k == nrest;
 		p->chunked = !done;
 		p->rd_done = done;
-		c->up_reusable &= !done || take == nrest;
 		break;
 	}
 	case PD_HTTP_FRAME_CLOSE:
@@ -586,8 +587,14 @@ static int response_heads(struct conn *c)
 		 * yet: this is the connection's last response */
 		if (r.status >= 200 && (r.framing == PD_HTTP_FRAME_CLOSE || !c->c2u.rd_done))
 			c->keep_alive = false;
-		n = pd_http_response_head(c->rbuf, &r, c->keep_alive || r.status < 200, head,
-					  sizeof(head));
+		/* HTTP/1.0 knows no chunked coding: such a client gets the
+		 * body decoded, ending at close */
+		c->dechunk = !c->minor && r.status >= 200 && r.framing == PD_HTTP_FRAME_CHUNKED;
+		n = pd_http_response_head(c->rbuf, &r,
+					  (c->keep_alive || r.status < 200 ? PD_HTTP_RESP_KEEP_ALIVE
+									   : 0) |
+						  (c->dechunk ? PD_HTTP_RESP_DECHUNK : 0),
+					  head, sizeof(head));
 		if (n < 0)
 			return bad_response(c, "the response head does not fit");
 		if (r.status < 200) {
@@ -647,6 +654,7 @@ static int retry_fresh(struct conn *c)
 static int response_read(struct conn *c)
 {
 	bool done = false;
+	size_t out = 0;
 	ssize_t n, k;
 
 	if (c->u2c.rd_done || c->down_off < c->down_len)
@@ -677,15 +685,20 @@ static int response_read(struct conn *c)
 		snprintf(c->cause, sizeof(c->cause), "upstream ended the chunked body early");
 		return -1;
 	}
-	k = pd_http_chunked_scan(&c->u2c.ch, c->rbuf, (size_t)n, &done);
+	if (c->dechunk)
+		k = pd_http_chunked_decode(&c->u2c.ch, c->rbuf, (size_t)n, c->rbuf, &out, &done);
+	else
+		k = pd_http_chunked_scan(&c->u2c.ch, c->rbuf, (size_t)n, &done);
 	if (k < 0) {
 		snprintf(c->cause, sizeof(c->cause), "a malformed chunked body from upstream: %s",
 			 c->u2c.ch.error ? c->u2c.ch.error : "?");
 		return -1;
 	}
-	if (queue_down(c, c->rbuf, (size_t)k, true) < 0)
+	if (!c->dechunk)
+		out = (size_t)k;
+	if (queue_down(c, c->rbuf, out, true) < 0)
 		return -1;
-	c->u2c.bytes += (uint64_t)k;
+	c->u2c.bytes += (uint64_t)out;
 	if (done) {
 		c->u2c.rd_done = true;
 		c->u2c.chunked = false;
@@ -741,7 +754,7 @@ static void next_request(struct conn *c)
 	c->down_len = c->down_off = 0;
 	c->rlen = c->rscan = 0;
 	c->resp_body = c->keep_alive = c->head_req = c->has_body = c->up_keep = c->up_reusable =
-		c->reused = c->retry = false;
+		c->reused = c->retry = c->dechunk = false;
 	c->interim = 0;
 	c->audited = false;
 	c->kind = "connect";

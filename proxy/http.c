@@ -882,6 +882,35 @@ ssize_t pd_http_chunked_scan(struct pd_http_chunked *c, const char *buf, size_t 
 	return (ssize_t)len;
 }
 
+ssize_t pd_http_chunked_decode(struct pd_http_chunked *c, const char *buf, size_t len, char *out,
+			       size_t *out_len, bool *done)
+{
+	size_t i = 0;
+
+	*out_len = 0;
+	*done = c->state == C_DONE;
+	while (i < len && !*done) {
+		/* chunk data goes out as it is, the framing around it does not */
+		size_t k = c->state == C_DATA ? len - i : 1;
+		ssize_t r;
+		bool data = c->state == C_DATA;
+
+		if (data && (uint64_t)k > c->remaining)
+			k = (size_t)c->remaining;
+		r = pd_http_chunked_scan(c, buf + i, k, done);
+		if (r < 0)
+			return -1;
+		if (data) {
+			memmove(out + *out_len, buf + i, (size_t)r);
+			*out_len += (size_t)r;
+		}
+		i += (size_t)r;
+		if (r == 0)
+			break;
+	}
+	return (ssize_t)i;
+}
+
 /* ---- responses ---- */
 
 const char *pd_http_status_phrase(int status)

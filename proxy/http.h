@@ -218,14 +218,22 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
  * with CRLF line ends, except the hop-by-hop ones (Connection,
  * Proxy-Connection, Keep-Alive, Proxy-Authenticate, Proxy-Authorization,
  * TE, Upgrade and every field a Connection field names) and Content-Length
- * when Transfer-Encoding is there; then "Connection: close" unless
- * @keep_alive, and the empty line.
+ * when Transfer-Encoding is there (and Transfer-Encoding with
+ * PD_HTTP_RESP_DECHUNK); then "Connection: close" without
+ * PD_HTTP_RESP_KEEP_ALIVE, and the empty line.
  * At most @r->head_len + PD_HTTP_RESPONSE_GROWTH bytes.
  *
  * Return: the length written, or -1 when @cap is too small.
  */
-ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, bool keep_alive,
+ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, unsigned flags,
 			      char *out, size_t cap);
+
+/* pd_http_response_head()'s @flags */
+enum {
+	PD_HTTP_RESP_KEEP_ALIVE =
+		1,                /* the client keeps the connection (else "Connection: close") */
+	PD_HTTP_RESP_DECHUNK = 2, /* the body goes decoded: no Transfer-Encoding either */
+};
 
 /* The chunked scanner's state; fields are private to http.c. */
 struct pd_http_chunked {
@@ -261,6 +269,20 @@ void pd_http_chunked_init(struct pd_http_chunked *c);
  * (@c->error says why; the scanner stays failed).
  */
 ssize_t pd_http_chunked_scan(struct pd_http_chunked *c, const char *buf, size_t len, bool *done);
+
+/*
+ * pd_http_chunked_decode() - pd_http_chunked_scan() that also takes the
+ * framing away: the chunk data of the body's bytes in @buf go to @out (as
+ * large as @buf at least, or @buf itself), chunk-size lines, extensions and
+ * the trailer section do not.  Used for an HTTP/1.0 client, which knows no chunked
+ * coding.
+ * @out_len: set to the bytes written to @out
+ *
+ * Return: as pd_http_chunked_scan() (the bytes of @buf that belong to the
+ * body; -1 when it is malformed, @c->error says why).
+ */
+ssize_t pd_http_chunked_decode(struct pd_http_chunked *c, const char *buf, size_t len, char *out,
+			       size_t *out_len, bool *done);
 
 /*
  * pd_http_status_phrase() - the reason phrase for @status: 200, 400, 403,

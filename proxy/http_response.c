@@ -302,8 +302,8 @@ static void collect_options(const char *buf, size_t head_len, struct options *o)
 	}
 }
 
-static bool dropped(const struct pd_http_response *r, const struct options *o, const char *name,
-		    size_t nn)
+static bool dropped(const struct pd_http_response *r, unsigned flags, const struct options *o,
+		    const char *name, size_t nn)
 {
 	static const char *const hop[] = {
 		"connection",
@@ -320,13 +320,15 @@ static bool dropped(const struct pd_http_response *r, const struct options *o, c
 			return true;
 	if (r->transfer_encoding && pd_http_ieq(name, nn, "content-length"))
 		return true;
+	if ((flags & PD_HTTP_RESP_DECHUNK) && pd_http_ieq(name, nn, "transfer-encoding"))
+		return true;
 	for (size_t i = 0; i < o->count; i++)
 		if (pd_http_ieq2(o->t[i], o->n[i], name, nn))
 			return true;
 	return false;
 }
 
-ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, bool keep_alive,
+ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, unsigned flags,
 			      char *out, size_t cap)
 {
 	struct out o = { out, cap, 0, false };
@@ -343,12 +345,12 @@ ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r,
 	while (next_line(buf, r->head_len, &off, &l) && l.n) {
 		const char *colon = memchr(l.s, ':', l.n);
 
-		if (!colon || dropped(r, &opts, l.s, (size_t)(colon - l.s)))
+		if (!colon || dropped(r, flags, &opts, l.s, (size_t)(colon - l.s)))
 			continue;
 		put(&o, l.s, l.n);
 		put(&o, "\r\n", 2);
 	}
-	if (!keep_alive)
+	if (!(flags & PD_HTTP_RESP_KEEP_ALIVE))
 		put(&o, "Connection: close\r\n", 19);
 	put(&o, "\r\n", 2);
 	return o.overflow ? -1 : (ssize_t)o.len;

@@ -97,6 +97,7 @@ struct conn {
 	bool resp_body;   /* the response head is through: its body follows */
 	bool keep_alive;  /* the client may send its next request on this connection */
 	bool head_req;    /* the request is HEAD: the response has no body */
+	bool dechunk;     /* a chunked response to an HTTP/1.0 client: decoded */
 	bool audited;
 	char method[16];
 	char cause[96];                /* the last upstream failure */

@@ -31,7 +31,9 @@
  *  - chunked: the scanner over the input (and over the bytes after a
  *    parsed chunked head), fed at once and in pieces, agrees with a
  *    reference decoder written here on where the body ends, that it goes
- *    on, or that it is malformed;
+ *    on, or that it is malformed; pd_http_chunked_decode() (at once, in
+ *    place, and in pieces) ends the same way and gives the reference's
+ *    data for a whole body;
  *  - error response: a well-formed response whose Content-Length is the
  *    length of what follows, a prefix of the body cut at a UTF-8 boundary
  *    only when the next character would not fit.
@@ -330,14 +332,16 @@ static bool ctl(unsigned char c)
 
 /*
  * Where a chunked body at the start of @b ends (bytes), REF_NEED when it
- * goes on past @len, -1 when it is malformed.  Size lines: 1-16 hex digits,
+ * goes on past @len, -1 when it is malformed; its chunks' data, whole
+ * ones, go to @data (@dlen bytes).  Size lines: 1-16 hex digits,
  * ";ext" without CTLs, CRLF, at most 4096 bytes; data then CRLF; after the
  * zero chunk, "name:value" CRLF lines and CRLF, at most 16384 bytes.
  */
-static long ref_chunked(const unsigned char *b, size_t len)
+static long ref_chunked(const unsigned char *b, size_t len, unsigned char *data, size_t *dlen)
 {
 	size_t i = 0, lim;
 
+	*dlen = 0;
 #define AT(k) \
 	do { \
 		if ((k) >= len) \
@@ -379,6 +383,8 @@ static long ref_chunked(const unsigned char *b, size_t len)
 		lim = SIZE_MAX;
 		if (size >= len - i)
 			return REF_NEED;
+		memcpy(data + *dlen, b + i, size);
+		*dlen += size;
 		i += size;
 		AT(i);
 		if (b[i] != '\r')
@@ -419,13 +425,69 @@ static long ref_chunked(const unsigned char *b, size_t len)
 #undef AT
 }
 
+/*
+ * pd_http_chunked_decode() over @b, at once and in pieces of 1-64 bytes (in
+ * place): it ends as the scanner does, and a whole body decodes to the
+ * reference's data.
+ */
+static void check_decode(const unsigned char *b, size_t len, uint32_t seed, long want,
+			 const unsigned char *data, size_t dlen)
+{
+	static char buf[1 << 20], piece_out[64];
+	struct pd_http_chunked c;
+	bool done = false;
+	size_t out = 0, total_out = 0, off = 0;
+	ssize_t r;
+
+	if (len > sizeof(buf))
+		return;
+	memcpy(buf, b, len);
+	pd_http_chunked_init(&c);
+	r = pd_http_chunked_decode(&c, buf, len, buf, &out, &done);
+	if (want == -1) {
+		CHECK(r == -1);
+	} else if (want == REF_NEED) {
+		CHECK(r == (ssize_t)len && !done && out <= len);
+	} else {
+		CHECK(r == want && done && out == dlen && memcmp(buf, data, dlen) == 0);
+	}
+	/* in pieces, into a buffer of each piece's size */
+	pd_http_chunked_init(&c);
+	done = false;
+	while (off < len && !done) {
+		size_t piece = 1 + (seed >> 5) % 64;
+
+		seed = seed * 1103515245u + 12345u;
+		if (piece > len - off)
+			piece = len - off;
+		r = pd_http_chunked_decode(&c, (const char *)b + off, piece, piece_out, &out,
+					   &done);
+		if (r < 0)
+			break;
+		CHECK(out <= (size_t)r);
+		memcpy(buf + total_out, piece_out, out);
+		total_out += out;
+		off += piece;
+	}
+	if (want >= 0)
+		CHECK(done && total_out == dlen && memcmp(buf, data, dlen) == 0);
+	else if (want == -1)
+		CHECK(r == -1);
+}
+
 static void check_chunked(const unsigned char *b, size_t len, uint32_t seed)
 {
-	long want = ref_chunked(b, len);
+	static unsigned char data[1 << 20];
+	size_t dlen = 0;
+	long want = len <= sizeof(data) ? ref_chunked(b, len, data, &dlen) : -3;
 	struct pd_http_chunked c;
 	bool done = false;
 	ssize_t r, total = 0;
 	size_t off = 0;
+
+	if (want == -3)
+		return;
+	check_decode(b, len, seed, want, data, dlen);
 
 	pd_http_chunked_init(&c);
 	r = pd_http_chunked_scan(&c, (const char *)b, len, &done);

@@ -752,6 +752,54 @@ START_TEST(test_chunked)
 }
 END_TEST
 
+/* Decoding takes the framing away: in place, at once and a byte at a time. */
+static void expect_decoded(const char *body, size_t len, ssize_t want_r, const char *want)
+{
+	char buf[256], out[256];
+	struct pd_http_chunked c;
+	size_t n = 0, got = 0;
+	bool done = false;
+	ssize_t r, total = 0;
+
+	ck_assert(len <= sizeof(buf));
+	memcpy(buf, body, len);
+	pd_http_chunked_init(&c);
+	r = pd_http_chunked_decode(&c, buf, len, buf, &n, &done);
+	EXPECT_INT(r, want_r);
+	ck_assert_msg(n == strlen(want) && memcmp(buf, want, n) == 0, "decoded [%.*s], want [%s]",
+		      (int)n, buf, want);
+	pd_http_chunked_init(&c);
+	done = false;
+	for (size_t i = 0; i < len && !done; i++) {
+		r = pd_http_chunked_decode(&c, body + i, 1, out + got, &n, &done);
+		ck_assert_int_ge(r, 0);
+		total += r;
+		got += n;
+	}
+	EXPECT_INT(total, want_r);
+	ck_assert_msg(got == strlen(want) && memcmp(out, want, got) == 0,
+		      "byte by byte: [%.*s], want [%s]", (int)got, out, want);
+}
+
+START_TEST(test_chunked_decode)
+{
+	expect_decoded(T("4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-T: v\r\n\r\nGET /"), 38,
+		       "Wikipedia");
+	expect_decoded(T("0\r\n\r\n"), 5, "");
+	expect_decoded(T("3\r\nabc\r\n1"), 9, "abc");
+	{
+		struct pd_http_chunked c;
+		char buf[] = "4\r\nWikiX";
+		size_t n;
+		bool done;
+
+		pd_http_chunked_init(&c);
+		EXPECT_INT(pd_http_chunked_decode(&c, buf, 8, buf, &n, &done), -1);
+		EXPECT_STR(c.error, "missing CRLF after chunk data");
+	}
+}
+END_TEST
+
 START_TEST(test_chunked_limits)
 {
 	static char buf[PD_HTTP_TRAILER_MAX + 64];
@@ -897,6 +945,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_forward_head);
 	tcase_add_test(tc, test_forward_connect_refused);
 	tcase_add_test(tc, test_chunked);
+	tcase_add_test(tc, test_chunked_decode);
 	tcase_add_test(tc, test_chunked_limits);
 	tcase_add_test(tc, test_chunked_pieces);
 	tcase_add_test(tc, test_error_response);

@@ -660,6 +660,29 @@ START_TEST(test_connection_options_cap)
 }
 END_TEST
 
+/* PD_HTTP_RESP_DECHUNK: neither Transfer-Encoding nor Content-Length goes on. */
+START_TEST(test_response_head_dechunk)
+{
+	static const char head[] =
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n"
+		"Content-Length: 3\r\nX-A: 1\r\n\r\n";
+	struct pd_http_response r;
+	const char *reason = NULL;
+	char out[256];
+	ssize_t n;
+
+	EXPECT_INT(pd_http_parse_response(head, strlen(head), false, &r, &reason), 1);
+	n = pd_http_response_head(head, &r, PD_HTTP_RESP_DECHUNK, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	EXPECT_STR(out, "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\n");
+	n = pd_http_response_head(head, &r, PD_HTTP_RESP_KEEP_ALIVE, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	out[n] = '\0';
+	EXPECT_STR(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nX-A: 1\r\n\r\n");
+}
+END_TEST
+
 /* HTTP/1.0 with Transfer-Encoding: faulty framing, read until close (RFC 9112 6.1). */
 START_TEST(test_http10_transfer_encoding)
 {
@@ -691,6 +714,7 @@ static Suite *http_response_suite(void)
 			    (int)(sizeof(refused_heads) / sizeof(refused_heads[0])));
 	tcase_add_test(tc, test_connection_options_cap);
 	tcase_add_test(tc, test_http10_transfer_encoding);
+	tcase_add_test(tc, test_response_head_dechunk);
 	suite_add_tcase(s, tc);
 	return s;
 }

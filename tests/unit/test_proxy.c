@@ -1309,7 +1309,7 @@ START_TEST(test_http_response_framing)
 }
 END_TEST
 
-/* An HTTP/1.0 client: no 1xx, and the connection ends with the response. */
+/* An HTTP/1.0 client: no 1xx, no chunked coding, and the connection ends with the response. */
 START_TEST(test_http10_no_interim)
 {
 	struct fx f;
@@ -1327,6 +1327,23 @@ START_TEST(test_http10_no_interim)
 		  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
 	RUN_UNTIL(&f, peer_done(c), 3000);
 	EXPECT_STR(c->in, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+	peer_close(c);
+	peer_close(o);
+	expect_conns(&f, 0);
+
+	/* a chunked response: HTTP/1.0 knows no chunked coding, so the body
+	 * goes decoded (no Transfer-Encoding, no trailer) and ends at close */
+	c = client(&f);
+	peer_puts(c, req);
+	o = accept_origin(&f);
+	RUN_UNTIL(&f, o->in_len > 0, 3000);
+	peer_puts(o,
+		  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
+		  "4\r\nWiki\r\n5;e=1\r\n");
+	run_for(&f, 30);
+	peer_puts(o, "pedia\r\n0\r\nX-T: v\r\n\r\n");
+	RUN_UNTIL(&f, peer_done(c), 3000);
+	EXPECT_STR(c->in, "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\nWikipedia");
 	peer_close(c);
 	peer_close(o);
 	expect_conns(&f, 0);
