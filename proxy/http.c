@@ -580,27 +580,6 @@ int pd_http_parse_request(const char *buf, size_t len, struct pd_http_request *r
 
 /* ---- the head sent upstream ---- */
 
-struct out {
-	char *buf;
-	size_t cap, len;
-	bool overflow;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->overflow || n > o->cap - o->len) {
-		o->overflow = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
 /* The header lines of a validated head: [*ls, *le) is the next line with its CRLF. */
 static bool next_line(const char *buf, size_t head_len, size_t *ls, size_t *le)
 {
@@ -674,7 +653,7 @@ static bool hop_by_hop(const char *name, size_t n)
 ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req, bool close,
 			     char *out, size_t cap)
 {
-	struct out o = { out, cap, 0, false };
+	struct pd_http_out o = { out, cap, 0, false };
 	const char *nl;
 	size_t first, ls, le;
 
@@ -686,26 +665,26 @@ ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req,
 		return -1;
 	first = (size_t)(nl - buf) + 1;
 
-	puts_(&o, req->method);
-	puts_(&o, " ");
+	pd_http_puts(&o, req->method);
+	pd_http_puts(&o, " ");
 	if (req->path_len == 0 || buf[req->path_off] != '/')
-		puts_(&o, "/");
-	put(&o, buf + req->path_off, req->path_len);
-	puts_(&o, " HTTP/1.1\r\n");
+		pd_http_puts(&o, "/");
+	pd_http_put(&o, buf + req->path_off, req->path_len);
+	pd_http_puts(&o, " HTTP/1.1\r\n");
 	if (!req->host_header) {
 		bool v6 = strchr(req->host, ':') != NULL;
 
-		puts_(&o, v6 ? "Host: [" : "Host: ");
-		puts_(&o, req->host);
+		pd_http_puts(&o, v6 ? "Host: [" : "Host: ");
+		pd_http_puts(&o, req->host);
 		if (v6)
-			puts_(&o, "]");
+			pd_http_puts(&o, "]");
 		if (req->port_explicit) {
 			char port[8];
 			int n = snprintf(port, sizeof(port), ":%u", (unsigned)req->port);
 
-			put(&o, port, (size_t)n);
+			pd_http_put(&o, port, (size_t)n);
 		}
-		puts_(&o, "\r\n");
+		pd_http_puts(&o, "\r\n");
 	}
 	le = first;
 	while (next_line(buf, req->head_len, &ls, &le)) {
@@ -718,9 +697,9 @@ ssize_t pd_http_forward_head(const char *buf, const struct pd_http_request *req,
 		if (hop_by_hop(line, nn) ||
 		    listed_in_connection(buf, first, req->head_len, line, nn))
 			continue;
-		put(&o, line, le - ls);
+		pd_http_put(&o, line, le - ls);
 	}
-	puts_(&o, close ? "Connection: close\r\n\r\n" : "\r\n");
+	pd_http_puts(&o, close ? "Connection: close\r\n\r\n" : "\r\n");
 	if (o.overflow)
 		return -1;
 	return (ssize_t)o.len;

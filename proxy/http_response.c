@@ -254,22 +254,6 @@ int pd_http_parse_response(const char *buf, size_t head_len, bool head_request,
 
 /* ---- the head the client gets ---- */
 
-struct out {
-	char *buf;
-	size_t cap, len;
-	bool overflow;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->overflow || n > o->cap - o->len) {
-		o->overflow = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
 /* The options the head's Connection and Proxy-Connection fields name. */
 struct options {
 	const char *t[CONNECTION_OPTIONS_MAX];
@@ -331,7 +315,7 @@ static bool dropped(const struct pd_http_response *r, unsigned flags, const stru
 ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r, unsigned flags,
 			      char *out, size_t cap)
 {
-	struct out o = { out, cap, 0, false };
+	struct pd_http_out o = { out, cap, 0, false };
 	struct options opts;
 	struct line l;
 	size_t off = 0;
@@ -339,19 +323,19 @@ ssize_t pd_http_response_head(const char *buf, const struct pd_http_response *r,
 	collect_options(buf, r->head_len, &opts);
 	if (!next_line(buf, r->head_len, &off, &l) || l.n < 12)
 		return -1;
-	put(&o, "HTTP/1.1", 8);
-	put(&o, l.s + 8, l.n - 8);
-	put(&o, "\r\n", 2);
+	pd_http_put(&o, "HTTP/1.1", 8);
+	pd_http_put(&o, l.s + 8, l.n - 8);
+	pd_http_put(&o, "\r\n", 2);
 	while (next_line(buf, r->head_len, &off, &l) && l.n) {
 		const char *colon = memchr(l.s, ':', l.n);
 
 		if (!colon || dropped(r, flags, &opts, l.s, (size_t)(colon - l.s)))
 			continue;
-		put(&o, l.s, l.n);
-		put(&o, "\r\n", 2);
+		pd_http_put(&o, l.s, l.n);
+		pd_http_put(&o, "\r\n", 2);
 	}
 	if (!(flags & PD_HTTP_RESP_KEEP_ALIVE))
-		put(&o, "Connection: close\r\n", 19);
-	put(&o, "\r\n", 2);
+		pd_http_put(&o, "Connection: close\r\n", 19);
+	pd_http_put(&o, "\r\n", 2);
 	return o.overflow ? -1 : (ssize_t)o.len;
 }

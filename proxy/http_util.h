@@ -79,4 +79,26 @@ static inline bool pd_http_next_token(const char *v, size_t vn, size_t *i, const
 	return true;
 }
 
+/* An output buffer that says when it overflowed instead of writing past its end. */
+struct pd_http_out {
+	char *buf;
+	size_t cap, len;
+	bool overflow;
+};
+
+static inline void pd_http_put(struct pd_http_out *o, const char *s, size_t n)
+{
+	if (o->overflow || n > o->cap - o->len) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static inline void pd_http_puts(struct pd_http_out *o, const char *s)
+{
+	pd_http_put(o, s, strlen(s));
+}
+
 #endif
