@@ -346,22 +346,23 @@ static int flush_up(struct conn *c)
 	return r;
 }
 
-static int pump_read(struct pump *p, int from)
+/* What one read of @p may ask for, at most @room: 0 once its limit is reached. */
+static size_t pump_want(struct pump *p, size_t room)
 {
-	size_t want = p->cap - p->inpipe;
-	ssize_t n;
-
-	if (p->rd_done || !want)
-		return 0;
-	if (p->pipe[0] < 0 && pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -1;
-	if (p->limit < want)
-		want = (size_t)p->limit;
-	if (!want) {
+	if (p->limit < room)
+		room = (size_t)p->limit;
+	if (!room)
 		p->rd_done = true;
-		return 0;
-	}
-	n = splice(from, NULL, p->pipe[1], NULL, want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	return room;
+}
+
+/*
+ * Account a read of @n bytes into @p: 1 when bytes came, 0 when there is
+ * nothing more now (EAGAIN) or ever (EOF: before the limit, the body was cut
+ * short), -1 on an error.
+ */
+static int pump_took(struct pump *p, ssize_t n)
+{
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0) {
@@ -369,6 +370,31 @@ static int pump_read(struct pump *p, int from)
 		p->truncated = p->limit != UINT64_MAX;
 		return 0;
 	}
+	if (p->limit != UINT64_MAX) {
+		p->limit -= (uint64_t)n;
+		if (!p->limit)
+			p->rd_done = true;
+	}
+	return 1;
+}
+
+static int pump_read(struct pump *p, int from)
+{
+	size_t want = p->cap - p->inpipe;
+	ssize_t n;
+	int r;
+
+	if (p->rd_done || !want)
+		return 0;
+	if (p->pipe[0] < 0 && pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	want = pump_want(p, want);
+	if (!want)
+		return 0;
+	n = splice(from, NULL, p->pipe[1], NULL, want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	r = pump_took(p, n);
+	if (r <= 0)
+		return r;
 	p->inpipe += (size_t)n;
 	if ((size_t)n < p->cap) {
 		p->full = 0;
@@ -377,11 +403,6 @@ static int pump_read(struct pump *p, int from)
 
 		if (got >= PIPE_BIG)
 			p->cap = PIPE_BIG;
-	}
-	if (p->limit != UINT64_MAX) {
-		p->limit -= (uint64_t)n;
-		if (!p->limit)
-			p->rd_done = true;
 	}
 	return 0;
 }
@@ -406,28 +427,16 @@ static int set_up(struct conn *c, const char *a, size_t alen, const char *b, siz
 static int pump_copy(struct conn *c, struct pump *p, int from, int to)
 {
 	char b[COPY_MAX];
-	size_t want = sizeof(b);
+	size_t want = pump_want(p, sizeof(b));
 	ssize_t n, w;
+	int r;
 
-	if (p->limit < want)
-		want = (size_t)p->limit;
-	if (!want) {
-		p->rd_done = true;
+	if (!want)
 		return 0;
-	}
 	n = recv(from, b, want, MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		p->rd_done = true;
-		p->truncated = p->limit != UINT64_MAX;
-		return 0;
-	}
-	if (p->limit != UINT64_MAX) {
-		p->limit -= (uint64_t)n;
-		if (!p->limit)
-			p->rd_done = true;
-	}
+	r = pump_took(p, n);
+	if (r <= 0)
+		return r;
 	p->full = (size_t)n == sizeof(b) ? p->full + 1 : 0;
 	if (p->full >= COPY_TO_SPLICE) {
 		p->streaming = true;
