@@ -192,6 +192,10 @@ struct arch_ctx {
 	/* Calls whose argument rules this ABI cannot express (see collapse()). */
 	struct collapsed *collapsed;
 	size_t n_collapsed;
+	/* The argument rules added, when a plan is recorded (seccomp_bpf.c). */
+	bool record;
+	struct pd_seccomp_plan_rule *plan;
+	size_t n_plan;
 };
 
 struct collapsed {
@@ -207,6 +211,7 @@ struct build {
 	size_t n;
 	const char *what;
 	uint32_t badarch; /* the action for a call from an ABI not covered */
+	bool record;      /* record each architecture's plan */
 };
 
 static void build_release(struct build *b)
@@ -216,6 +221,9 @@ static void build_release(struct build *b)
 		free(b->arch[i].collapsed);
 		b->arch[i].collapsed = NULL;
 		b->arch[i].n_collapsed = 0;
+		free(b->arch[i].plan);
+		b->arch[i].plan = NULL;
+		b->arch[i].n_plan = 0;
 	}
 	b->n = 0;
 }
@@ -342,14 +350,60 @@ static int arch_add(struct build *b, uint32_t token, uint32_t native, uint32_t d
 	a->token = token;
 	a->native = token == native;
 	a->is32 = an ? an->is32 : false;
+	a->record = b->record;
+	a->plan = NULL;
+	a->n_plan = 0;
 	return 0;
 }
 
-/* Add one rule (already split) to one architecture's context. */
-/* Add one rule (already split) to one architecture's context. */
-static int arch_rule_add(struct arch_ctx *a, const struct pd_seccomp_action *action, int nr,
-			 const struct scmp_arg_cmp *conds, size_t n)
+static enum pd_seccomp_op pd_op(enum scmp_compare op)
 {
+	switch (op) {
+	case SCMP_CMP_NE:
+		return PD_SECCOMP_CMP_NE;
+	case SCMP_CMP_LT:
+		return PD_SECCOMP_CMP_LT;
+	case SCMP_CMP_LE:
+		return PD_SECCOMP_CMP_LE;
+	case SCMP_CMP_EQ:
+		return PD_SECCOMP_CMP_EQ;
+	case SCMP_CMP_GE:
+		return PD_SECCOMP_CMP_GE;
+	case SCMP_CMP_GT:
+		return PD_SECCOMP_CMP_GT;
+	case SCMP_CMP_MASKED_EQ:
+	case _SCMP_CMP_MIN:
+	case _SCMP_CMP_MAX:
+	default:
+		return PD_SECCOMP_CMP_MASKED_EQ;
+	}
+}
+
+/* Note an argument rule for call @arch_nr of @a's ABI in its plan. */
+static void plan_add(struct arch_ctx *a, uint32_t act, int arch_nr, const struct scmp_arg_cmp *c,
+		     unsigned m)
+{
+	struct pd_seccomp_plan_rule *r;
+
+	if (!a->record || m == 0 || arch_nr < 0)
+		return;
+	a->plan = pd_xreallocarray(a->plan, a->n_plan + 1, sizeof(*a->plan));
+	r = &a->plan[a->n_plan];
+	*r = (struct pd_seccomp_plan_rule){ .nr = arch_nr, .action = act, .order = a->n_plan,
+					    .n = m };
+	a->n_plan++;
+	for (unsigned k = 0; k < m; k++)
+		r->cmp[k] = (struct pd_seccomp_arg){ .index = c[k].arg, .op = pd_op(c[k].op),
+						     .value = c[k].datum_a,
+						     .value2 = c[k].datum_b };
+}
+
+/* Add one rule (already split) to one architecture's context (call @arch_nr there). */
+static int arch_rule_add(struct arch_ctx *a, const struct pd_seccomp_action *action, int nr,
+			 int arch_nr, const struct scmp_arg_cmp *conds, size_t n)
+{
+	int rc;
+
 	struct scmp_arg_cmp c[PD_SECCOMP_MAX_ARGS];
 	uint32_t act = scmp_action(action);
 	unsigned m = 0;
@@ -371,7 +425,10 @@ static int arch_rule_add(struct arch_ctx *a, const struct pd_seccomp_action *act
 			break;
 		}
 	}
-	return seccomp_rule_add_array(a->ctx, act, nr, m, c);
+	rc = seccomp_rule_add_array(a->ctx, act, nr, m, c);
+	if (rc == 0)
+		plan_add(a, act, arch_nr, c, m);
+	return rc;
 }
 
 /* The conditions of rule @r, and whether they must be added one by one. */
@@ -413,14 +470,14 @@ static bool rule_names(const struct pd_seccomp_rule *r, const char *name)
 
 /* Add rule @r's conditions for call @nr to @a (split when needed). */
 static int arch_add_conds(struct arch_ctx *a, const struct pd_seccomp_rule *r, int nr,
-			  const struct scmp_arg_cmp *conds, bool split)
+			  int arch_nr, const struct scmp_arg_cmp *conds, bool split)
 {
 	int rc = 0;
 
 	if (!split)
-		return arch_rule_add(a, &r->action, nr, conds, r->n_args);
+		return arch_rule_add(a, &r->action, nr, arch_nr, conds, r->n_args);
 	for (size_t k = 0; k < r->n_args && rc == 0; k++)
-		rc = arch_rule_add(a, &r->action, nr, &conds[k], 1);
+		rc = arch_rule_add(a, &r->action, nr, arch_nr, &conds[k], 1);
 	return rc;
 }
 
@@ -454,6 +511,7 @@ static int collapse(struct build *b, struct arch_ctx *a, const struct pd_seccomp
 			if (known || nr == __NR_SCMP_ERROR ||
 			    seccomp_syscall_resolve_name_arch(a->token, name) <= PD_SCMP_PNR_ABSENT)
 				continue;
+			scratch.record = false;
 			scratch.ctx = seccomp_init(def);
 			if (!scratch.ctx || seccomp_arch_add(scratch.ctx, a->token) < 0 ||
 			    seccomp_arch_remove(scratch.ctx, SCMP_ARCH_NATIVE) < 0) {
@@ -471,7 +529,7 @@ static int collapse(struct build *b, struct arch_ctx *a, const struct pd_seccomp
 					pd_scmp_releasep(&scratch.ctx);
 					return -1;
 				}
-				ok = arch_add_conds(&scratch, &p->rules[k], nr, conds, split) == 0;
+				ok = arch_add_conds(&scratch, &p->rules[k], nr, -1, conds, split) == 0;
 				if (!c.refuse && !action_permissive(&p->rules[k].action)) {
 					c.refuse = true;
 					c.action = p->rules[k].action;
@@ -517,9 +575,10 @@ static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t d
 			struct arch_ctx *a = &b->arch[j];
 			const struct arch_name *an = arch_by_token(a->token);
 			struct collapsed *c = collapsed_of(a, name);
+			int arch_nr = seccomp_syscall_resolve_name_arch(a->token, name);
 			int rc;
 
-			if (seccomp_syscall_resolve_name_arch(a->token, name) <= PD_SCMP_PNR_ABSENT)
+			if (arch_nr <= PD_SCMP_PNR_ABSENT)
 				continue;
 			if (c) {
 				if (!c->refuse || c->added)
@@ -528,7 +587,7 @@ static int rule_add(struct build *b, const struct pd_seccomp_rule *r, uint32_t d
 				rc = seccomp_rule_add_array(a->ctx, scmp_action(&c->action), nr, 0,
 							    NULL);
 			} else {
-				rc = arch_add_conds(a, r, nr, conds, split);
+				rc = arch_add_conds(a, r, nr, arch_nr, conds, split);
 			}
 			if (rc < 0)
 				return pd_error_set(err, -rc,
@@ -584,13 +643,22 @@ static int export_prog(scmp_filter_ctx ctx, const char *what, struct pd_seccomp_
 	return 0;
 }
 
-int pd_seccomp_compile(const struct pd_seccomp_profile *p, struct pd_seccomp_prog *out,
-		       struct pd_error *err)
+static void plan_release(struct pd_seccomp_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		free(plan->abi[i].rules);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* Compile @p; with @plan, also record what each ABI got (ownership passes to @plan). */
+static int compile(const struct pd_seccomp_profile *p, struct pd_seccomp_prog *out,
+		   struct pd_seccomp_plan *plan, struct pd_error *err)
 {
 	cleanup_build struct build b = {
 		.what = p->what ? p->what : "seccomp profile",
 		.badarch = p->badarch_errno ? SCMP_ACT_ERRNO((uint32_t)p->badarch_errno)
 					    : SCMP_ACT_KILL_PROCESS,
+		.record = plan != NULL,
 	};
 	uint32_t native = seccomp_arch_native();
 	uint32_t def = scmp_action(&p->default_action);
@@ -622,7 +690,43 @@ int pd_seccomp_compile(const struct pd_seccomp_profile *p, struct pd_seccomp_pro
 			return pd_error_set(err, -rc, "%s: seccomp_merge", b.what);
 		b.arch[i].ctx = NULL; /* merged means released */
 	}
+	if (plan) {
+		plan->def = def;
+		plan->badarch = b.badarch;
+		plan->n = b.n;
+		for (size_t i = 0; i < b.n; i++) {
+			plan->abi[i] = (struct pd_seccomp_plan_abi){ .token = b.arch[i].token,
+								     .is32 = b.arch[i].is32,
+								     .rules = b.arch[i].plan,
+								     .n_rules = b.arch[i].n_plan };
+			b.arch[i].plan = NULL;
+		}
+	}
 	return export_prog(b.arch[0].ctx, b.what, out, err);
+}
+
+int pd_seccomp_compile(const struct pd_seccomp_profile *p, struct pd_seccomp_prog *out,
+		       struct pd_error *err)
+{
+	return compile(p, out, NULL, err);
+}
+
+int pd_seccomp_compile_compact(const struct pd_seccomp_profile *p, struct pd_seccomp_prog *out,
+			       struct pd_error *err)
+{
+	__attribute__((cleanup(plan_release))) struct pd_seccomp_plan plan = { .n = 0 };
+	struct pd_seccomp_prog ref = { 0 };
+	int rc;
+
+	out->insns = NULL;
+	out->len = 0;
+	if (compile(p, &ref, &plan, err) < 0) {
+		pd_seccomp_prog_release(&ref);
+		return -1;
+	}
+	rc = pd_seccomp_emit_compact(&ref, &plan, out, err);
+	pd_seccomp_prog_release(&ref);
+	return rc;
 }
 
 /* ---- public API ---- */

@@ -102,6 +102,50 @@ struct pd_seccomp_host {
 	unsigned kernel_minor;
 };
 
+/*
+ * A plan: the argument rules libseccomp was given for each ABI of a filter
+ * (after narrowing to 32 bits and splitting), from which
+ * pd_seccomp_emit_compact() writes a short program (seccomp_bpf.c).
+ */
+struct pd_seccomp_plan_rule {
+	int32_t nr;      /* the call's number on this ABI (x32: with bit 30) */
+	uint32_t action; /* SECCOMP_RET_* */
+	size_t order;    /* rules of one call are tried in this order */
+	size_t n;        /* comparisons, all of which must hold (one per argument) */
+	struct pd_seccomp_arg cmp[PD_SECCOMP_MAX_ARGS];
+};
+
+struct pd_seccomp_plan_abi {
+	uint32_t token; /* SCMP_ARCH_* */
+	bool is32;      /* libseccomp compares only the low 32 bits */
+	struct pd_seccomp_plan_rule *rules;
+	size_t n_rules;
+};
+
+struct pd_seccomp_plan {
+	uint32_t def;     /* SECCOMP_RET_* for calls no rule names */
+	uint32_t badarch; /* ... and for an ABI the filter does not cover */
+	struct pd_seccomp_plan_abi abi[PD_SECCOMP_MAX_ARCHES];
+	size_t n;
+};
+
+/*
+ * pd_seccomp_emit_compact() - a program that answers every call as @ref
+ * (libseccomp's program for the profile @plan was recorded from) does, in
+ * far fewer instructions.  x86 family only (ENOTSUP elsewhere).
+ * Return: 0, or -1 with @err set.
+ */
+int pd_seccomp_emit_compact(const struct pd_seccomp_prog *ref, const struct pd_seccomp_plan *plan,
+			    struct pd_seccomp_prog *out, struct pd_error *err);
+
+/*
+ * pd_seccomp_compile_compact() - pd_seccomp_compile(), then
+ * pd_seccomp_emit_compact() on the result: how the default filter is built.
+ * Return: 0, or -1 with @err set.
+ */
+int pd_seccomp_compile_compact(const struct pd_seccomp_profile *profile,
+			       struct pd_seccomp_prog *out, struct pd_error *err);
+
 /* paude's default profile (seccomp_profile.c). */
 extern const struct pd_seccomp_profile pd_seccomp_default_profile;
 /*

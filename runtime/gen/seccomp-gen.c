@@ -21,7 +21,11 @@ static int emit(const struct pd_seccomp_profile *p, const char *name, const char
 	struct pd_error err = { 0 };
 	const struct sock_filter *f;
 
+#if defined(__x86_64__)
+	if (pd_seccomp_compile_compact(p, &prog, &err) < 0) {
+#else
 	if (pd_seccomp_compile(p, &prog, &err) < 0) {
+#endif
 		fprintf(stderr, "seccomp-gen: %s\n", err.msg);
 		return -1;
 	}

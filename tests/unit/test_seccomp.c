@@ -684,9 +684,9 @@ START_TEST(test_default_matches_table)
 	struct pd_error err = { 0 };
 	size_t first = 0;
 
-	ck_assert_msg(pd_seccomp_compile(_i ? &pd_seccomp_default_profile_no_x32
-					    : &pd_seccomp_default_profile,
-					 &fresh, &err) == 0,
+	ck_assert_msg(pd_seccomp_compile_compact(_i ? &pd_seccomp_default_profile_no_x32
+						    : &pd_seccomp_default_profile,
+						 &fresh, &err) == 0,
 		      "compile default profile: %s", err.msg);
 	ck_assert_msg(fresh.len == embedded.len,
 		      "embedded default filter has %zu instructions, the table compiles to %zu "
@@ -753,6 +753,196 @@ START_TEST(test_default_no_x32_same_decisions)
 	}
 	pd_seccomp_prog_release(&whole);
 	pd_seccomp_prog_release(&small);
+}
+END_TEST
+
+/* The answers of @c->progs differ nowhere. */
+struct same_ctx {
+	enum abi abi;
+	long nr;
+	struct report rep;
+	size_t tried;
+};
+
+static void same_answers(const uint64_t *args, const uint32_t *act, void *ctx)
+{
+	struct same_ctx *c = ctx;
+	char a[64], b[64], n[64];
+
+	c->tried++;
+	if (act[0] != act[1])
+		report_add(&c->rep,
+			   "\n  %s (%lx, %lx, %lx, %lx, %lx, %lx): libseccomp %s, short %s",
+			   call_name(c->abi, c->nr, n, sizeof(n)), (unsigned long)args[0],
+			   (unsigned long)args[1], (unsigned long)args[2], (unsigned long)args[3],
+			   (unsigned long)args[4], (unsigned long)args[5],
+			   act_name(act[0], a, sizeof(a)), act_name(act[1], b, sizeof(b)));
+}
+
+/*
+ * The embedded (short) default filter decides every call exactly as
+ * libseccomp's program for the same table: every number of every ABI
+ * (numbers up to 2047 and the edges above), with argument values that take
+ * every path of both programs.  And it is much shorter, or it misses its
+ * point (the kernel's cost of installing it).
+ */
+START_TEST(test_default_short_same_as_libseccomp)
+{
+	struct pd_seccomp_prog ref = { 0 }, got = _i ? default_prog_no_x32() : default_prog();
+	const struct pd_seccomp_prog *progs[] = { &ref, &got };
+	struct pd_error err = { 0 };
+	struct same_ctx c = { .tried = 0 };
+	static const long edges[] = { 2048, 4095, 65535, 0x3fffffffL,    0x7fffffffL,
+				      -1,   -2,   -4096, (long)INT32_MIN };
+	size_t calls = 0;
+
+	ck_assert_msg(pd_seccomp_compile(_i ? &pd_seccomp_default_profile_no_x32
+					    : &pd_seccomp_default_profile,
+					 &ref, &err) == 0,
+		      "compile: %s", err.msg);
+	ck_assert_msg(5 * got.len < 3 * ref.len, "short filter %zu instructions, libseccomp's %zu",
+		      got.len, ref.len);
+	for (int abi = NATIVE; abi <= X32; abi++)
+		for (long i = -(long)N(edges); i < 2048; i++) {
+			c.abi = (enum abi)abi;
+			c.nr = i < 0 ? edges[-i - 1] : i;
+			explore(progs, 2, c.abi, c.nr, same_answers, &c);
+			calls++;
+		}
+	/* Architectures the filter does not cover. */
+	for (uint32_t arch = 0; arch < 4; arch++) {
+		static const uint32_t others[] = { 0, AUDIT_ARCH_AARCH64,
+						   AUDIT_ARCH_X86_64 & ~0x80000000u,
+						   AUDIT_ARCH_I386 | 0x80000000u };
+		struct seccomp_data d = { .nr = 0, .arch = others[arch] };
+
+		ck_assert_uint_eq(bpf_run(&ref, &d, NULL), bpf_run(&got, &d, NULL));
+	}
+	ck_assert_msg(c.rep.bad == 0, "%zu of %zu answers differ:%s", c.rep.bad, c.tried,
+		      c.rep.text);
+	ck_assert_uint_gt(calls, 3 * 2048);
+	pd_seccomp_prog_release(&ref);
+	pd_seccomp_prog_release(&got);
+}
+END_TEST
+
+/*
+ * The short program's every kind of comparison (each operator, 64-bit
+ * constants, masks with and without the high word, enumerated masks,
+ * ranges, chains long enough to need far jumps) against libseccomp's, on
+ * a profile made up for it, with and without the x32 ABI.
+ */
+#define SYN(act, name, ...) \
+	{ \
+		.names = (const char *const[]){ name }, .n_names = 1, .action = act, \
+		.args = { __VA_ARGS__ }, .n_args = 1 \
+	}
+#define SYN_ARG(i, o, v, v2) \
+	{ \
+		.index = (i), .op = PD_SECCOMP_CMP_##o, .value = (v), .value2 = (v2) \
+	}
+#define SYN_ALLOW \
+	{ \
+		PD_SECCOMP_ALLOW, 0 \
+	}
+#define SYN_EPERM \
+	{ \
+		PD_SECCOMP_ERRNO, EPERM \
+	}
+#define SYN_EACCES \
+	{ \
+		PD_SECCOMP_ERRNO, EACCES \
+	}
+
+START_TEST(test_short_every_comparison)
+{
+	static const char *const many[] = {
+		/* What the child needs to report and exit, under ASan too. */
+		"read",         "write",         "close",    "fstat",       "lseek",
+		"mmap",         "munmap",        "mprotect", "madvise",     "brk",
+		"pipe",         "dup",           "getpid",   "gettid",      "exit",
+		"exit_group",   "uname",         "futex",    "sigaltstack", "rt_sigprocmask",
+		"rt_sigaction", "open",          "openat",   "readlink",    "prlimit64",
+		"sched_yield",  "clock_gettime", "nanosleep"
+	};
+	static const uint32_t arches[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
+	struct pd_seccomp_rule rules[128] = {
+		{ .names = many, .n_names = N(many), .action = SYN_ALLOW },
+		SYN(SYN_ALLOW, "getppid", SYN_ARG(0, LT, 0x100000005ULL, 0)),
+		SYN(SYN_EPERM, "getpgid", SYN_ARG(1, LE, 7, 0)),
+		SYN(SYN_ALLOW, "getpgid", SYN_ARG(1, GT, 7, 0)),
+		SYN(SYN_ALLOW, "getsid", SYN_ARG(2, GE, 0x8000000000000001ULL, 0)),
+		SYN(SYN_EACCES, "getsid", SYN_ARG(2, LT, 0x8000000000000001ULL, 0)),
+		SYN(SYN_ALLOW, "setsid", SYN_ARG(0, NE, 3, 0)),
+		SYN(SYN_ALLOW, "setpgid", SYN_ARG(0, MASKED_EQ, 0xff000000ffULL, 0x0100000001ULL)),
+		SYN(SYN_EPERM, "setpgid", SYN_ARG(0, MASKED_EQ, 0xff000000ffULL, 0x0200000001ULL)),
+		SYN(SYN_ALLOW, "umask", SYN_ARG(0, MASKED_EQ, 0x0f0, 0x010)),
+		SYN(SYN_EPERM, "umask", SYN_ARG(0, MASKED_EQ, 0x0f0, 0x020)),
+		SYN(SYN_EACCES, "umask", SYN_ARG(0, MASKED_EQ, 0xf00, 0x100)),
+		SYN(SYN_ALLOW, "alarm", SYN_ARG(0, GE, 100, 0)),
+		SYN(SYN_EPERM, "alarm", SYN_ARG(0, LT, 50, 0)),
+		SYN(SYN_ALLOW, "getuid", SYN_ARG(1, NE, 0xffffffffULL, 0)),
+		SYN(SYN_ALLOW, "getgid", SYN_ARG(1, LE, 0, 0)),
+		SYN(SYN_ALLOW, "geteuid", SYN_ARG(3, GT, 0xffffffffULL, 0)),
+	};
+	size_t n = 17;
+	struct pd_seccomp_profile prof = {
+		.what = "synthetic",
+		.default_action = { PD_SECCOMP_ERRNO, ENOSYS },
+		.arches = arches,
+		.n_arches = N(arches),
+		.rules = rules,
+	};
+	static uint64_t kill_vals[100];
+	static const char *const kill_name[] = { "kill" }, *const tgkill_name[] = { "tgkill" };
+
+	/* A call with a long chain (a far jump over it), and one with many ranges. */
+	for (int i = 0; i < 50; i++) {
+		kill_vals[i] = 0x100000000ULL * (uint64_t)(i % 3) + (uint64_t)i * 977;
+		rules[n++] = (struct pd_seccomp_rule)SYN(SYN_EPERM, "kill", SYN_ARG(1, EQ, 0, 0));
+		rules[n - 1].names = kill_name; /* the literal's lifetime is this block */
+		rules[n - 1].args[0].value = kill_vals[i];
+	}
+	for (int i = 0; i < 40; i++) {
+		rules[n++] = (struct pd_seccomp_rule)SYN(SYN_EPERM, "tgkill", SYN_ARG(2, EQ, 0, 0));
+		rules[n - 1].names = tgkill_name;
+		rules[n - 1].args[0].value = (uint64_t)i * 4099;
+		rules[n - 1].action.data = i % 2 ? EPERM : EACCES;
+	}
+	prof.n_rules = n;
+	for (int x32 = 0; x32 < 2; x32++) {
+		struct pd_seccomp_prog ref = { 0 }, got = { 0 };
+		const struct pd_seccomp_prog *progs[] = { &ref, &got };
+		struct pd_error err = { 0 };
+		struct same_ctx c = { .tried = 0 };
+
+		prof.n_arches = x32 ? 2 : 1;
+		prof.badarch_errno = x32 ? 0 : ENOSYS;
+		ck_assert_msg(pd_seccomp_compile(&prof, &ref, &err) == 0, "%s", err.msg);
+		ck_assert_msg(pd_seccomp_compile_compact(&prof, &got, &err) == 0, "%s", err.msg);
+		for (int abi = NATIVE; abi <= X32; abi++)
+			for (long nr = -1; nr < 1100; nr++) {
+				c.abi = (enum abi)abi;
+				c.nr = nr;
+				explore(progs, 2, c.abi, c.nr, same_answers, &c);
+			}
+		ck_assert_msg(c.rep.bad == 0, "x32 %d: %zu of %zu answers differ:%s", x32,
+			      c.rep.bad, c.tried, c.rep.text);
+		/* The kernel takes it, and it decides as read. */
+		{
+			static const struct probe p[] = {
+				{ "getpgid(0, 7)", NATIVE, SYS_getpgid, { 0, 7 }, EPERM },
+				{ "kill(0, 2931)", NATIVE, SYS_kill, { 0, 2931 }, EPERM },
+				{ "tgkill(0, 0, 4099)", NATIVE, SYS_tgkill, { 0, 0, 4099 }, EPERM },
+				{ "tgkill(0, 0, 8198)", NATIVE, SYS_tgkill, { 0, 0, 8198 }, EACCES },
+				{ "setsid(3)", NATIVE, SYS_setsid, { 3 }, ENOSYS },
+			};
+
+			check_probes(&got, p, N(p));
+		}
+		pd_seccomp_prog_release(&ref);
+		pd_seccomp_prog_release(&got);
+	}
 }
 END_TEST
 
@@ -2395,6 +2585,8 @@ static Suite *seccomp_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_default_matches_table, 0, 2);
 	tcase_add_test(tc, test_default_no_x32_same_decisions);
+	tcase_add_loop_test(tc, test_default_short_same_as_libseccomp, 0, 2);
+	tcase_add_test(tc, test_short_every_comparison);
 	tcase_add_test(tc, test_default_picks_for_kernel);
 	tcase_add_test(tc, test_default_keyring);
 	tcase_add_test(tc, test_default_kernel_interfaces);
