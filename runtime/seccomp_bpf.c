@@ -68,6 +68,7 @@
 #define POOL_MAX 8   /* distinct answers one pool holds */
 #define ENUM_BITS 8  /* mask bits enumerated at most */
 #define ENUM_MAX 24  /* enumerated values answered apart from the common one */
+#define EXC_MAX 4    /* single numbers tested with jeq in one run */
 #define ARG_LO(i) ((uint32_t)offsetof(struct seccomp_data, args) + 8u * (uint32_t)(i))
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "low argument word first");
@@ -291,6 +292,9 @@ struct run {
 	uint32_t act; /* otherwise this answer */
 	const struct pd_seccomp_plan_rule *rules;
 	size_t n;
+	/* Single numbers inside the run that answer otherwise (tested with jeq). */
+	const struct run *exc;
+	size_t n_exc;
 };
 
 struct runs {
@@ -347,22 +351,95 @@ static size_t tree_size(const struct run *v, size_t n)
 {
 	size_t s = n;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (v[i].args)
 			s += 8 * v[i].n;
+		s += tree_size(v[i].exc, v[i].n_exc);
+	}
 	return s;
+}
+
+/*
+ * Runs of one number between two runs with the same answer (A x A, A x y A)
+ * become exceptions of one merged run: a jeq each, instead of two nodes of
+ * the search each.  @exc has room for @in->n runs.
+ */
+static bool one_number(const struct runs *in, size_t j)
+{
+	return j + 1 < in->n && in->v[j + 1].start == in->v[j].start + 1;
+}
+
+static void absorb_holes(const struct runs *in, struct runs *out, struct run *exc)
+{
+	size_t n_exc = 0;
+
+	for (size_t i = 0; i < in->n;) {
+		struct run cur = in->v[i++];
+
+		cur.exc = exc + n_exc;
+		cur.n_exc = 0;
+		while (!cur.args) {
+			size_t m = 0;
+
+			/* in->v[i .. i+m) one number each, then in->v[i+m] answering as cur */
+			while (i + m < in->n && cur.n_exc + m < EXC_MAX && one_number(in, i + m))
+				m++;
+			while (m > 0 && (in->v[i + m].args || in->v[i + m].act != cur.act))
+				m--;
+			if (m == 0)
+				break;
+			for (size_t k = 0; k < m; k++) {
+				exc[n_exc] = in->v[i + k];
+				exc[n_exc].exc = NULL;
+				exc[n_exc++].n_exc = 0;
+			}
+			cur.n_exc += m;
+			i += m + 1; /* the run after the holes goes on as cur */
+		}
+		if (out->n == out->cap) {
+			out->cap = out->cap ? 2 * out->cap : 64;
+			out->v = pd_xreallocarray(out->v, out->cap, sizeof(*out->v));
+		}
+		out->v[out->n++] = cur;
+	}
 }
 
 static int subtree(struct bld *b, const struct run *v, size_t n, struct pool *pool, bool is32,
 		   uint32_t def, struct pd_error *err);
+static int leaf(struct bld *b, const struct run *r, struct pool *pool, bool is32, uint32_t def,
+		struct pd_error *err);
 
 /* Where a branch to the runs @v[0..@n) goes: a pool's return, or a label emitted later (*later). */
 static int branch(struct bld *b, const struct run *v, size_t n, struct pool *pool, bool *later)
 {
-	int l = n == 1 && !v[0].args ? pool_label(b, pool, v[0].act) : -1;
+	int l = n == 1 && !v[0].args && !v[0].n_exc ? pool_label(b, pool, v[0].act) : -1;
 
 	*later = l < 0;
 	return l < 0 ? new_label(b) : l;
+}
+
+/* Emit run @r's answer here; A holds the value searched. */
+static int leaf(struct bld *b, const struct run *r, struct pool *pool, bool is32, uint32_t def,
+		struct pd_error *err)
+{
+	int label[EXC_MAX];
+	bool later[EXC_MAX];
+
+	if (r->args)
+		return arg_rules(b, r, is32, def, err);
+	for (size_t i = 0; i < r->n_exc; i++) {
+		label[i] = branch(b, &r->exc[i], 1, pool, &later[i]);
+		jmp(b, BPF_JEQ, r->exc[i].start, label[i], NEXT);
+	}
+	ret(b, r->act);
+	for (size_t i = 0; i < r->n_exc; i++) {
+		if (!later[i])
+			continue;
+		bind(b, label[i]);
+		if (leaf(b, &r->exc[i], pool, is32, def, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Emit the search over @v[0..@n) here; A holds the value searched. */
@@ -379,13 +456,8 @@ static int subtree(struct bld *b, const struct run *v, size_t n, struct pool *po
 		pool_flush(b, &local);
 		return rc;
 	}
-	if (n == 1) {
-		if (!v[0].args) {
-			ret(b, v[0].act);
-			return 0;
-		}
-		return arg_rules(b, &v[0], is32, def, err);
-	}
+	if (n == 1)
+		return leaf(b, &v[0], pool, is32, def, err);
 	mid = n / 2;
 	lt = branch(b, v + mid, n - mid, pool, &later_t);
 	lf = branch(b, v, mid, pool, &later_f);
@@ -790,7 +862,13 @@ static int abi_section(struct bld *b, const struct pd_seccomp_prog *ref,
 	}
 	if (rc == 0) {
 		runs.v[0].start = 0; /* the search starts where the section does */
-		rc = subtree(b, runs.v, runs.n, NULL, abi->is32, def, err);
+		struct runs merged = { 0 };
+		struct run *exc = pd_xreallocarray(NULL, runs.n, sizeof(*exc));
+
+		absorb_holes(&runs, &merged, exc);
+		rc = subtree(b, merged.v, merged.n, NULL, abi->is32, def, err);
+		free(merged.v);
+		free(exc);
 	}
 	free(runs.v);
 	return rc;
