@@ -26,7 +26,9 @@
  * binary search over runs of numbers with the same answer (x86_64 numbers
  * with bit 30 are the x32 ABI's); each run ends in a return shared by the
  * runs near it (a pool of returns after every subtree of about a hundred
- * instructions), or in the call's argument rules.  Argument rules on one
+ * instructions), or in the call's argument rules; a single number between
+ * two runs with the same answer is a `jeq` inside one merged run (it would
+ * cost two nodes of the search).  Argument rules on one
  * 32-bit word are decided as a whole: masked comparisons with few bits by
  * enumerating those bits (clone without CLONE_NEW*: "and; jeq 0"),
  * comparisons that each select one range of values by a binary search over

@@ -6,7 +6,7 @@
  * time by runtime/gen/seccomp-gen.c, which compiles the default profile
  * (seccomp_profile.c) with the very code --seccomp-profile uses, and then
  * rewrites libseccomp's program into a short one that answers every call
- * alike (seccomp_bpf.c: 626 instructions instead of 1,331 without x32).
+ * alike (seccomp_bpf.c: 584 instructions instead of 1,331 without x32).
  * Starting a sandbox therefore costs a copy of a few kilobytes, not a
  * libseccomp run.  The copy is on the heap so that pd_seccomp_prog_release()
  * frees every program alike; a unit test checks the embedded programs are
