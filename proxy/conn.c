@@ -21,7 +21,9 @@
  * connection is kept for the next request when both sides keep theirs and
  * the response ended by its own framing, and used again only for a
  * bodiless request to the same name, port and pin whose address the
- * policy still allows, with nothing waiting on it (try_reuse()).
+ * policy still allows, with nothing waiting on it (try_reuse()).  When the
+ * client goes, or asks for another place, the kept connection moves to the
+ * proxy's pool (upool.c), where any client's request may take it.
  */
 #include "proxy_int.h"
 #include "proxy/audit.h"
@@ -69,6 +71,7 @@ static void relay_upstream(struct pd_loop_source *src, uint32_t events, void *da
 static void head_forward(struct conn *c);
 static void try_next(struct conn *c);
 static void drop_upstream(struct conn *c);
+static void release_upstream(struct conn *c);
 
 /* ---- audit and close ---- */
 
@@ -112,11 +115,9 @@ void pd_conn_close(struct conn *c)
 		audit(c, c->rule != NULL, c->cause);
 	pd_resolve_cancel(c->rq);
 	pd_loop_remove(c->csrc);
-	pd_loop_remove(c->usrc);
 	if (c->cfd >= 0)
 		close(c->cfd);
-	if (c->ufd >= 0)
-		close(c->ufd);
+	release_upstream(c);
 	close_pipe(&c->c2u);
 	close_pipe(&c->u2c);
 	free(c->buf);
@@ -181,12 +182,7 @@ static void answer(struct conn *c, int status, const char *body)
 		close_reset(c);
 		return;
 	}
-	pd_loop_remove(c->usrc);
-	c->usrc = NULL;
-	if (c->ufd >= 0) {
-		close(c->ufd);
-		c->ufd = -1;
-	}
+	release_upstream(c);
 	c->st = C_LINGER;
 	c->deadline = pd_proxy_now_ms() + LINGER_MS;
 	want_events(c);
@@ -730,6 +726,7 @@ static void next_request(struct conn *c)
 		c->up_port = c->port;
 		c->up_pinned = c->pinned;
 		c->up_peer = c->peer;
+		c->up_idle = true;
 	} else {
 		pd_loop_remove(c->usrc);
 		c->usrc = NULL;
@@ -1066,8 +1063,23 @@ static void drop_upstream(struct conn *c)
 {
 	pd_loop_remove(c->usrc);
 	c->usrc = NULL;
-	close(c->ufd);
+	if (c->ufd >= 0)
+		close(c->ufd);
 	c->ufd = -1;
+	c->up_idle = false;
+}
+
+/* Done with the upstream connection: a kept idle one goes to the pool, any other is closed. */
+static void release_upstream(struct conn *c)
+{
+	if (!c->up_idle || c->ufd < 0)
+		return drop_upstream(c);
+	pd_loop_remove(c->usrc);
+	c->usrc = NULL;
+	pd_upool_put(&c->proxy->upool, c->ufd, c->up_name, c->up_port, c->up_pinned, &c->up_peer,
+		     pd_proxy_now_ms());
+	c->ufd = -1;
+	c->up_idle = false;
 }
 
 /* A retried request's new connection is up: its head (in `up`) goes again. */
@@ -1142,29 +1154,56 @@ static void resolved(void *data, int status, const struct pd_addr *addrs, size_t
 	check_addrs(c, addrs, n);
 }
 
+/* The policy in force allows a kept connection to @peer for this request. */
+static bool kept_allowed(const struct pd_addr *peer, void *ctx)
+{
+	struct conn *c = ctx;
+	struct pd_verdict v;
+
+	return pd_policy_check_addr(c->proxy->policy, c->norm[0] ? c->norm : NULL, peer, c->port,
+				    c->pinned, &v) == 0 &&
+	       v.allow;
+}
+
 /*
- * The upstream connection the previous request on this client connection
- * left (plain HTTP), for this one: only for a request without a body, to
- * the same name (or literal), port and pin, whose address the policy in
- * force still allows, with nothing waiting on it (a close or stray bytes
- * from the server end it instead).  Otherwise it is closed.
+ * A kept upstream connection for this request (plain HTTP, no body): the
+ * one the previous request on this client connection left, or one from the
+ * proxy's pool, for the same name (or literal), port and pin, whose address
+ * the policy in force still allows, with nothing waiting on it (a close or
+ * stray bytes from the server end it instead).  The client's own kept
+ * connection goes to the pool when this request is for another place.
  */
 static bool try_reuse(struct conn *c, const char *name)
 {
-	struct pd_verdict v;
-	char b;
+	struct pd_addr peer;
+	int fd;
 
-	if (c->ufd < 0)
+	if (c->ufd >= 0) {
+		if (c->http && !c->has_body && c->port == c->up_port && c->pinned == c->up_pinned &&
+		    strcmp(name, c->up_name) == 0 && kept_allowed(&c->up_peer, c) &&
+		    pd_upool_clean(c->ufd)) {
+			c->up_idle = false;
+			c->addrs[0] = c->up_peer;
+			c->naddrs = 1;
+			c->ai = 0;
+			c->reused = true;
+			connected(c);
+			return true;
+		}
+		release_upstream(c);
+	}
+	if (!c->http || c->has_body || c->listener->transparent)
 		return false;
-	if (!c->http || c->has_body || c->port != c->up_port || c->pinned != c->up_pinned ||
-	    strcmp(name, c->up_name) != 0 ||
-	    pd_policy_check_addr(c->proxy->policy, c->norm[0] ? c->norm : NULL, &c->up_peer,
-				 c->port, c->pinned, &v) < 0 ||
-	    !v.allow || recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
-		drop_upstream(c);
+	fd = pd_upool_take(&c->proxy->upool, name, c->port, c->pinned, kept_allowed, c, &peer);
+	if (fd < 0)
+		return false;
+	c->usrc = pd_loop_add_fd(c->proxy->loop, fd, 0, on_upstream, c, "upstream", NULL);
+	if (!c->usrc) {
+		close(fd);
 		return false;
 	}
-	c->addrs[0] = c->up_peer;
+	c->ufd = fd;
+	c->addrs[0] = peer;
 	c->naddrs = 1;
 	c->ai = 0;
 	c->reused = true;

@@ -36,6 +36,11 @@ static void accept_some(struct pd_loop_source *src, uint32_t events, void *data)
 		int fd = accept4(pd_loop_source_fd(src), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
+			if ((errno == EMFILE || errno == ENFILE) && p->upool.n) {
+				/* Idle upstream connections go first. */
+				pd_upool_clear(&p->upool);
+				continue;
+			}
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				/* Out of fds: stop accepting until the next sweep. */
@@ -70,6 +75,7 @@ static void sweep(struct pd_loop_source *src, uint64_t exp, void *data)
 		if (c->deadline && now >= c->deadline)
 			pd_conn_timeout(c);
 	}
+	pd_upool_expire(&p->upool, now, PD_UPOOL_IDLE_MS);
 }
 
 struct pd_proxy *pd_proxy_new(struct pd_loop *loop, struct pd_policy *policy,
@@ -230,6 +236,7 @@ void pd_proxy_free(struct pd_proxy *p)
 		return;
 	while (p->conns)
 		pd_conn_close(p->conns);
+	pd_upool_clear(&p->upool);
 	for (size_t i = 0; i < p->nlisteners; i++) {
 		pd_loop_remove(p->listeners[i].src);
 		close(p->listeners[i].fd);

@@ -10,6 +10,7 @@
 #include "proxy/name.h"
 #include "proxy/proxy.h"
 #include "proxy/resolve.h"
+#include "proxy/upool.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -91,6 +92,7 @@ struct conn {
 	bool has_body;    /* plain HTTP: the request has a body (its upstream is not reused) */
 	bool up_keep;     /* plain HTTP: upstream was asked to keep the connection */
 	bool up_reusable; /* ... and the response left it clean for the next request */
+	bool up_idle;     /* ufd is such a kept connection, between requests */
 	bool reused;      /* this request went on a kept upstream connection */
 	bool retry;       /* ... which had died: a new connection sends its head again */
 	bool http;        /* plain HTTP forwarding: one request at a time */
@@ -115,6 +117,7 @@ struct pd_proxy {
 	struct listener listeners[PD_PROXY_MAX_LISTENERS];
 	size_t nlisteners;
 	struct pd_loop_source *sweep;
+	struct pd_upool upool; /* idle upstream connections, for any client */
 	struct conn *conns;
 	size_t nconns, max_conns;
 	uint64_t denied, tally_other;

@@ -772,11 +772,17 @@ START_TEST(test_http_get)
 	RUN_UNTIL(&f, c->in_len >= strlen(resp), 3000);
 	EXPECT_STR(c->in, resp);
 
-	/* the client ends it: so does the proxy, upstream too */
+	/* the client ends it: so does the proxy; the upstream connection, clean,
+	 * stays in the proxy's pool until the proxy goes */
 	peer_shut(c);
-	RUN_UNTIL(&f, peer_done(c) && peer_done(o), 3000);
+	RUN_UNTIL(&f, peer_done(c), 3000);
 	EXPECT_INT(c->err, 0);
+	run_for(&f, 50);
+	ck_assert_msg(!peer_done(o), "a clean upstream connection was closed");
 	expect_conns(&f, 0);
+	pd_proxy_free(f.p);
+	f.p = NULL;
+	RUN_UNTIL(&f, peer_done(o), 3000);
 	fx_fini(&f);
 }
 END_TEST
@@ -1088,7 +1094,8 @@ START_TEST(test_http_upstream_reuse_rules)
 	snprintf(want, sizeof(want), "GET /a HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
 	ka_request(&f, c, o1, want, ok);
 	/* a request with a body: a connection of its own, closed after it (a
-	 * body could not be sent again on a kept connection that died) */
+	 * body could not be sent again on a kept connection that died); the
+	 * kept one waits in the proxy's pool */
 	peer_clear(c);
 	snprintf(
 		req, sizeof(req),
@@ -1096,19 +1103,23 @@ START_TEST(test_http_upstream_reuse_rules)
 		f.oport, f.oport);
 	peer_puts(c, req);
 	o2 = accept_origin(&f);
-	RUN_UNTIL(&f, peer_done(o1), 3000);
+	run_for(&f, 50);
+	ck_assert_msg(!peer_done(o1), "a clean kept connection was closed");
 	snprintf(
 		want, sizeof(want),
 		"POST /b HTTP/1.1\r\nHost: ok.test:%u\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz",
 		f.oport);
 	ka_request(&f, c, o2, want, ok);
-	/* the next bodiless request: a new connection (the last one was to close) */
+	/* the next bodiless request: not on the POST's (it was to close), but
+	 * on the first one, from the pool */
 	peer_clear(c);
+	peer_clear(o1);
 	snprintf(req, sizeof(req), "GET http://ok.test:%u/c HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
 		 f.oport, f.oport);
 	peer_puts(c, req);
-	o3 = accept_origin(&f);
+	o3 = o1;
 	RUN_UNTIL(&f, peer_done(o2), 3000);
+	expect_no_accept(f.origin);
 	snprintf(want, sizeof(want), "GET /c HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
 	ka_request(&f, c, o3, want, ok);
 	/* bytes the server sends after a response: that connection is not
@@ -1124,12 +1135,14 @@ START_TEST(test_http_upstream_reuse_rules)
 	RUN_UNTIL(&f, peer_done(o3), 3000);
 	snprintf(want, sizeof(want), "GET /d HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", f.oport);
 	ka_request(&f, c, o4, want, ok);
-	/* a name the policy denies: its 403 ends the client's connection, and
-	 * the kept upstream connection goes with it */
+	/* a name the policy denies: its 403 ends the client's connection; the
+	 * kept upstream connection, clean, goes to the proxy's pool */
 	peer_clear(c);
 	peer_puts(c, "GET http://other.test/ HTTP/1.1\r\nHost: other.test\r\n\r\n");
-	RUN_UNTIL(&f, peer_done(c) && peer_done(o4), 3000);
+	RUN_UNTIL(&f, peer_done(c), 3000);
 	ck_assert_msg(!strncmp(c->in, "HTTP/1.1 403 ", 13), "other.test: %s", c->in);
+	run_for(&f, 50);
+	ck_assert_msg(!peer_done(o4), "a clean upstream connection was closed");
 	EXPECT_STR(o4->in, want);
 	expect_conns(&f, 0);
 	fx_fini(&f);
@@ -1184,6 +1197,95 @@ START_TEST(test_http_upstream_reuse_retry)
 	peer_close(c);
 	peer_close(o1);
 	expect_conns(&f, 0);
+	fx_fini(&f);
+}
+END_TEST
+
+/* One GET for @path from a new client, answered on @o (which must get it); the client then goes. */
+static void pooled_get(struct fx *f, struct peer *o, const char *path)
+{
+	struct peer *c = client(f);
+	char req[512], want[512];
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+	snprintf(req, sizeof(req), "GET http://ok.test:%u%s HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f->oport, path, f->oport);
+	snprintf(want, sizeof(want), "GET %s HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", path,
+		 f->oport);
+	peer_clear(o);
+	peer_puts(c, req);
+	RUN_UNTIL(f, o->in_len >= strlen(want), 3000);
+	EXPECT_STR(o->in, want);
+	peer_puts(o, ok);
+	RUN_UNTIL(f, c->in_len >= strlen(ok), 3000);
+	EXPECT_STR(c->in, ok);
+	peer_shut(c);
+	RUN_UNTIL(f, peer_done(c), 3000);
+	peer_close(c);
+	expect_conns(f, 0);
+}
+
+/*
+ * The proxy's pool: a clean upstream connection a client leaves serves the
+ * next client's request to the same place; a CONNECT does not take it, and
+ * one the server closed is not used (upool.c's own tests cover the bounds,
+ * expiry and the policy check).
+ */
+START_TEST(test_http_upstream_pool)
+{
+	struct fx f;
+	struct peer *c, *o1, *o2, *o3;
+	char req[512];
+
+	fx_default(&f, NULL);
+	/* the first client makes the connection; the next two take it over */
+	c = client(&f);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/a HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o1 = accept_origin(&f);
+	RUN_UNTIL(&f, o1->in_len > 0, 3000);
+	peer_puts(o1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	RUN_UNTIL(&f, c->in_len > 0, 3000);
+	peer_shut(c);
+	RUN_UNTIL(&f, peer_done(c), 3000);
+	peer_close(c);
+	pooled_get(&f, o1, "/a");
+	pooled_get(&f, o1, "/b");
+	pooled_get(&f, o1, "/c");
+	expect_no_accept(f.origin);
+	/* a CONNECT to the same place does not take it */
+	c = client(&f);
+	snprintf(req, sizeof(req), "CONNECT ok.test:%u HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o2 = accept_origin(&f);
+	RUN_UNTIL(&f, c->in_len > 0, 3000);
+	ck_assert_msg(!strncmp(c->in, "HTTP/1.1 200 ", 13), "CONNECT: %s", c->in);
+	peer_close(c);
+	RUN_UNTIL(&f, peer_done(o2), 3000);
+	peer_close(o2);
+	ck_assert_msg(!peer_done(o1), "the pooled connection was closed");
+	/* the server closes the pooled connection: the next request gets a new one */
+	peer_shut(o1);
+	run_for(&f, 30);
+	c = client(&f);
+	snprintf(req, sizeof(req), "GET http://ok.test:%u/d HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
+		 f.oport, f.oport);
+	peer_puts(c, req);
+	o3 = accept_origin(&f);
+	RUN_UNTIL(&f, peer_done(o1) && o3->in_len > 0, 3000);
+	peer_puts(o3, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	RUN_UNTIL(&f, c->in_len > 0, 3000);
+	peer_shut(c);
+	RUN_UNTIL(&f, peer_done(c), 3000);
+	peer_close(c);
+	pooled_get(&f, o3, "/e");
+	expect_no_accept(f.origin);
+	/* the proxy goes: so does what it kept */
+	pd_proxy_free(f.p);
+	f.p = NULL;
+	RUN_UNTIL(&f, peer_done(o3), 3000);
 	fx_fini(&f);
 }
 END_TEST
@@ -3001,6 +3103,7 @@ static Suite *proxy_suite(void)
 	tcase_add_test(tc, test_http_keepalive_pipelined);
 	tcase_add_test(tc, test_http_upstream_reuse_rules);
 	tcase_add_test(tc, test_http_upstream_reuse_retry);
+	tcase_add_test(tc, test_http_upstream_pool);
 	tcase_add_test(tc, test_http_response_framing);
 	tcase_add_test(tc, test_http10_no_interim);
 	tcase_add_test(tc, test_connect);
