@@ -714,25 +714,31 @@ static int response_read(struct conn *c)
 	return 0;
 }
 
+/*
+ * A response ended by its framing and the upstream connection was kept
+ * (up_reusable): it is idle now, unwatched, for a next request to the same
+ * place.  Return: whether it was kept.
+ */
+static bool keep_upstream(struct conn *c)
+{
+	if (!c->up_reusable || c->c2u.inpipe || c->u2c.inpipe)
+		return false;
+	snprintf(c->up_name, sizeof(c->up_name), "%s", c->norm[0] ? c->norm : c->host);
+	c->up_port = c->port;
+	c->up_pinned = c->pinned;
+	c->up_peer = c->peer;
+	c->up_idle = true;
+	return true;
+}
+
 /* A response is complete and the client may go on: wait for its next request. */
 static void next_request(struct conn *c)
 {
 	struct pump *ps[2] = { &c->c2u, &c->u2c };
 
 	audit(c, true, NULL);
-	if (c->up_reusable && !c->c2u.inpipe && !c->u2c.inpipe) {
-		/* kept, unwatched, for the next request to the same place */
-		snprintf(c->up_name, sizeof(c->up_name), "%s", c->norm[0] ? c->norm : c->host);
-		c->up_port = c->port;
-		c->up_pinned = c->pinned;
-		c->up_peer = c->peer;
-		c->up_idle = true;
-	} else {
-		pd_loop_remove(c->usrc);
-		c->usrc = NULL;
-		close(c->ufd);
-		c->ufd = -1;
-	}
+	if (!keep_upstream(c))
+		drop_upstream(c);
 	for (size_t i = 0; i < 2; i++) {
 		struct pump *p = ps[i];
 
@@ -800,10 +806,11 @@ static void settle(struct conn *c)
 		if (c->http) { /* the response is complete: no more on this connection */
 			audit(c, true, NULL);
 			(void)shutdown(c->cfd, SHUT_WR);
-			pd_loop_remove(c->usrc);
-			c->usrc = NULL;
-			close(c->ufd);
-			c->ufd = -1;
+			/* a clean upstream connection serves other clients */
+			if (keep_upstream(c))
+				release_upstream(c);
+			else
+				drop_upstream(c);
 			c->st = C_LINGER;
 			c->deadline = pd_proxy_now_ms() + LINGER_MS;
 			want_events(c);
@@ -945,7 +952,8 @@ static void connected(struct conn *c)
 		/* a request without a body may go on a kept upstream connection
 		 * next time: ask upstream to keep it (one with a body could not
 		 * be sent again if the kept connection turned out dead) */
-		c->up_keep = c->keep_alive && !c->has_body;
+		/* kept for this client's next request, or any client's (upool.c) */
+		c->up_keep = !c->has_body;
 		hl = pd_http_forward_head(c->buf, &req, !c->up_keep, head, sizeof(head));
 		if (hl < 0) {
 			snprintf(c->cause, sizeof(c->cause), "the request head does not fit");

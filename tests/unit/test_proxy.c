@@ -969,11 +969,10 @@ START_TEST(test_http10)
 		 f.oport);
 	peer_puts(c, req);
 	o = accept_origin(&f);
-	/* HTTP/1.1 upstream, with a Host made from the target */
-	snprintf(
-		want, sizeof(want),
-		"GET /x HTTP/1.1\r\nHost: ok.test:%u\r\nUser-Agent: t\r\nConnection: close\r\n\r\n",
-		f.oport);
+	/* HTTP/1.1 upstream, with a Host made from the target; bodiless, so
+	 * upstream may keep its connection (for the proxy's pool) */
+	snprintf(want, sizeof(want), "GET /x HTTP/1.1\r\nHost: ok.test:%u\r\nUser-Agent: t\r\n\r\n",
+		 f.oport);
 	RUN_UNTIL(&f, o->in_len >= strlen(want), 3000);
 	EXPECT_STR(o->in, want);
 	peer_puts(o, "HTTP/1.0 200 OK\r\n\r\nold school");
@@ -1210,8 +1209,7 @@ static void pooled_get(struct fx *f, struct peer *o, const char *path)
 
 	snprintf(req, sizeof(req), "GET http://ok.test:%u%s HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n",
 		 f->oport, path, f->oport);
-	snprintf(want, sizeof(want), "GET %s HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", path,
-		 f->oport);
+	snprintf(want, sizeof(want), "GET %s HTTP/1.1\r\nHost: ok.test:%u\r\n\r\n", path, f->oport);
 	peer_clear(o);
 	peer_puts(c, req);
 	RUN_UNTIL(f, o->in_len >= strlen(want), 3000);
@@ -1253,6 +1251,23 @@ START_TEST(test_http_upstream_pool)
 	pooled_get(&f, o1, "/a");
 	pooled_get(&f, o1, "/b");
 	pooled_get(&f, o1, "/c");
+	expect_no_accept(f.origin);
+	/* a client that closes after its request: its upstream connection is
+	 * still kept (asked to stay), for the next client */
+	c = client(&f);
+	snprintf(
+		req, sizeof(req),
+		"GET http://ok.test:%u/z HTTP/1.1\r\nHost: ok.test:%u\r\nConnection: close\r\n\r\n",
+		f.oport, f.oport);
+	peer_clear(o1);
+	peer_puts(c, req);
+	RUN_UNTIL(&f, o1->in_len > 0, 3000);
+	ck_assert_msg(!strstr(o1->in, "Connection: close"), "upstream asked to close: %s", o1->in);
+	peer_puts(o1, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	RUN_UNTIL(&f, peer_done(c), 3000);
+	EXPECT_STR(c->in, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+	peer_close(c);
+	pooled_get(&f, o1, "/y");
 	expect_no_accept(f.origin);
 	/* a CONNECT to the same place does not take it */
 	c = client(&f);
