@@ -715,13 +715,17 @@ static int response_read(struct conn *c)
 }
 
 /*
- * A response ended by its framing and the upstream connection was kept
- * (up_reusable): it is idle now, unwatched, for a next request to the same
- * place.  Return: whether it was kept.
+ * A response ended by its framing, the upstream connection was asked to
+ * stay (up_reusable) and the request went there whole: it is idle now,
+ * unwatched, for a next request to the same place.  Return: whether it
+ * was kept.
  */
 static bool keep_upstream(struct conn *c)
 {
-	if (!c->up_reusable || c->c2u.inpipe || c->u2c.inpipe)
+	/* only once the request went upstream whole: nothing of it may
+	 * precede the next request on that connection */
+	if (!c->up_reusable || !c->c2u.wr_done || c->up_off < c->up_len || c->c2u.inpipe ||
+	    c->u2c.inpipe)
 		return false;
 	snprintf(c->up_name, sizeof(c->up_name), "%s", c->norm[0] ? c->norm : c->host);
 	c->up_port = c->port;
