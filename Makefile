@@ -83,7 +83,8 @@ $(BUILD)/paude: $(BUILD)/obj/src/main.o $(BUILD)/libpaude.a
 # The default seccomp filter is compiled with libseccomp at build time by the
 # same code paude uses for --seccomp-profile, and embedded as BPF.
 SECCOMP_GEN_SRC := src/common/error.c src/common/util.c src/common/cleanup.c \
-	runtime/seccomp.c runtime/seccomp_bpf.c runtime/seccomp_profile.c runtime/seccomp_json.c
+	runtime/seccomp.c runtime/seccomp_bpf.c runtime/seccomp_check.c runtime/seccomp_profile.c \
+	runtime/seccomp_json.c
 $(BUILD)/tools/seccomp-gen: runtime/gen/seccomp-gen.c $(SECCOMP_GEN_SRC) runtime/seccomp.h
 	@mkdir -p $(dir $@) $(BUILD)/gen
 	$(CC) $(CPPFLAGS_ALL) -DPD_SECCOMP_GEN $(CFLAGS_ALL) -o $@ runtime/gen/seccomp-gen.c $(SECCOMP_GEN_SRC) $(PKG_LIBS)

@@ -389,13 +389,19 @@ static void plan_add(struct arch_ctx *a, uint32_t act, int arch_nr, const struct
 		return;
 	a->plan = pd_xreallocarray(a->plan, a->n_plan + 1, sizeof(*a->plan));
 	r = &a->plan[a->n_plan];
-	*r = (struct pd_seccomp_plan_rule){ .nr = arch_nr, .action = act, .order = a->n_plan,
-					    .n = m };
+	*r = (struct pd_seccomp_plan_rule){
+		.nr = arch_nr, .action = act, .order = a->n_plan, .n = m
+	};
 	a->n_plan++;
 	for (unsigned k = 0; k < m; k++)
-		r->cmp[k] = (struct pd_seccomp_arg){ .index = c[k].arg, .op = pd_op(c[k].op),
+		r->cmp[k] = (struct pd_seccomp_arg){ .index = c[k].arg,
+						     .op = pd_op(c[k].op),
 						     .value = c[k].datum_a,
 						     .value2 = c[k].datum_b };
+	/* libseccomp compares a masked argument with the value's masked bits */
+	for (unsigned k = 0; k < m; k++)
+		if (r->cmp[k].op == PD_SECCOMP_CMP_MASKED_EQ)
+			r->cmp[k].value2 &= r->cmp[k].value;
 }
 
 /* Add one rule (already split) to one architecture's context (call @arch_nr there). */
@@ -469,8 +475,8 @@ static bool rule_names(const struct pd_seccomp_rule *r, const char *name)
 }
 
 /* Add rule @r's conditions for call @nr to @a (split when needed). */
-static int arch_add_conds(struct arch_ctx *a, const struct pd_seccomp_rule *r, int nr,
-			  int arch_nr, const struct scmp_arg_cmp *conds, bool split)
+static int arch_add_conds(struct arch_ctx *a, const struct pd_seccomp_rule *r, int nr, int arch_nr,
+			  const struct scmp_arg_cmp *conds, bool split)
 {
 	int rc = 0;
 
@@ -529,7 +535,8 @@ static int collapse(struct build *b, struct arch_ctx *a, const struct pd_seccomp
 					pd_scmp_releasep(&scratch.ctx);
 					return -1;
 				}
-				ok = arch_add_conds(&scratch, &p->rules[k], nr, -1, conds, split) == 0;
+				ok = arch_add_conds(&scratch, &p->rules[k], nr, -1, conds, split) ==
+				     0;
 				if (!c.refuse && !action_permissive(&p->rules[k].action)) {
 					c.refuse = true;
 					c.action = p->rules[k].action;
@@ -695,10 +702,17 @@ static int compile(const struct pd_seccomp_profile *p, struct pd_seccomp_prog *o
 		plan->badarch = b.badarch;
 		plan->n = b.n;
 		for (size_t i = 0; i < b.n; i++) {
-			plan->abi[i] = (struct pd_seccomp_plan_abi){ .token = b.arch[i].token,
-								     .is32 = b.arch[i].is32,
-								     .rules = b.arch[i].plan,
-								     .n_rules = b.arch[i].n_plan };
+			plan->abi[i] = (struct pd_seccomp_plan_abi){
+				.token = b.arch[i].token,
+				.is32 = b.arch[i].is32,
+				.rules = b.arch[i].plan,
+				.n_rules = b.arch[i].n_plan,
+				/* the multiplexers libseccomp adds argument rules to by itself */
+				.mux = { seccomp_syscall_resolve_name_arch(b.arch[i].token,
+									   "socketcall"),
+					 seccomp_syscall_resolve_name_arch(b.arch[i].token,
+									   "ipc") },
+			};
 			b.arch[i].plan = NULL;
 		}
 	}
@@ -725,6 +739,10 @@ int pd_seccomp_compile_compact(const struct pd_seccomp_profile *p, struct pd_sec
 		return -1;
 	}
 	rc = pd_seccomp_emit_compact(&ref, &plan, out, err);
+	if (rc == 0 && pd_seccomp_check_same(&ref, out, &plan, err) < 0) {
+		pd_seccomp_prog_release(out);
+		rc = -1;
+	}
 	pd_seccomp_prog_release(&ref);
 	return rc;
 }

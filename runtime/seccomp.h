@@ -120,6 +120,7 @@ struct pd_seccomp_plan_abi {
 	bool is32;      /* libseccomp compares only the low 32 bits */
 	struct pd_seccomp_plan_rule *rules;
 	size_t n_rules;
+	int32_t mux[2]; /* socketcall(2) and ipc(2) here, or negative */
 };
 
 struct pd_seccomp_plan {
@@ -139,8 +140,17 @@ int pd_seccomp_emit_compact(const struct pd_seccomp_prog *ref, const struct pd_s
 			    struct pd_seccomp_prog *out, struct pd_error *err);
 
 /*
+ * pd_seccomp_check_same() - @got answers every call of the numbers, ABIs
+ * and argument values seccomp_check.c tries as @ref does.
+ * Return: 0, or -1 with @err naming the first call answered otherwise.
+ */
+int pd_seccomp_check_same(const struct pd_seccomp_prog *ref, const struct pd_seccomp_prog *got,
+			  const struct pd_seccomp_plan *plan, struct pd_error *err);
+
+/*
  * pd_seccomp_compile_compact() - pd_seccomp_compile(), then
- * pd_seccomp_emit_compact() on the result: how the default filter is built.
+ * pd_seccomp_emit_compact() on the result, checked with
+ * pd_seccomp_check_same(): how the default filter is built.
  * Return: 0, or -1 with @err set.
  */
 int pd_seccomp_compile_compact(const struct pd_seccomp_profile *profile,

@@ -850,6 +850,13 @@ static int abi_section(struct bld *b, const struct pd_seccomp_prog *ref,
 		}
 		if (kind == REF_CONST) {
 			runs_add(&runs, (struct run){ .start = nr, .act = act });
+		} else if ((int32_t)nr == abi->mux[0] || (int32_t)nr == abi->mux[1]) {
+			/* libseccomp's own rules on socketcall(2) or ipc(2) (from
+			 * rules on the calls they multiplex) are not in the plan */
+			rc = pd_error_set(err, ENOTSUP,
+					  "seccomp: libseccomp filters the arguments of the "
+					  "multiplexer 0x%x: not supported here",
+					  nr);
 		} else if (from == k) {
 			rc = pd_error_set(err, EPROTO,
 					  "seccomp: libseccomp reads arguments of call 0x%x, "
@@ -874,6 +881,29 @@ static int abi_section(struct bld *b, const struct pd_seccomp_prog *ref,
 	}
 	free(runs.v);
 	return rc;
+}
+
+/*
+ * Number -1 (what a tracer sets to skip a call) answered as libseccomp's
+ * program answers it: that program tests it apart on x86_64 (before the
+ * x32 split), so it need not answer as the numbers around it.  A holds nr.
+ */
+static int minus_one(struct bld *b, const struct pd_seccomp_prog *ref, uint32_t audit,
+		     struct pd_error *err)
+{
+	enum ref_kind kind = REF_CONST;
+	uint32_t act = 0;
+	int rest = new_label(b);
+
+	if (ref_decide(ref, audit, UINT32_MAX, &kind, &act, err) < 0)
+		return -1;
+	if (kind != REF_CONST)
+		return pd_error_set(err, ENOTSUP,
+				    "seccomp: libseccomp reads arguments for call -1");
+	jmp(b, BPF_JEQ, UINT32_MAX, NEXT, rest);
+	ret(b, act);
+	bind(b, rest);
+	return 0;
 }
 
 static const struct pd_seccomp_plan_abi *plan_abi(const struct pd_seccomp_plan *plan,
@@ -911,6 +941,8 @@ int pd_seccomp_emit_compact(const struct pd_seccomp_prog *ref, const struct pd_s
 
 	bind(&b, l64);
 	ld(&b, offsetof(struct seccomp_data, nr));
+	if (minus_one(&b, ref, AUDIT_ARCH_X86_64, err) < 0)
+		return -1;
 	lx32 = new_label(&b);
 	jmp(&b, BPF_JGE, X32_BIT, lx32, NEXT);
 	/* Here, below X32_BIT: the last run reaches up to it. */
@@ -922,7 +954,9 @@ int pd_seccomp_emit_compact(const struct pd_seccomp_prog *ref, const struct pd_s
 			return -1;
 	} else {
 		/* No x32 in the filter: what libseccomp answers there (the bad-ABI answer). */
-		const struct pd_seccomp_plan_abi none = { .token = SCMP_ARCH_X32, .is32 = true };
+		const struct pd_seccomp_plan_abi none = { .token = SCMP_ARCH_X32,
+							  .is32 = true,
+							  .mux = { -1, -1 } };
 
 		if (abi_section(&b, ref, &none, AUDIT_ARCH_X86_64, X32_BIT, plan->def, err) < 0)
 			return -1;
@@ -930,6 +964,8 @@ int pd_seccomp_emit_compact(const struct pd_seccomp_prog *ref, const struct pd_s
 	if (i386) {
 		bind(&b, l386);
 		ld(&b, offsetof(struct seccomp_data, nr));
+		if (minus_one(&b, ref, AUDIT_ARCH_I386, err) < 0)
+			return -1;
 		if (abi_section(&b, ref, i386, AUDIT_ARCH_I386, 0, plan->def, err) < 0)
 			return -1;
 	}

@@ -884,8 +884,15 @@ START_TEST(test_short_every_comparison)
 		SYN(SYN_ALLOW, "getuid", SYN_ARG(1, NE, 0xffffffffULL, 0)),
 		SYN(SYN_ALLOW, "getgid", SYN_ARG(1, LE, 0, 0)),
 		SYN(SYN_ALLOW, "geteuid", SYN_ARG(3, GT, 0xffffffffULL, 0)),
+		/* libseccomp compares the value's masked bits only */
+		SYN(SYN_EACCES, "sync", SYN_ARG(5, MASKED_EQ, 0x80, 0xfffffffdULL)),
+		/* a comparison alone deciding at its bound, on every ABI */
+		SYN(SYN_ALLOW, "setgid", SYN_ARG(0, GT, 5, 0)),
+		SYN(SYN_ALLOW, "setuid", SYN_ARG(0, GE, 5, 0)),
+		SYN(SYN_ALLOW, "setpriority", SYN_ARG(1, LT, 5, 0)),
+		SYN(SYN_ALLOW, "getpriority", SYN_ARG(1, LE, 5, 0)),
 	};
-	size_t n = 17;
+	size_t n = 22;
 	struct pd_seccomp_profile prof = {
 		.what = "synthetic",
 		.default_action = { PD_SECCOMP_ERRNO, ENOSYS },
@@ -917,7 +924,8 @@ START_TEST(test_short_every_comparison)
 		struct same_ctx c = { .tried = 0 };
 
 		prof.n_arches = x32 ? 2 : 1;
-		prof.badarch_errno = x32 ? 0 : ENOSYS;
+		/* an answer for other ABIs unlike the default: call -1 tells them apart */
+		prof.badarch_errno = x32 ? 0 : EMLINK;
 		ck_assert_msg(pd_seccomp_compile(&prof, &ref, &err) == 0, "%s", err.msg);
 		ck_assert_msg(pd_seccomp_compile_compact(&prof, &got, &err) == 0, "%s", err.msg);
 		for (int abi = NATIVE; abi <= X32; abi++)
@@ -943,6 +951,36 @@ START_TEST(test_short_every_comparison)
 		pd_seccomp_prog_release(&ref);
 		pd_seccomp_prog_release(&got);
 	}
+}
+END_TEST
+
+/* Argument rules libseccomp puts on socketcall(2) by itself are refused, not copied wrong. */
+START_TEST(test_short_refuses_multiplexed)
+{
+	static const char *const sock[] = { "socket" }, *const sc[] = { "socketcall" };
+	static const uint32_t arches[] = { SCMP_ARCH_X86 };
+	const struct pd_seccomp_rule rules[] = {
+		{ .names = sock, .n_names = 1, .action = SYN_EPERM },
+		{ .names = sc,
+		  .n_names = 1,
+		  .action = SYN_EACCES,
+		  .args = { SYN_ARG(0, EQ, 5, 0) },
+		  .n_args = 1 },
+	};
+	const struct pd_seccomp_profile prof = {
+		.what = "synthetic",
+		.default_action = SYN_ALLOW,
+		.arches = arches,
+		.n_arches = 1,
+		.rules = rules,
+		.n_rules = N(rules),
+	};
+	struct pd_seccomp_prog got = { 0 };
+	struct pd_error err = { 0 };
+
+	ck_assert_int_eq(pd_seccomp_compile_compact(&prof, &got, &err), -1);
+	ck_assert_ptr_null(got.insns);
+	ck_assert_msg(strstr(err.msg, "multiplexer") != NULL, "%s", err.msg);
 }
 END_TEST
 
@@ -2587,6 +2625,7 @@ static Suite *seccomp_suite(void)
 	tcase_add_test(tc, test_default_no_x32_same_decisions);
 	tcase_add_loop_test(tc, test_default_short_same_as_libseccomp, 0, 2);
 	tcase_add_test(tc, test_short_every_comparison);
+	tcase_add_test(tc, test_short_refuses_multiplexed);
 	tcase_add_test(tc, test_default_picks_for_kernel);
 	tcase_add_test(tc, test_default_keyring);
 	tcase_add_test(tc, test_default_kernel_interfaces);
