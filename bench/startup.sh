@@ -212,9 +212,11 @@ printf "  %-34s %s\n" "pd_sandbox_exec, rootless subuid" \
 "$W/paude" run "dir:$W/root-rootfs" /bin/sleep 6$$ &
 sleeper=$!
 init=""
+# The sandbox's init, once its namespaces are complete (a child seen earlier
+# may be a short-lived helper, or init before its root is in place).
 for _ in $(seq 1 100); do
 	init=$(ps -o pid= --ppid "$sleeper" | tr -d ' ' | head -n 1)
-	[ -n "$init" ] && break
+	[ -n "$init" ] && nsenter -t "$init" -a /bin/true 2>/dev/null && break
 	sleep 0.05
 done
 hyperfine -N --style none -w "$WARMUP" -r "$RUNS" --export-csv "$W/out/nsenter.csv" \
