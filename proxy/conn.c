@@ -953,10 +953,10 @@ static void connected(struct conn *c)
 		c->head_req = strcmp(req.method, "HEAD") == 0;
 		c->has_body = req.body == PD_HTTP_BODY_CHUNKED ||
 			      (req.body == PD_HTTP_BODY_LENGTH && req.content_length > 0);
-		/* a request without a body may go on a kept upstream connection
-		 * next time: ask upstream to keep it (one with a body could not
-		 * be sent again if the kept connection turned out dead) */
-		/* kept for this client's next request, or any client's (upool.c) */
+		/* after a request without a body, ask upstream to keep its
+		 * connection, for this client's next request or any client's
+		 * (upool.c); a body could not be sent again if a kept connection
+		 * turned out dead */
 		c->up_keep = !c->has_body;
 		hl = pd_http_forward_head(c->buf, &req, !c->up_keep, head, sizeof(head));
 		if (hl < 0) {
@@ -1191,9 +1191,12 @@ static bool try_reuse(struct conn *c, const char *name)
 	int fd;
 
 	if (c->ufd >= 0) {
-		if (c->http && !c->has_body && c->port == c->up_port && c->pinned == c->up_pinned &&
-		    strcmp(name, c->up_name) == 0 && kept_allowed(&c->up_peer, c) &&
-		    pd_upool_clean(c->ufd)) {
+		bool here = c->port == c->up_port && c->pinned == c->up_pinned &&
+			    strcmp(name, c->up_name) == 0;
+
+		if (here && !kept_allowed(&c->up_peer, c)) {
+			drop_upstream(c); /* the policy in force refuses it: for nobody */
+		} else if (here && c->http && !c->has_body && pd_upool_clean(c->ufd)) {
 			c->up_idle = false;
 			c->addrs[0] = c->up_peer;
 			c->naddrs = 1;
@@ -1201,8 +1204,9 @@ static bool try_reuse(struct conn *c, const char *name)
 			c->reused = true;
 			connected(c);
 			return true;
+		} else {
+			release_upstream(c); /* to the pool, for another request */
 		}
-		release_upstream(c);
 	}
 	if (!c->http || c->has_body || c->listener->transparent)
 		return false;
