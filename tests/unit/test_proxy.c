@@ -1800,6 +1800,23 @@ static uint64_t queues_hash(void)
 	return h;
 }
 
+/* The third field of a net.ipv4.tcp_[rw]mem sysctl (autotuning's bound), or @dflt. */
+static size_t tcp_mem_max(const char *which, size_t dflt)
+{
+	char path[64], line[128];
+	unsigned long long lo, mid, hi;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/tcp_%s", which);
+	f = fopen(path, "re");
+	if (!f)
+		return dflt;
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "%llu %llu %llu", &lo, &mid, &hi) != 3)
+		hi = dflt;
+	fclose(f);
+	return (size_t)hi;
+}
+
 /*
  * A client that stops reading while the origin keeps sending: once every
  * buffer on the way is full the tunnel must wait without spinning (a few
@@ -1809,13 +1826,18 @@ static uint64_t queues_hash(void)
  * it holds more than fs.pipe-user-pages-soft (16384 pages: 512 tunnels),
  * and a pipe is also full when its slots are, whatever their bytes (a
  * spliced socket buffer takes a slot per fragment).
+ *
+ * The origin sends more than every buffer on the way could take: each of
+ * the two receiving and two sending sockets may grow to its autotuning
+ * bound (tcp_rmem 32 MiB on recent kernels), plus pipes.
  */
 static void stalled_reader(size_t pipe_size)
 {
-	enum { SIZE = 16 << 20 };
+	const size_t size =
+		2 * (tcp_mem_max("rmem", 6 << 20) + tcp_mem_max("wmem", 4 << 20)) + (4 << 20);
 	struct fx f;
 	struct peer *c, *o;
-	char *data = malloc(SIZE);
+	char *data = malloc(size);
 	struct pd_error err = { 0 };
 	uint8_t before_map[128], after_map[128];
 	size_t before;
@@ -1823,7 +1845,7 @@ static void stalled_reader(size_t pipe_size)
 	uint64_t end;
 
 	ck_assert(data != NULL);
-	fill(data, SIZE, 7);
+	fill(data, size, 7);
 	fx_default(&f, NULL);
 	pipes_now(before_map);
 	open_tunnel(&f, &c, &o);
@@ -1847,7 +1869,7 @@ static void stalled_reader(size_t pipe_size)
 				shrunk++;
 		EXPECT_INT(shrunk, 2); /* both ends of the streaming direction's pipe */
 	}
-	peer_send(o, data, SIZE);
+	peer_send(o, data, size);
 	peer_shut(o);
 	/* the client does not read: step only the origin until nothing moves
 	 * (what the origin sent and each socket and pipe queue of this
@@ -1864,7 +1886,7 @@ static void stalled_reader(size_t pipe_size)
 		}
 		same = o->out_off == before && q == queues_hash() ? same + 1 : 0;
 	}
-	ck_assert_msg(o->out_off < SIZE, "all %d bytes went into buffers", SIZE);
+	ck_assert_msg(o->out_off < size, "all %zu bytes went into buffers", size);
 	/* how busy is the loop while nothing can move? */
 	end = now_ms() + 500;
 	while (now_ms() < end) {
@@ -1888,8 +1910,8 @@ static void stalled_reader(size_t pipe_size)
 			;
 		step_all(&f);
 	}
-	EXPECT_UINT(c->in_len, SIZE);
-	EXPECT_UINT(first_diff(c->in, data, SIZE), SIZE);
+	EXPECT_UINT(c->in_len, size);
+	EXPECT_UINT(first_diff(c->in, data, size), size);
 	free(data);
 	fx_fini(&f);
 }
