@@ -927,7 +927,8 @@ static void connected(struct conn *c)
 	int one = 1;
 
 	c->peer = c->addrs[c->ai];
-	(void)setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!c->reused) /* a kept connection has it from its first request */
+		(void)setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (c->listener->transparent) {
 		/* everything read so far goes on as it came, both ways a tunnel */
 		if (set_up(c, c->buf, c->len, NULL, 0) < 0)
@@ -1009,7 +1010,11 @@ static void connected(struct conn *c)
 	}
 	c->st = C_RELAY;
 	c->deadline = pd_proxy_now_ms() + c->proxy->opts.idle_timeout_ms;
-	settle(c);
+	/* Both ends are writable as a rule (the connect just completed, or the
+	 * connection is a kept one): what waits goes now, not after a wake-up. */
+	if (flush(c->cfd, c->down, c->down_len, &c->down_off) < 0)
+		return relay_fail(c, errno);
+	relay_upstream(c->usrc, EPOLLOUT, c);
 	return;
 nomem:
 	snprintf(c->cause, sizeof(c->cause), "out of memory or fds");
@@ -1213,7 +1218,8 @@ static bool try_reuse(struct conn *c, const char *name)
 	fd = pd_upool_take(&c->proxy->upool, name, c->port, c->pinned, kept_allowed, c, &peer);
 	if (fd < 0)
 		return false;
-	c->usrc = pd_loop_add_fd(c->proxy->loop, fd, 0, on_upstream, c, "upstream", NULL);
+	/* EPOLLIN: what it waits for once the request is sent, at once as a rule */
+	c->usrc = pd_loop_add_fd(c->proxy->loop, fd, EPOLLIN, on_upstream, c, "upstream", NULL);
 	if (!c->usrc) {
 		close(fd);
 		return false;

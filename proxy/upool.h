@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PD_UPOOL_MAX 64        /* idle connections kept, in all */
-#define PD_UPOOL_PER_DEST 8    /* ... to one name (or literal), port and pin */
+/* Idle connections kept: in all, and to one name (or literal), port and pin
+ * (a parallel client's own pool, npm's 15 or pip's 10, is kept whole). */
+#define PD_UPOOL_MAX 64
+#define PD_UPOOL_PER_DEST 16
 #define PD_UPOOL_IDLE_MS 30000 /* closed after this long unused */
 
 struct pd_upool_entry {
