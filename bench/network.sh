@@ -6,7 +6,10 @@
 # asserted.
 #
 #   1. throughput: BYTES (1 GiB) through one CONNECT tunnel, client->origin
-#      (to a sink) and origin->client (from a source): MiB/s, paude/direct
+#      (to a sink) and origin->client (from a source): MiB/s, paude/direct;
+#      on loopback, and (as root) over a link of LINK_RATE: a veth pair to
+#      a netns of its own where a second sink and source listen, with a tbf
+#      qdisc at LINK_RATE on both ends, the way a proxy meets the network
 #   2. request rate and latency of 1 KiB responses: keep-alive through one
 #      CONNECT tunnel (sequential) and through CONC tunnels at once; plain
 #      HTTP keep-alive (absolute-form GETs on one proxy connection, and on
@@ -27,6 +30,10 @@
 # disabled if the install started them); a peer that cannot be had is
 # "skipped".  Every process started here is stopped on exit and the temp dir
 # removed.  Runs of the peers are interleaved; medians of REPS runs.
+#
+# As root the bench runs in a network namespace of its own (unshare -n; the
+# packages it needs are installed first): the link of section 1 and every
+# listener live there, and nothing is added to the host's network.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
@@ -42,10 +49,59 @@ NEW1=${NEW1:-3000}         # new-connection requests, one at a time
 NEWC=${NEWC:-10000}        # new-connection requests, CONC at a time
 TUNNELS=${TUNNELS:-100}    # idle tunnels for the memory figure
 RUNS=${RUNS:-30}           # paude run timings (after 3-5 warm-up runs)
+LINK_RATE=${LINK_RATE:-10gbit}       # the shaped link's rate (tc's units)
+LINK_BYTES=${LINK_BYTES:-1073741824} # throughput over the link: bytes per tunnel
 
 for f in "$PAUDE" "$LOAD"; do
 	[ -x "$f" ] || { echo "bench/network.sh: $f missing (make BUILD=... all)" >&2; exit 1; }
 done
+
+# ---- what the bench needs, then (as root) a netns of its own ----
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# apt may start a package's service (not in containers with policy-rc.d):
+# the bench's own instances run on their own ports, so stop and disable it.
+stop_service() {
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now "$1" >/dev/null 2>&1 || true
+	else
+		service "$1" stop >/dev/null 2>&1 || true
+		update-rc.d "$1" disable >/dev/null 2>&1 || true
+	fi
+}
+
+static_busybox() {
+	local b
+	for b in /bin/busybox /usr/bin/busybox; do
+		if [ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked'; then echo "$b"; return 0; fi
+	done
+	return 1
+}
+
+if [ "$(id -u)" = 0 ] && [ -z "${PD_BENCH_NETNS:-}" ]; then
+	need=""
+	for p in squid tinyproxy; do installed "$p" || need="$need $p"; done
+	static_busybox >/dev/null || need="$need busybox-static"
+	if [ -n "$need" ]; then
+		echo "bench: installing$need"
+		apt_log=$(mktemp /tmp/paude-netbench-apt.XXXXXX)
+		# shellcheck disable=SC2086 # a list of package names
+		if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >"$apt_log" 2>&1; then
+			for p in $need; do [ "$p" = busybox-static ] || stop_service "$p"; done
+		else
+			tail -n 5 "$apt_log" >&2
+		fi
+		rm -f "$apt_log"
+	fi
+	if unshare -n true 2>/dev/null; then
+		exec env PD_BENCH_NETNS=1 unshare -n -- "$0" "$@"
+	fi
+	echo "bench: unshare -n failed: the bench runs in the host's network namespace, without the link" >&2
+fi
+if [ -n "${PD_BENCH_NETNS:-}" ]; then
+	ip link set lo up
+fi
 
 W=$(mktemp -d /tmp/paude-netbench.XXXXXX)
 chmod 755 "$W"
@@ -71,40 +127,16 @@ trap 'exit 130' INT TERM HUP
 
 # ---- the peers ----
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-
-# apt may start a package's service (not in containers with policy-rc.d):
-# the bench's own instances run on their own ports, so stop and disable it.
-stop_service() {
-	if [ -d /run/systemd/system ]; then
-		systemctl disable --now "$1" >/dev/null 2>&1 || true
-	else
-		service "$1" stop >/dev/null 2>&1 || true
-		update-rc.d "$1" disable >/dev/null 2>&1 || true
-	fi
-}
-
-need=""
-for p in squid tinyproxy; do installed "$p" || need="$need $p"; done
-if [ -n "$need" ] && [ "$(id -u)" = 0 ]; then
-	echo "bench: installing$need"
-	# shellcheck disable=SC2086 # a list of package names
-	if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >"$W/apt.log" 2>&1; then
-		for p in $need; do stop_service "$p"; done
-	else
-		tail -n 5 "$W/apt.log" >&2
-	fi
-fi
 
 # One line of pd-load output -> the value of KEY.
 field() { sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<" $1"; }
 
-# Waits for a "listening 127.0.0.1:PORT" line in FILE; prints PORT.
+# Waits for a "listening ADDR:PORT" line in FILE; prints PORT.
 listening() {
 	local i
 	for i in $(seq 1 100); do
 		if grep -q '^listening ' "$1" 2>/dev/null; then
-			sed -n 's/^listening 127\.0\.0\.1://p' "$1"
+			sed -n 's/^listening [^:]*://p' "$1"
 			return 0
 		fi
 		[ "$i" = 100 ] || sleep 0.05
@@ -130,6 +162,45 @@ HTTP=127.0.0.1:$HP
 SINK=127.0.0.1:$SP
 SOURCE=127.0.0.1:$RP
 
+# The link: a veth pair to a netns held by a sleeping process, 198.18.0.1/30
+# here and .2 there (the benchmarking range), a tbf qdisc at LINK_RATE on both
+# ends (burst 4 MB, so a 10 Gbit/s rate is kept with the kernel's timer), a
+# sink and a source there.  Only in the bench's own netns (as root).
+LSINK=""
+LSOURCE=""
+link_note=""
+setup_link() {
+	local h i ns
+	if [ -z "${PD_BENCH_NETNS:-}" ]; then
+		link_note="skipped: needs root (a veth pair and qdiscs in a netns of the bench's own)"
+		return 1
+	fi
+	unshare -n sleep infinity &
+	h=$!
+	PIDS+=("$h")
+	ns=$(readlink /proc/self/ns/net)
+	for i in $(seq 1 100); do
+		[ "$(readlink "/proc/$h/ns/net" 2>/dev/null)" != "$ns" ] && break
+		sleep 0.02
+	done
+	[ "$i" != 100 ] || { link_note="skipped: the link's netns did not appear"; return 1; }
+	if ! { ip link add pdbench0 type veth peer name pdbench1 netns "$h" &&
+		ip addr add 198.18.0.1/30 dev pdbench0 && ip link set pdbench0 up &&
+		nsenter -t "$h" -n sh -c 'ip link set lo up && ip addr add 198.18.0.2/30 dev pdbench1 &&
+			ip link set pdbench1 up' &&
+		tc qdisc add dev pdbench0 root tbf rate "$LINK_RATE" burst 4mb latency 20ms &&
+		nsenter -t "$h" -n tc qdisc add dev pdbench1 root tbf rate "$LINK_RATE" burst 4mb latency 20ms; } \
+		>"$W/link.log" 2>&1; then
+		link_note="skipped: the link could not be made: $(tail -n 1 "$W/link.log")"
+		return 1
+	fi
+	start lsink.out nsenter -t "$h" -n "$LOAD" serve-sink 0 198.18.0.2
+	LSINK=198.18.0.2:$(listening "$W/lsink.out")
+	start lsource.out nsenter -t "$h" -n "$LOAD" serve-source 0 198.18.0.2
+	LSOURCE=198.18.0.2:$(listening "$W/lsource.out")
+}
+setup_link || true
+
 declare -A ADDR PID
 PEERS=(direct)
 ADDR[direct]=none
@@ -140,7 +211,8 @@ start_paude() {
 	local port
 	port=$("$LOAD" freeport)
 	start paude.log "$PAUDE" proxy --listen "127.0.0.1:$port" --audit-log "$LOGS/paude-audit.jsonl" \
-		--allowed-domains "$HTTP" --allowed-domains "$SINK" --allowed-domains "$SOURCE"
+		--allowed-domains "$HTTP" --allowed-domains "$SINK" --allowed-domains "$SOURCE" \
+		${LSINK:+--allowed-domains "$LSINK" --allowed-domains "$LSOURCE"}
 	"$LOAD" wait-port "127.0.0.1:$port" 10 2>/dev/null || { tail -n 5 "$W/paude.log" >&2; return 1; }
 	ADDR[paude]=127.0.0.1:$port
 	PID[paude]=$LAST
@@ -282,22 +354,31 @@ done
 
 # ---- 1. throughput ----
 
-echo "bench: network: throughput, $REPS x $BYTES bytes each way per peer"
-for _ in $(seq 1 "$REPS"); do
-	for dir in up down; do
-		tgt=$SINK
-		[ $dir = down ] && tgt=$SOURCE
-		for p in "${PEERS[@]}"; do
-			c0=$(cpu_ms "$p")
-			if line=$(timeout 300 "$LOAD" tput --proxy "${ADDR[$p]}" --target "$tgt" --bytes "$BYTES" --dir $dir 2>>"$LOG"); then
-				record "tput-$dir" "$p" "$(field "$line" mibps)"
-				record "tputcpu-$dir" "$p" $(($(cpu_ms "$p") - c0))
-			else
-				echo "bench: tput $dir via $p failed: $(tail -n 1 "$LOG")" >&2
-			fi
+# tput_runs NAME SINK SOURCE BYTES: REPS runs each way through every peer
+tput_runs() {
+	local name=$1 sink=$2 source=$3 bytes=$4 dir tgt p c0 line
+	for _ in $(seq 1 "$REPS"); do
+		for dir in up down; do
+			tgt=$sink
+			[ $dir = down ] && tgt=$source
+			for p in "${PEERS[@]}"; do
+				c0=$(cpu_ms "$p")
+				if line=$(timeout 300 "$LOAD" tput --proxy "${ADDR[$p]}" --target "$tgt" --bytes "$bytes" --dir $dir 2>>"$LOG"); then
+					record "$name-$dir" "$p" "$(field "$line" mibps)"
+					record "${name}cpu-$dir" "$p" $(($(cpu_ms "$p") - c0))
+				else
+					echo "bench: $name $dir via $p failed: $(tail -n 1 "$LOG")" >&2
+				fi
+			done
 		done
 	done
-done
+}
+echo "bench: network: throughput, $REPS x $BYTES bytes each way per peer"
+tput_runs tput "$SINK" "$SOURCE" "$BYTES"
+if [ -n "$LSINK" ]; then
+	echo "bench: network: throughput over a $LINK_RATE link, $REPS x $LINK_BYTES bytes each way per peer"
+	tput_runs ltput "$LSINK" "$LSOURCE" "$LINK_BYTES"
+fi
 
 # ---- 2. request rate and latency ----
 
@@ -339,14 +420,7 @@ done
 # ---- 4. a fresh sandbox's first proxied fetch ----
 
 RF=$W/rootfs
-busybox=""
-for b in /bin/busybox /usr/bin/busybox; do
-	if [ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked'; then busybox=$b; break; fi
-done
-if [ -z "$busybox" ] && [ "$(id -u)" = 0 ]; then
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null 2>&1 &&
-		busybox=/bin/busybox
-fi
+busybox=$(static_busybox) || busybox=""
 run_note=""
 if [ -n "$busybox" ]; then
 	mkdir -p "$RF"/{bin,etc,tmp,proc,dev,sys}
@@ -381,30 +455,43 @@ fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "-" || v == "") print "-"; els
 echo
 psi=""
 [ -r /proc/pressure/cpu ] && psi="; CPU pressure $(sed -n 's/^some avg10=[^ ]* avg60=\([^ ]*\).*/\1/p' /proc/pressure/cpu)% (some, avg60)"
-echo "network (loopback; $(nproc) CPUs; $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)$psi):"
+echo "network (loopback$([ -n "${PD_BENCH_NETNS:-}" ] && echo ", in a netns of the bench's own"); $(nproc) CPUs; $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)$psi):"
 echo
-echo "throughput, $((BYTES / 1048576)) MiB through one CONNECT tunnel (MiB/s, median of $REPS; proxy CPU ms per GiB):"
-printf "  %-12s %28s   %28s\n" "" "client -> origin (up)" "origin -> client (down)"
-for p in "${PEERS[@]}"; do
-	line=""
-	for dir in up down; do
-		v=$(med "tput-$dir" "$p")
-		c=$(med "tputcpu-$dir" "$p")
-		cg=$(awk -v c="$c" -v b="$BYTES" 'BEGIN { if (c == "-") print "-"; else printf "%.0f", c * 1073741824 / b }')
-		if [ "$p" = direct ]; then
-			line="$line$(printf "%10s %17s" "$(fmt "$v" %.0f)" "")   "
-		else
-			line="$line$(printf "%10s  x%-5s cpu %6s" "$(fmt "$v" %.0f)" "$(ratio "$v" "$(med "tput-$dir" direct)")" "$cg")   "
-		fi
+# tput_table NAME BYTES WHERE
+tput_table() {
+	local name=$1 bytes=$2 p dir line v c cg r
+	echo "throughput $3, $((bytes / 1048576)) MiB through one CONNECT tunnel (MiB/s, median of $REPS; proxy CPU ms per GiB):"
+	printf "  %-12s %28s   %28s\n" "" "client -> origin (up)" "origin -> client (down)"
+	for p in "${PEERS[@]}"; do
+		line=""
+		for dir in up down; do
+			v=$(med "$name-$dir" "$p")
+			c=$(med "${name}cpu-$dir" "$p")
+			cg=$(awk -v c="$c" -v b="$bytes" 'BEGIN { if (c == "-") print "-"; else printf "%.0f", c * 1073741824 / b }')
+			if [ "$p" = direct ]; then
+				line="$line$(printf "%10s %17s" "$(fmt "$v" %.0f)" "")   "
+			else
+				line="$line$(printf "%10s  x%-5s cpu %6s" "$(fmt "$v" %.0f)" "$(ratio "$v" "$(med "$name-$dir" direct)")" "$cg")   "
+			fi
+		done
+		printf "  %-12s %s\n" "$p" "$line"
 	done
-	printf "  %-12s %s\n" "$p" "$line"
-done
-echo "  (xR: the peer's rate / direct's)"
-for dir in up down; do
-	r=$(ratio "$(med "tput-$dir" paude)" "$(med "tput-$dir" direct)")
-	printf "  target paude/direct >= 0.9, %-4s %5s: %s\n" "$dir" "$r" \
-		"$(awk -v r="$r" 'BEGIN { print (r == "-" ? "no figure" : (r >= 0.9 ? "met" : "missed")) }')"
-done
+	echo "  (xR: the peer's rate / direct's)"
+	for dir in up down; do
+		r=$(ratio "$(med "$name-$dir" paude)" "$(med "$name-$dir" direct)")
+		printf "  target paude/direct >= 0.9, %-4s %5s: %s\n" "$dir" "$r" \
+			"$(awk -v r="$r" 'BEGIN { print (r == "-" ? "no figure" : (r >= 0.9 ? "met" : "missed")) }')"
+	done
+}
+tput_table tput "$BYTES" "on loopback"
+echo "  (on loopback every byte's TCP work, sending and receiving, runs on this machine's CPUs, for"
+echo "  the proxy's second connection too: the ratio is bound by CPU, see docs/BENCHMARKS.md)"
+echo
+if [ -n "$LSINK" ]; then
+	tput_table ltput "$LINK_BYTES" "over a $LINK_RATE link (veth to a netns of its own, tbf on both ends)"
+else
+	echo "throughput over a $LINK_RATE link: $link_note"
+fi
 
 echo
 echo "request rate, 1 KiB responses (median of $REPS runs; latency from the request's first syscall"

@@ -4,8 +4,9 @@
  * (bench/network.sh).  One file, libc only; every mode prints one
  * machine-readable line (KEY=VALUE words) on stdout, errors go to stderr.
  *
- * Origins (one epoll loop, 127.0.0.1 only; PORT 0 picks a free port; the
- * first line printed is "listening 127.0.0.1:PORT"):
+ * Origins (PORT [ADDR]: one epoll loop on 127.0.0.1, or on ADDR, an IPv4
+ * address; PORT 0 picks a free port; the first line printed is
+ * "listening ADDR:PORT"):
  *   serve-http PORT      HTTP/1.1, every request answered with a 1 KiB body;
  *                        keep-alive unless the request says "Connection:
  *                        close" (or is HTTP/1.0 without keep-alive), then the
@@ -147,19 +148,20 @@ static void set_nonblock(int fd)
 		die("fcntl: %s", strerror(errno));
 }
 
-static int listen_on(uint16_t port, uint16_t *bound)
+static int listen_on(struct in_addr addr, uint16_t port, uint16_t *bound)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr = addr };
 	socklen_t sl = sizeof(sa);
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("bind 127.0.0.1:%u: %s", port, strerror(errno));
+		die("bind %s:%u: %s", inet_ntoa(addr), port, strerror(errno));
 	if (listen(fd, 4096) < 0)
 		die("listen: %s", strerror(errno));
 	if (getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
@@ -626,8 +628,9 @@ static void server_event(void *ptr, uint32_t events)
 	}
 }
 
-static struct listener *serve_setup(const char *port_s, enum skind kind)
+static struct listener *serve_setup(const char *port_s, const char *addr_s, enum skind kind)
 {
+	struct in_addr addr = { .s_addr = htonl(INADDR_LOOPBACK) };
 	static struct listener ls[4];
 	static int nls;
 	struct listener *l;
@@ -636,6 +639,8 @@ static struct listener *serve_setup(const char *port_s, enum skind kind)
 
 	if (port > 65535)
 		die("bad port %llu", port);
+	if (addr_s && inet_pton(AF_INET, addr_s, &addr) != 1)
+		die("bad IPv4 address %s", addr_s);
 	if (nls == 4)
 		die("too many listeners");
 	if (ep < 0 && (ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
@@ -644,9 +649,9 @@ static struct listener *serve_setup(const char *port_s, enum skind kind)
 	l = &ls[nls++];
 	l->tag = T_LISTEN;
 	l->kind = kind;
-	l->fd = listen_on((uint16_t)port, &bound);
+	l->fd = listen_on(addr, (uint16_t)port, &bound);
 	ep_add(l->fd, EPOLLIN, l);
-	printf("listening 127.0.0.1:%u\n", bound);
+	printf("listening %s:%u\n", inet_ntoa(addr), bound);
 	fflush(stdout);
 	return l;
 }
@@ -655,9 +660,9 @@ static int cmd_serve(int argc, char **argv, enum skind kind)
 {
 	struct epoll_event evs[MAX_EVENTS];
 
-	if (argc != 2)
-		die("usage: %s PORT", argv[0]);
-	(void)serve_setup(argv[1], kind);
+	if (argc != 2 && argc != 3)
+		die("usage: %s PORT [ADDR]", argv[0]);
+	(void)serve_setup(argv[1], argc == 3 ? argv[2] : NULL, kind);
 	for (;;) {
 		int n = epoll_wait(ep, evs, MAX_EVENTS, -1);
 
@@ -1208,7 +1213,7 @@ static int cmd_time(int argc, char **argv)
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die("epoll_create1: %s", strerror(errno));
 	if (http_port)
-		(void)serve_setup(http_port, S_HTTP);
+		(void)serve_setup(http_port, NULL, S_HTTP);
 	for (unsigned long long k = 0; k < warmup + runs; k++) {
 		uint64_t t0, tx = 0, deadline;
 		int pidfd, status = 0;
@@ -1289,7 +1294,7 @@ static int cmd_time(int argc, char **argv)
 static int cmd_freeport(void)
 {
 	uint16_t port;
-	int fd = listen_on(0, &port);
+	int fd = listen_on((struct in_addr){ .s_addr = htonl(INADDR_LOOPBACK) }, 0, &port);
 
 	close(fd);
 	printf("%u\n", port);
@@ -1344,7 +1349,7 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "wait-port"))
 		return cmd_wait_port(argc - 1, argv + 1);
 	fprintf(stderr,
-		"usage: pd-load serve-http|serve-sink|serve-source PORT\n"
+		"usage: pd-load serve-http|serve-sink|serve-source PORT [ADDR]\n"
 		"       pd-load tput [--proxy H:P] --target H:P --bytes N --dir up|down\n"
 		"       pd-load rps [--proxy H:P] --target H:P --requests N --concurrency C "
 		"--keepalive|--http-keepalive|--new-conn\n"
