@@ -90,6 +90,9 @@ EOF
 # paude's own).  OCI_ENV="K=V ..." adds variables to its environment.
 oci_cmd_prefix() {
 	if [ "$MODE" = root ]; then
+		# root's store, as paude makes it on first use: on a fresh machine
+		# there is nothing yet to bind over
+		(umask 077 && mkdir -p /var/lib/paude/storage)
 		# OCI_ENV is split into words on purpose; $0 and $@ are the inner shell's.
 		# shellcheck disable=SC2016,SC2206
 		OCMD=(unshare --mount --propagation private -- /bin/sh -c
